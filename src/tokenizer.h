@@ -1,0 +1,52 @@
+/* The rnnsearch tokenizer: README.md "Tokenizer" defines the rules; scripts/tokenizer.py is its Python twin. */
+#ifndef RS_TOKENIZER_H
+#define RS_TOKENIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+
+typedef struct rs_tok_options {
+    bool lowercase;
+    bool fold_accents;
+    bool split_punctuation;
+    bool split_elision;
+    bool capitalize;
+} rs_tok_options;
+
+typedef struct rs_tokenizer {
+    rs_tok_options source; /* used to tokenize input lines */
+    rs_tok_options target; /* used to detokenize output tokens */
+} rs_tokenizer;
+
+/* A list of tokens: NUL-terminated strings packed in one buffer. */
+typedef struct rs_tokens {
+    char *text;      /* token bytes, each token followed by NUL */
+    size_t text_len; /* bytes used in text */
+    size_t text_cap;
+    size_t *starts; /* starts[i]: offset of token i in text */
+    size_t count;
+    size_t starts_cap;
+} rs_tokens;
+
+/* Reads the model's "tokenizer" object (NULL or {} gives the spec's whitespace default). `where` names the
+ * file for messages, e.g. "models/x.json". Unknown keys and non-boolean values are errors. */
+int rs_tokenizer_parse(rs_tokenizer *tok, const cJSON *object, const char *where, rs_error *err);
+
+void rs_tokens_init(rs_tokens *tokens);
+void rs_tokens_clear(rs_tokens *tokens); /* count = 0, keeps memory */
+void rs_tokens_free(rs_tokens *tokens);
+int rs_tokens_push(rs_tokens *tokens, const char *token, size_t len, rs_error *err);
+static inline const char *rs_tokens_get(const rs_tokens *tokens, size_t i) { return tokens->text + tokens->starts[i]; }
+
+/* Tokenizes one line of `len` bytes (any bytes: invalid UTF-8 becomes U+FFFD, NUL separates; a trailing
+ * "\n" and then "\r" are ignored) into `out` (cleared first). Fails only when memory runs out. */
+int rs_tokenize(const rs_tok_options *options, const char *line, size_t len, rs_tokens *out, rs_error *err);
+
+/* Joins target tokens into text; returns a malloc'd NUL-terminated string, or NULL (err set) when out of memory. */
+char *rs_detokenize(const rs_tok_options *options, const char *const *tokens, size_t count, rs_error *err);
+
+#endif
