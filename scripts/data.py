@@ -13,7 +13,7 @@ DEFAULT_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data")
 
 
 def data_root():
-    """../shared/data beside the project, else $RNNSEARCH_DATA, else data/corpora (what get-data.sh fetches)."""
+    """$RNNSEARCH_DATA if set, else ../shared/data beside the project, else data/corpora (what get-data.sh fetches)."""
     for root in (os.environ.get("RNNSEARCH_DATA"), DEFAULT_ROOT, os.path.join(HERE, "..", "data", "corpora")):
         if root and os.path.isdir(root):
             return root

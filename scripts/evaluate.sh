@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Case-insensitive corpus BLEU (scripts/bleu.py -lc: sacreBLEU's defaults) of every bundled model on its test
+# set, with greedy search and with beam search, printed as a table:
+#
+#   models/deu-eng.json   multi30k test_2016_flickr (German -> English)
+#   models/fra-eng.json   tatoeba test split        (French -> English)
+#   models/eng-pes.json   persian test split        (English -> Persian), when the model and the data exist
+#
+#   scripts/evaluate.sh
+#
+# Environment: THREADS   rnnsearch -t (default: the tool's own default)
+#              BEAM      beam size of the beam column (default 5, the tool's default)
+#              RNNSEARCH the binary (default ./rnnsearch, built with make when missing)
+#              MODELS    the folder holding the models (default models)
+#              PYTHON    the Python for scripts/ (default /usr/bin/python3)
+#              KEEP      a folder to keep each test set's source, reference and outputs in
+# A model or test set that is missing is skipped with a note; a failed run is reported and makes the exit
+# status 1, after the other models have been evaluated.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+BEAM=${BEAM:-5}
+RNNSEARCH=${RNNSEARCH:-./rnnsearch}
+MODELS=${MODELS:-models}
+PYTHON=${PYTHON:-/usr/bin/python3}
+THREAD_ARGS=()
+if [ -n "${THREADS:-}" ]; then
+    THREAD_ARGS=(-t "$THREADS")
+fi
+
+# model file, corpus (scripts/data.py), test set name shown
+EVALUATIONS="
+deu-eng.json multi30k multi30k/test_2016_flickr
+fra-eng.json tatoeba tatoeba/test
+eng-pes.json persian persian/test
+"
+
+if [ ! -x "$RNNSEARCH" ]; then
+    if [ "$RNNSEARCH" != ./rnnsearch ]; then
+        echo "evaluate.sh: $RNNSEARCH is not an executable" >&2
+        exit 2
+    fi
+    echo "evaluate.sh: building ./rnnsearch" >&2
+    make -j2 >&2 || { echo "evaluate.sh: make failed" >&2; exit 2; }
+fi
+
+if [ -n "${KEEP:-}" ]; then
+    WORK=$KEEP
+    mkdir -p "$WORK"
+else
+    WORK=$(mktemp -d)
+    trap 'rm -rf "$WORK"' EXIT
+fi
+
+now() {
+    # Bash 5 has the clock with microseconds built in; otherwise GNU date.
+    if [ -n "${EPOCHREALTIME:-}" ]; then
+        echo "${EPOCHREALTIME/,/.}"
+    else
+        date +%s.%N
+    fi
+}
+
+ROWS=()
+NOTES=()
+STATUS=0
+
+# translate MODEL BEAM SRC OUT: runs rnnsearch; prints the wall-clock seconds it took.
+translate() {
+    local start end
+    start=$(now)
+    "$RNNSEARCH" -m "$1" -b "$2" ${THREAD_ARGS[@]+"${THREAD_ARGS[@]}"} <"$3" >"$4" 2>"$4.err" || return 1
+    end=$(now)
+    [ -s "$4.err" ] || rm -f "$4.err"
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
+}
+
+while read -r model corpus testset; do
+    [ -n "$model" ] || continue
+    name=${model%.json}
+    if [ ! -f "$MODELS/$model" ]; then
+        NOTES+=("skipped $name: $MODELS/$model not found")
+        continue
+    fi
+    src=$WORK/$name.src
+    ref=$WORK/$name.ref
+    if ! "$PYTHON" scripts/data.py "$corpus" test src >"$src" 2>"$WORK/$name.data.err" ||
+        ! "$PYTHON" scripts/data.py "$corpus" test tgt >"$ref" 2>>"$WORK/$name.data.err"; then
+        NOTES+=("skipped $name: no $testset data ($(tail -n1 "$WORK/$name.data.err"))")
+        continue
+    fi
+    rm -f "$WORK/$name.data.err"
+    lines=$(wc -l <"$src" | tr -d ' ')
+    if [ "$lines" = 0 ]; then
+        NOTES+=("skipped $name: $testset is empty")
+        continue
+    fi
+    scores=()
+    seconds=()
+    for beam in 1 "$BEAM"; do
+        hyp=$WORK/$name.b$beam.out
+        echo "evaluate.sh: $name on $testset ($lines lines), beam $beam" >&2
+        if ! secs=$(translate "$MODELS/$model" "$beam" "$src" "$hyp"); then
+            NOTES+=("FAILED $name -b $beam: $(tail -n1 "$hyp.err")")
+            STATUS=1
+            scores+=(error)
+            seconds+=(-)
+            continue
+        fi
+        if ! score=$("$PYTHON" scripts/bleu.py -lc --score-only "$ref" "$hyp" 2>"$hyp.bleu.err"); then
+            NOTES+=("FAILED $name -b $beam: $(tail -n1 "$hyp.bleu.err")")
+            STATUS=1
+            score=error
+        fi
+        [ -s "$hyp.bleu.err" ] || rm -f "$hyp.bleu.err"
+        scores+=("$score")
+        seconds+=("$secs")
+    done
+    ROWS+=("$(printf '%-8s %-26s %6s %8s %8s %9s %9s' "$name" "$testset" "$lines" \
+        "${scores[0]}" "${scores[1]}" "${seconds[0]}" "${seconds[1]}")")
+done <<<"$EVALUATIONS"
+
+echo "BLEU: case-insensitive, sacreBLEU defaults (13a, exp smoothing); rnnsearch ${THREAD_ARGS[*]:-(default threads)}"
+printf '%-8s %-26s %6s %8s %8s %9s %9s\n' model "test set" lines greedy "beam $BEAM" "s greedy" "s beam"
+for row in "${ROWS[@]+"${ROWS[@]}"}"; do
+    echo "$row"
+done
+for note in "${NOTES[@]+"${NOTES[@]}"}"; do
+    echo "note: $note"
+done
+if [ -n "${KEEP:-}" ]; then
+    echo "outputs kept in $KEEP"
+fi
+exit "$STATUS"
