@@ -15,11 +15,18 @@ def side_options(config, side):
     for key in config:
         if key not in KEYS + ("source", "target"):
             raise ValueError(f"tokenizer: unknown key {key!r}")
-    options = {key: bool(config.get(key, False)) for key in KEYS}
-    override = config.get(side, {}) or {}
+    options = {}
+    for key in KEYS:
+        value = config.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise ValueError(f"tokenizer.{key}: expected true or false")
+        options[key] = bool(value)
+    override = config.get(side) or {}
     for key, value in override.items():
         if key not in KEYS:
-            raise ValueError(f"tokenizer.{side}: unknown key {key!r}")
+            raise ValueError(f"tokenizer.{side}.{key}: unknown key")
+        if value is not None and not isinstance(value, bool):
+            raise ValueError(f"tokenizer.{side}.{key}: expected true or false")
         options[key] = bool(value)
     return options
 
