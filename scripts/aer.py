@@ -1,0 +1,384 @@
+#!/usr/bin/python3
+"""Alignment Error Rate of rnnsearch's attention on the Hansards English-French gold alignments.
+
+  /usr/bin/python3 scripts/aer.py [-m models/fra-eng.json] [--engine torch|rnnsearch] [--threshold 0.1]
+                                  [--pharaoh FILE] [--json]
+
+Data: DATA/alignment/hansards-enfr (DATA as scripts/data.py finds it; --data overrides the folder): enfr.fr
+and enfr.en, pre-tokenised, and enfr.gold, one line per pair of 1-indexed links "i-j" (sure) and "ipj"
+(possible), i an English word, j a French word. 447 pairs.
+
+Procedure. The model translates French to English. Forced decoding (teacher forcing) feeds the French
+sentence as the source and the English sentence as the target, and collects the attention: one row per
+English target token and one for eos, one column per source position (bos/eos included). Each gold word is
+re-tokenized on its own with the model's tokenizer (side 'source' for French, 'target' for English), so that
+every model token maps to the gold word it came from; the model's own tokenization of the whole line is
+checked against the concatenation (they agree unless the tokenizer looked across spaces; when they differ the
+tokens are mapped to words by character offsets, and the count is reported). Hard alignments, token to token,
+then word to word; the eos row and bos/eos columns never make links:
+  argmax         each English token links to the source position it attends to most; nothing when that
+                 position is bos/eos (attention on eos acts as a NULL link)
+  argmax-words   each English token links to its most attended French token (bos/eos ignored)
+  threshold      each English token links to every French token with weight >= --threshold
+AER = 1 - (|A & S| + |A & P|) / (|A| + |S|) over the whole set, P including S; precision = |A & P| / |A|,
+recall = |A & S| / |S|. One attention model gives one direction only (English attending over French), so
+there is no symmetrisation (grow-diag needs the EN->FR model too): compare with the single-direction anchors.
+
+Engines: --engine torch (the default) runs scripts/model.py's V1Model with teacher forcing through
+model.step (eval mode, no gradients); --engine rnnsearch runs `BINARY -m MODEL --forced --format jsonl -a`
+on lines "french<TAB>english", each output line holding one hypothesis whose tokens are the given English
+tokens and whose attention has their rows plus eos.
+
+--pharaoh FILE writes the hard alignment of --pharaoh-method (default argmax), a line per pair, links
+"i-j" 0-based with i the English word and j the French word (enfr.gold's order).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import data  # noqa: E402
+import tokenizer as tok  # noqa: E402
+
+METHODS = ("argmax", "argmax-words", "threshold")
+# lilt/alignment-scripts README, results on this same Hansards test set (AER %).
+ANCHORS = [("fast_align", 15.9, 16.4, 10.5), ("Mgiza (GIZA++)", 9.8, 8.0, 5.9)]
+
+
+# ---- gold data ----
+
+def parse_gold(line, where="gold"):
+    """(sure, possible) sets of 0-based (english, french) word pairs; possible includes sure."""
+    sure, possible = set(), set()
+    for link in line.split():
+        sep = "p" if "p" in link else "-"
+        try:
+            i, j = (int(x) for x in link.split(sep))
+        except ValueError:
+            raise ValueError(f"{where}: bad link {link!r}") from None
+        if i < 1 or j < 1:
+            raise ValueError(f"{where}: link {link!r} is not 1-indexed")
+        pair = (i - 1, j - 1)
+        possible.add(pair)
+        if sep == "-":
+            sure.add(pair)
+    return sure, possible
+
+
+def read_set(folder, limit=None):
+    """[(french line, english line, sure, possible)] from enfr.fr/enfr.en/enfr.gold."""
+    fr = data.read_lines(os.path.join(folder, "enfr.fr"))
+    en = data.read_lines(os.path.join(folder, "enfr.en"))
+    gold = data.read_lines(os.path.join(folder, "enfr.gold"))
+    if not len(fr) == len(en) == len(gold):
+        raise ValueError(f"{folder}: enfr.fr, enfr.en and enfr.gold have {len(fr)}, {len(en)}, {len(gold)} lines")
+    pairs = []
+    for k, (f, e, g) in enumerate(zip(fr, en, gold)):
+        sure, possible = parse_gold(g, f"{folder}/enfr.gold, line {k + 1}")
+        n_en, n_fr = len(e.split()), len(f.split())
+        if any(i >= n_en or j >= n_fr for i, j in possible):
+            raise ValueError(f"{folder}/enfr.gold, line {k + 1}: a link is past the end of the sentence")
+        pairs.append((f, e, sure, possible))
+    return pairs[:limit] if limit is not None else pairs
+
+
+# ---- tokens to gold words ----
+
+def word_tokens(line, options):
+    """The tokens of each whitespace-separated gold word, tokenized on its own."""
+    return [tok.tokenize(word, options) for word in line.split()]
+
+
+def map_tokens(model_tokens, words):
+    """The gold word index of each model token, and whether the model's tokens were exactly the words' tokens
+    concatenated. If they were not, tokens map by character offset (the tokenizer keeps every non-separator
+    character of a word, case-mapped or folded the same way whether or not it sees the whole line); None when
+    even the characters differ."""
+    flat = [(t, k) for k, ts in enumerate(words) for t in ts]
+    if [t for t, _ in flat] == list(model_tokens):
+        return [k for _, k in flat], True
+    owner = [k for t, k in flat for _ in t]
+    if "".join(t for t, _ in flat) != "".join(model_tokens):
+        return None, False
+    out, offset = [], 0
+    for t in model_tokens:
+        out.append(owner[offset])
+        offset += len(t)
+    return out, False
+
+
+# ---- hard alignments and AER ----
+
+def token_links(rows, first, count, method, threshold):
+    """Token links (target row, source token index) from the attention rows of the target tokens (eos row
+    excluded); the source tokens are columns first .. first + count - 1, the rest are bos/eos."""
+    links = set()
+    for t, row in enumerate(rows):
+        if method == "argmax":
+            best = max(range(len(row)), key=lambda c: (row[c], -c))
+            if first <= best < first + count:
+                links.add((t, best - first))
+        elif method == "argmax-words":
+            if count:
+                best = max(range(first, first + count), key=lambda c: (row[c], -c))
+                links.add((t, best - first))
+        elif method == "threshold":
+            links.update((t, c - first) for c in range(first, first + count) if row[c] >= threshold)
+        else:
+            raise ValueError(method)
+    return links
+
+
+def word_links(links, target_words, source_words):
+    """Token links -> (english word, french word) links."""
+    return {(target_words[t], source_words[s]) for t, s in links}
+
+
+class Score:
+    """Counts summed over sentences: |A|, |S|, |A & S|, |A & P|."""
+
+    def __init__(self):
+        self.a = self.s = self.a_s = self.a_p = 0
+
+    def add(self, links, sure, possible):
+        possible = possible | sure
+        self.a += len(links)
+        self.s += len(sure)
+        self.a_s += len(links & sure)
+        self.a_p += len(links & possible)
+
+    def aer(self):
+        total = self.a + self.s
+        return 1.0 - (self.a_s + self.a_p) / total if total else 0.0
+
+    def precision(self):
+        return self.a_p / self.a if self.a else 0.0
+
+    def recall(self):
+        return self.a_s / self.s if self.s else 0.0
+
+
+def aer(sentences):
+    """AER, precision, recall of [(links, sure, possible)]."""
+    score = Score()
+    for links, sure, possible in sentences:
+        score.add(set(links), set(sure), set(possible))
+    return score.aer(), score.precision(), score.recall()
+
+
+# ---- forced decoding ----
+
+def forced_torch(model_path, items, threads=1, batch_size=32):
+    """items: [(source tokens, target tokens)]. Returns per item the attention rows (target tokens, then eos)
+    over the source positions with bos/eos, as lists of floats, and the model's (add_bos, add_eos)."""
+    import torch
+    from model import V1Model
+    torch.set_num_threads(threads)
+    v1 = V1Model(model_path)
+    module = v1.model.eval()
+    results = [None] * len(items)
+    todo = [k for k, (s, t) in enumerate(items) if s]
+    todo.sort(key=lambda k: len(items[k][0]))
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start:start + batch_size]
+        srcs, tgts = [], []
+        for k in batch:
+            ids = [v1.src_index.get(w, v1.src_unk) for w in items[k][0]]
+            if v1.add_bos:
+                ids.insert(0, v1.src_bos)
+            if v1.add_eos:
+                ids.append(v1.src_eos)
+            srcs.append(ids)
+            tgts.append([v1.tgt_bos] + [v1.tgt_index.get(w, v1.tgt_unk) for w in items[k][1]])
+        src = torch.zeros(len(batch), max(map(len, srcs)), dtype=torch.long)
+        tgt = torch.zeros(len(batch), max(map(len, tgts)), dtype=torch.long)
+        for b, (s, t) in enumerate(zip(srcs, tgts)):
+            src[b, :len(s)] = torch.tensor(s)
+            tgt[b, :len(t)] = torch.tensor(t)
+        lens = torch.tensor([len(s) for s in srcs])
+        with torch.no_grad():
+            enc_out, mask, state, keys = module.encode(src, lens)
+            steps = []
+            for t in range(tgt.size(1)):
+                _, state, weights = module.step(tgt[:, t], state, enc_out, keys, mask)
+                steps.append(weights)
+            weights = torch.stack(steps, dim=1)  # [B, T + 1, S]
+        for b, k in enumerate(batch):
+            results[k] = weights[b, :len(tgts[b]), :len(srcs[b])].tolist()
+    return results, (v1.add_bos, v1.add_eos)
+
+
+def forced_rnnsearch(binary, model_path, lines):
+    """lines: [(french line, english line)]. Returns per line (source tokens with bos/eos, hypothesis tokens,
+    attention rows) from `BINARY -m MODEL --forced --format jsonl -a`."""
+    for f, e in lines:
+        if "\t" in f or "\t" in e or "\n" in f or "\n" in e:
+            raise ValueError("a sentence holds a tab or newline: cannot pass it to --forced")
+    text = "".join(f"{f}\t{e}\n" for f, e in lines)
+    done = subprocess.run([binary, "-m", model_path, "--forced", "--format", "jsonl", "-a"], input=text.encode(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if done.returncode != 0:
+        raise ValueError(f"{binary} --forced failed (exit {done.returncode}): {done.stderr.decode().strip()}")
+    out = done.stdout.decode("utf-8").splitlines()
+    if len(out) != len(lines):
+        raise ValueError(f"{binary} --forced: {len(out)} output lines for {len(lines)} inputs")
+    results = []
+    for k, line in enumerate(out):
+        obj = json.loads(line)
+        if obj.get("id") != k or len(obj.get("hypotheses", [])) != 1:
+            raise ValueError(f"{binary} --forced, output line {k + 1}: expected id {k} and one hypothesis")
+        hyp = obj["hypotheses"][0]
+        results.append((obj["source"], hyp["tokens"], hyp.get("attention")))
+    return results
+
+
+# ---- the evaluation ----
+
+def evaluate(model_path, pairs, engine="torch", binary=None, threshold=0.1, threads=1, batch_size=32):
+    """Runs forced decoding over pairs (read_set's) and returns a report dict; report["links"][method] holds the
+    word links of every pair (None for a pair skipped)."""
+    with open(model_path, encoding="utf-8") as f:
+        doc = json.load(f)
+    config = doc.get("tokenizer") or {}
+    src_opts, tgt_opts = tok.side_options(config, "source"), tok.side_options(config, "target")
+    src_vocab, tgt_vocab = set(doc["source"]["vocab"]), set(doc["target"]["vocab"])
+    add_bos, add_eos = bool(doc["source"].get("add_bos", False)), bool(doc["source"].get("add_eos", True))
+    meta = doc.get("meta") or {}
+    del doc
+
+    src_words = [word_tokens(f, src_opts) for f, _, _, _ in pairs]
+    tgt_words = [word_tokens(e, tgt_opts) for _, e, _, _ in pairs]
+    src_tokens = [tok.tokenize(f, src_opts) for f, _, _, _ in pairs]
+    tgt_tokens = [tok.tokenize(e, tgt_opts) for _, e, _, _ in pairs]
+
+    if engine == "torch":
+        matrices, (add_bos, add_eos) = forced_torch(model_path, list(zip(src_tokens, tgt_tokens)), threads,
+                                                    batch_size)
+    elif engine == "rnnsearch":
+        outputs = forced_rnnsearch(binary, model_path, [(f, e) for f, e, _, _ in pairs])
+        matrices = []
+        for k, (source, hyp_tokens, rows) in enumerate(outputs):
+            inner = source[(1 if add_bos else 0):len(source) - (1 if add_eos else 0)]
+            src_tokens[k], tgt_tokens[k] = inner, hyp_tokens
+            matrices.append(rows)
+    else:
+        raise ValueError(f"unknown engine {engine!r}")
+
+    report = {"model": model_path, "engine": engine, "threshold": threshold, "sentences": len(pairs),
+              "skipped": 0, "tokenization_mismatches": 0, "meta_languages": [meta.get("source_language"),
+                                                                           meta.get("target_language")]}
+    scores = {m: Score() for m in METHODS}
+    links_out = {m: [] for m in METHODS}
+    first = 1 if add_bos else 0
+    oov = [0, 0, 0, 0]  # source unknown, source total, target unknown, target total
+    for k, (f, e, sure, possible) in enumerate(pairs):
+        src_map, src_exact = map_tokens(src_tokens[k], src_words[k])
+        tgt_map, tgt_exact = map_tokens(tgt_tokens[k], tgt_words[k])
+        rows = matrices[k]
+        if not (src_exact and tgt_exact):
+            report["tokenization_mismatches"] += 1
+        ok = (src_map is not None and tgt_map is not None and rows is not None
+              and len(rows) == len(tgt_tokens[k]) + 1
+              and all(len(r) == len(src_tokens[k]) + first + (1 if add_eos else 0) for r in rows))
+        if not ok:
+            report["skipped"] += 1
+            for m in METHODS:
+                scores[m].add(set(), sure, possible)  # a skipped pair counts as unaligned, not as absent
+                links_out[m].append(None)
+            continue
+        oov[0] += sum(t not in src_vocab for t in src_tokens[k])
+        oov[1] += len(src_tokens[k])
+        oov[2] += sum(t not in tgt_vocab for t in tgt_tokens[k])
+        oov[3] += len(tgt_tokens[k])
+        for m in METHODS:
+            links = word_links(token_links(rows[:-1], first, len(src_tokens[k]), m, threshold), tgt_map, src_map)
+            scores[m].add(links, sure, possible)
+            links_out[m].append(links)
+    report["source_oov"] = oov[0] / oov[1] if oov[1] else 0.0
+    report["target_oov"] = oov[2] / oov[3] if oov[3] else 0.0
+    report["sure_links"] = sum(len(s) for _, _, s, _ in pairs)
+    report["possible_links"] = sum(len(p | s) for _, _, s, p in pairs)
+    report["results"] = {m: {"aer": s.aer(), "precision": s.precision(), "recall": s.recall(), "links": s.a}
+                         for m, s in scores.items()}
+    report["links"] = links_out
+    return report
+
+
+def method_label(method, threshold):
+    return f"threshold >= {threshold:g}" if method == "threshold" else method
+
+
+def print_table(report, out=sys.stdout):
+    r = report
+    out.write(f"Hansards en-fr gold alignments: {r['sentences']} pairs, {r['sure_links']} sure links, "
+              f"{r['possible_links']} possible (sure included)\n")
+    out.write(f"model {r['model']} (French -> English), engine {r['engine']}; out-of-vocabulary tokens: "
+              f"French {100 * r['source_oov']:.1f}%, English {100 * r['target_oov']:.1f}%\n")
+    if r["tokenization_mismatches"]:
+        out.write(f"line tokenization differs from the gold words' tokens in {r['tokenization_mismatches']} pairs "
+                  f"(mapped by character offsets)\n")
+    if r["skipped"]:
+        out.write(f"{r['skipped']} pairs could not be scored and count as unaligned\n")
+    langs = r["meta_languages"]
+    if langs[0] and (langs[0], langs[1]) != ("fr", "en"):
+        out.write(f"warning: the model's meta says {langs[0]} -> {langs[1]}, this evaluation expects fr -> en\n")
+    out.write("\n{:<22} {:>6} {:>10} {:>7} {:>8}\n".format("method", "AER", "precision", "recall", "links"))
+    for m in METHODS:
+        x = r["results"][m]
+        out.write("{:<22} {:>6.1f} {:>10.1f} {:>7.1f} {:>8d}\n".format(
+            method_label(m, r["threshold"]), 100 * x["aer"], 100 * x["precision"], 100 * x["recall"], x["links"]))
+    out.write("\nAER (%) of word aligners on the same test set, for reference (lilt/alignment-scripts README):\n")
+    out.write("{:<22} {:>8} {:>8} {:>10}\n".format("", "FR->EN", "EN->FR", "grow-diag"))
+    for name, fe, ef, gd in ANCHORS:
+        out.write(f"{name:<22} {fe:>8.1f} {ef:>8.1f} {gd:>10.1f}\n")
+    out.write("Our rows are one direction only (English tokens attending over French, like FR->EN above): an\n"
+              "attention model does not give the reverse direction, so there is no symmetrised (grow-diag) row.\n")
+
+
+def write_pharaoh(path, links):
+    with open(path, "w", encoding="utf-8") as f:
+        for sentence in links:
+            f.write(" ".join(f"{i}-{j}" for i, j in sorted(sentence or ())) + "\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-m", "--model", default=os.path.join(ROOT, "models", "fra-eng.json"),
+                        help="a French->English v1 model (default models/fra-eng.json)")
+    parser.add_argument("--engine", choices=["torch", "rnnsearch"], default="torch")
+    parser.add_argument("--binary", default=os.path.join(ROOT, "rnnsearch"), help="for --engine rnnsearch")
+    parser.add_argument("--threshold", type=float, default=0.1, help="for the threshold method (default 0.1)")
+    parser.add_argument("--data", help="the hansards-enfr folder (default DATA/alignment/hansards-enfr)")
+    parser.add_argument("--limit", type=int, help="only the first N pairs")
+    parser.add_argument("--pharaoh", metavar="FILE", help="write the hard alignments, 0-based english-french")
+    parser.add_argument("--pharaoh-method", choices=METHODS, default="argmax")
+    parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args(argv)
+    if not 0.0 < args.threshold <= 1.0:
+        parser.error("--threshold must be in (0, 1]")
+
+    folder = args.data or os.path.join(data.data_root(), "alignment", "hansards-enfr")
+    try:
+        pairs = read_set(folder, args.limit)
+        report = evaluate(args.model, pairs, args.engine, args.binary, args.threshold, args.threads,
+                          args.batch_size)
+    except (OSError, ValueError, KeyError) as e:
+        sys.exit(f"aer.py: {e}")
+    if args.pharaoh:
+        write_pharaoh(args.pharaoh, report["links"][args.pharaoh_method])
+    del report["links"]
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print_table(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""scripts/aer.py: the AER arithmetic on hand-made cases, gold parsing, the token -> gold word mapping on tricky
+words, hard links from attention rows, and an end-to-end run on 20 Hansards pairs with a tiny random model
+(both engines: --engine rnnsearch through a stand-in for `rnnsearch --forced` written here, and the real
+binary when it has --forced)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SCRIPTS = os.path.join(ROOT, "scripts")
+sys.path.insert(0, SCRIPTS)
+
+import aer  # noqa: E402
+import tokenizer as tok  # noqa: E402
+
+# The fra-eng model's tokenizer (scripts/train.py, corpus tatoeba).
+TOKENIZER = {"lowercase": True, "split_punctuation": True, "source": {"split_elision": True},
+             "target": {"capitalize": True}}
+SOURCE = tok.side_options(TOKENIZER, "source")
+TARGET = tok.side_options(TOKENIZER, "target")
+BINARY = os.path.join(ROOT, "rnnsearch")
+
+
+def hansards_folder():
+    import data
+    try:
+        folder = os.path.join(data.data_root(), "alignment", "hansards-enfr")
+    except SystemExit:
+        return None
+    return folder if os.path.isfile(os.path.join(folder, "enfr.gold")) else None
+
+
+class AerArithmeticTest(unittest.TestCase):
+    def test_perfect(self):
+        s = {(0, 0), (1, 2), (2, 1)}
+        self.assertEqual(aer.aer([(s, s, s)]), (0.0, 1.0, 1.0))
+
+    def test_empty(self):
+        rate, precision, recall = aer.aer([(set(), {(0, 0), (1, 1)}, set())])
+        self.assertEqual((rate, precision, recall), (1.0, 0.0, 0.0))
+
+    def test_possible_links(self):
+        sure, possible = {(0, 0)}, {(1, 1)}  # possible given without the sure link: P includes S anyway
+        # A hits the sure link and the possible one: 1 - (1 + 2) / (2 + 1) = 0.
+        self.assertEqual(aer.aer([({(0, 0), (1, 1)}, sure, possible)]), (0.0, 1.0, 1.0))
+        # Only the possible one: 1 - (0 + 1) / (1 + 1); precision 1, recall 0.
+        self.assertEqual(aer.aer([({(1, 1)}, sure, possible)]), (0.5, 1.0, 0.0))
+        # A wrong link beside the sure one: 1 - (1 + 1) / (2 + 1).
+        rate, precision, recall = aer.aer([({(0, 0), (0, 1)}, sure, possible)])
+        self.assertAlmostEqual(rate, 1 / 3)
+        self.assertEqual((precision, recall), (0.5, 1.0))
+
+    def test_corpus_level_sums(self):
+        # Counts add over sentences before the ratio: 1 - (1 + 1 + 0 + 0) / (1 + 1 + 1 + 1).
+        rate, _, _ = aer.aer([({(0, 0)}, {(0, 0)}, set()), ({(5, 5)}, {(0, 0)}, set())])
+        self.assertAlmostEqual(rate, 0.5)
+        self.assertEqual(aer.aer([]), (0.0, 0.0, 0.0))
+
+    def test_parse_gold(self):
+        sure, possible = aer.parse_gold("1-1 2p3 4-2")
+        self.assertEqual(sure, {(0, 0), (3, 1)})
+        self.assertEqual(possible, {(0, 0), (1, 2), (3, 1)})
+        with self.assertRaises(ValueError):
+            aer.parse_gold("0-1")
+        with self.assertRaises(ValueError):
+            aer.parse_gold("1x2")
+
+
+class TokenMappingTest(unittest.TestCase):
+    def check(self, line, options, tokens, owners):
+        words = aer.word_tokens(line, options)
+        self.assertEqual(tok.tokenize(line, options), tokens)
+        self.assertEqual(aer.map_tokens(tokens, words), (owners, True))
+
+    def test_french_elision(self):
+        self.check("L'homme est là .", SOURCE, ["l'", "homme", "est", "là", "."], [0, 0, 1, 2, 3])
+        self.check("aujourd' hui", SOURCE, ["aujourd", "'", "hui"], [0, 0, 1])
+
+    def test_english_words(self):
+        self.check("I don't know , Mr. Speaker --", TARGET,
+                   ["i", "don't", "know", ",", "mr", ".", "speaker", "-", "-"], [0, 1, 2, 3, 4, 4, 5, 6, 6])
+        self.check("hon. members 's", TARGET, ["hon", ".", "members", "'", "s"], [0, 0, 1, 2, 2])
+
+    def test_fallback_by_characters(self):
+        words = [["a"], ["bc"]]
+        self.assertEqual(aer.map_tokens(["ab", "c"], words), ([0, 1], False))
+        self.assertEqual(aer.map_tokens(["abc"], words), ([0], False))
+        self.assertEqual(aer.map_tokens(["ax"], words), (None, False))
+        self.assertEqual(aer.map_tokens([], []), ([], True))
+
+
+class HardLinksTest(unittest.TestCase):
+    # Two target tokens over source columns [w0, w1, eos].
+    ROWS = [[0.7, 0.2, 0.1], [0.1, 0.2, 0.7]]
+
+    def test_methods(self):
+        self.assertEqual(aer.token_links(self.ROWS, 0, 2, "argmax", 0.1), {(0, 0)})  # row 1 attends to eos
+        self.assertEqual(aer.token_links(self.ROWS, 0, 2, "argmax-words", 0.1), {(0, 0), (1, 1)})
+        self.assertEqual(aer.token_links(self.ROWS, 0, 2, "threshold", 0.15), {(0, 0), (0, 1), (1, 1)})
+        # With bos in column 0 the tokens shift by one and bos never links.
+        rows = [[0.5, 0.3, 0.2], [0.1, 0.3, 0.6]]
+        self.assertEqual(aer.token_links(rows, 1, 1, "argmax", 0.1), set())
+        self.assertEqual(aer.token_links(rows, 1, 1, "threshold", 0.25), {(0, 0), (1, 0)})
+
+    def test_word_links(self):
+        # Target tokens of words [0, 0, 1], source tokens of words [0, 1, 1].
+        links = {(0, 0), (1, 0), (2, 2), (2, 1)}
+        self.assertEqual(aer.word_links(links, [0, 0, 1], [0, 1, 1]), {(0, 0), (1, 1)})
+
+
+FAKE_BINARY = textwrap.dedent("""\
+    #!/usr/bin/python3
+    # Stands in for `rnnsearch -m MODEL --forced --format jsonl -a`: lines "source<TAB>target" in, one JSONL object
+    # per line out with the forced hypothesis and its attention (target rows, then eos).
+    import json, sys
+    sys.path.insert(0, {scripts!r})
+    import aer, reference, tokenizer as tok
+    args = sys.argv[1:]
+    assert args[:1] == ["-m"] and args[2:] == ["--forced", "--format", "jsonl", "-a"], args
+    model = reference.load_model(args[1])
+    lines = [line.rstrip("\\n").split("\\t") for line in sys.stdin]
+    items = [(tok.tokenize(s, model.source_options), tok.tokenize(t, model.target_options)) for s, t in lines]
+    rows, _ = aer.forced_torch(args[1], items)
+    for k, (s, t) in enumerate(lines):
+        source, _ = reference.prepare(model, s)
+        hyp = {{"tokens": items[k][1], "text": t, "score": 0.0, "attention": rows[k]}}
+        print(json.dumps({{"id": k, "source": source, "hypotheses": [hyp]}}, ensure_ascii=False))
+    """)
+
+
+@unittest.skipUnless(hansards_folder(), "the Hansards alignment data is not there (scripts/get-data.sh)")
+class EndToEndTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        import torch
+        from model import RNNSearch, save_v1
+        torch.set_num_threads(1)
+        cls.tmp = tempfile.TemporaryDirectory()
+        folder = hansards_folder()
+        pairs = aer.read_set(folder, 20)
+        specials = ["<unk>", "<s>", "</s>", "<pad>"]
+        src_vocab = specials + sorted({t for f, _, _, _ in pairs for t in tok.tokenize(f, SOURCE)})
+        tgt_vocab = specials + sorted({t for _, e, _, _ in pairs for t in tok.tokenize(e, TARGET)})
+        config = {"encoder": {"embedding_dim": 8, "hidden_size": 8, "num_layers": 1, "bidirectional": True},
+                  "decoder": {"embedding_dim": 8, "hidden_size": 8, "num_layers": 1},
+                  "bridge": "linear_tanh", "attention": {"score": "additive", "dim": 8},
+                  "output": ["state", "context", "embedding"]}
+        torch.manual_seed(7)
+        model = RNNSearch(config, len(src_vocab), len(tgt_vocab))
+        cls.model = os.path.join(cls.tmp.name, "tiny-fra-eng.json")
+        save_v1(cls.model, model, src_vocab, tgt_vocab, tokenizer=TOKENIZER, dtype="f32",
+                meta={"source_language": "fr", "target_language": "en"})
+        cls.fake = os.path.join(cls.tmp.name, "rnnsearch")
+        with open(cls.fake, "w") as f:
+            f.write(FAKE_BINARY.format(scripts=SCRIPTS))
+        os.chmod(cls.fake, 0o755)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def run_aer(self, *args):
+        done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "aer.py"), "-m", self.model, "--limit", "20"]
+                              + list(args), capture_output=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr.decode())
+        return done.stdout.decode("utf-8")
+
+    def check_report(self, report):
+        self.assertEqual(report["sentences"], 20)
+        self.assertEqual(report["skipped"], 0)
+        self.assertEqual(report["tokenization_mismatches"], 0)
+        self.assertEqual(report["source_oov"], 0.0)  # the vocabularies came from these sentences
+        for method in aer.METHODS:
+            result = report["results"][method]
+            for key in ("aer", "precision", "recall"):
+                self.assertGreaterEqual(result[key], 0.0)
+                self.assertLessEqual(result[key], 1.0)
+
+    def test_torch_engine(self):
+        pharaoh = os.path.join(self.tmp.name, "links.txt")
+        report = json.loads(self.run_aer("--json", "--pharaoh", pharaoh))
+        self.check_report(report)
+        with open(pharaoh) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(len(lines), 20)
+        pairs = aer.read_set(hansards_folder(), 20)
+        count = 0
+        for line, (f_line, e_line, _, _) in zip(lines, pairs):
+            for link in line.split():
+                i, j = map(int, link.split("-"))
+                self.assertLess(i, len(e_line.split()))
+                self.assertLess(j, len(f_line.split()))
+                count += 1
+        self.assertEqual(count, report["results"]["argmax"]["links"])
+        # The table names the methods and the anchors.
+        table = self.run_aer()
+        self.assertIn("threshold >= 0.1", table)
+        self.assertIn("fast_align", table)
+        self.assertIn("grow-diag", table)
+
+    def test_rnnsearch_engine_interface(self):
+        folder = hansards_folder()
+        pairs = aer.read_set(folder, 20)
+        torch_report = aer.evaluate(self.model, pairs, "torch")
+        fake_report = aer.evaluate(self.model, pairs, "rnnsearch", self.fake)
+        self.check_report(fake_report)
+        for method in aer.METHODS:
+            self.assertEqual(torch_report["links"][method], fake_report["links"][method])
+
+    def test_real_binary(self):
+        if not os.access(BINARY, os.X_OK):
+            self.skipTest("./rnnsearch is not built")
+        help_text = subprocess.run([BINARY, "--help"], capture_output=True).stdout.decode("utf-8", "replace")
+        if "--forced" not in help_text:
+            self.skipTest("./rnnsearch has no --forced yet")
+        pairs = aer.read_set(hansards_folder(), 20)
+        c_report = aer.evaluate(self.model, pairs, "rnnsearch", BINARY)
+        self.check_report(c_report)
+        # The attention itself matches PyTorch's (hard links could flip on near-ties, so compare weights).
+        items = [(tok.tokenize(f, SOURCE), tok.tokenize(e, TARGET)) for f, e, _, _ in pairs]
+        torch_rows, _ = aer.forced_torch(self.model, items)
+        c_out = aer.forced_rnnsearch(BINARY, self.model, [(f, e) for f, e, _, _ in pairs])
+        for k, (source, tokens, rows) in enumerate(c_out):
+            self.assertEqual(tokens, items[k][1])
+            self.assertEqual(len(rows), len(torch_rows[k]))
+            for got, want in zip(rows, torch_rows[k]):
+                self.assertEqual(len(got), len(want))
+                for x, y in zip(got, want):
+                    self.assertAlmostEqual(x, y, delta=1e-4)
+
+if __name__ == "__main__":
+    unittest.main()
