@@ -1,0 +1,231 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_MAX_LENGTH = 256,
+    OPT_MAX_LENGTH_FACTOR,
+    OPT_LENGTH_PENALTY,
+    OPT_FORMAT,
+    OPT_ALIGN_CSV,
+    OPT_ALIGNMENTS,
+    OPT_CHECK,
+    OPT_BATCH_SIZE,
+    OPT_MAX_SOURCE_TOKENS,
+    OPT_FORCED,
+};
+
+static const struct option LONG_OPTIONS[] = {
+    {"model", required_argument, NULL, 'm'},
+    {"beam", required_argument, NULL, 'b'},
+    {"n-best", required_argument, NULL, 'n'},
+    {"max-length", required_argument, NULL, OPT_MAX_LENGTH},
+    {"max-length-factor", required_argument, NULL, OPT_MAX_LENGTH_FACTOR},
+    {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"attention", no_argument, NULL, 'a'},
+    {"align-csv", required_argument, NULL, OPT_ALIGN_CSV},
+    {"alignments", no_argument, NULL, OPT_ALIGNMENTS},
+    {"check", required_argument, NULL, OPT_CHECK},
+    {"forced", no_argument, NULL, OPT_FORCED},
+    {"threads", required_argument, NULL, 't'},
+    {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
+    {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The long name of an option value, for messages. */
+static const char *option_name(int value)
+{
+    for (const struct option *o = LONG_OPTIONS; o->name; o++)
+        if (o->val == value)
+            return o->name;
+    return "?";
+}
+
+static int parse_positive_int(const char *text, int option, int *out, rs_error *err)
+{
+    const char *p = text;
+    long long value = 0;
+    bool ok = *p != '\0';
+    for (; *p && ok; p++) {
+        if (*p < '0' || *p > '9')
+            ok = false;
+        else if ((value = value * 10 + (*p - '0')) > INT_MAX)
+            return rs_fail(err, "--%s: %s is too large (at most %d)", option_name(option), text, INT_MAX);
+    }
+    if (!ok || value < 1)
+        return rs_fail(err, "--%s: expected a positive integer, got '%s'", option_name(option), text);
+    *out = (int)value;
+    return 0;
+}
+
+static int parse_number(const char *text, int option, bool allow_zero, double *out, rs_error *err)
+{
+    char *end;
+    errno = 0;
+    double value = strtod(text, &end);
+    bool ok = *text != '\0' && *end == '\0' && text[0] != ' ' && isfinite(value) && errno != ERANGE &&
+              (allow_zero ? value >= 0 : value > 0);
+    if (!ok)
+        return rs_fail(err, "--%s: expected a %s number, got '%s'", option_name(option),
+                       allow_zero ? "non-negative" : "positive", text);
+    *out = value;
+    return 0;
+}
+
+int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->search.beam = RS_DEFAULT_BEAM;
+    cli->search.max_length = RS_DEFAULT_MAX_LENGTH;
+    cli->search.max_length_factor = RS_DEFAULT_MAX_LENGTH_FACTOR;
+    cli->search.length_penalty = RS_DEFAULT_LENGTH_PENALTY;
+    cli->n_best = 1;
+    cli->format = RS_FORMAT_TEXT;
+    cli->threads = 1;
+    cli->batch_size = RS_DEFAULT_BATCH_SIZE;
+    cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
+    bool n_best_given = false;
+
+    opterr = 0;
+    optind = 0; /* 0, not 1: a full reset of GNU getopt, so tests may parse several times */
+    int c;
+    while ((c = getopt_long(argc, argv, ":m:b:n:at:hV", LONG_OPTIONS, NULL)) != -1) {
+        int value;
+        switch (c) {
+        case 'm':
+            cli->model_path = optarg;
+            break;
+        case 'b':
+            if (parse_positive_int(optarg, c, &cli->search.beam, err) < 0)
+                return -1;
+            break;
+        case 'n':
+            if (parse_positive_int(optarg, c, &cli->n_best, err) < 0)
+                return -1;
+            n_best_given = true;
+            break;
+        case OPT_MAX_LENGTH:
+            if (parse_positive_int(optarg, c, &cli->search.max_length, err) < 0)
+                return -1;
+            break;
+        case OPT_MAX_LENGTH_FACTOR:
+            if (parse_number(optarg, c, false, &cli->search.max_length_factor, err) < 0)
+                return -1;
+            break;
+        case OPT_LENGTH_PENALTY:
+            if (parse_number(optarg, c, true, &cli->search.length_penalty, err) < 0)
+                return -1;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "text") == 0)
+                cli->format = RS_FORMAT_TEXT;
+            else if (strcmp(optarg, "jsonl") == 0)
+                cli->format = RS_FORMAT_JSONL;
+            else
+                return rs_fail(err, "--format: expected 'text' or 'jsonl', got '%s'", optarg);
+            break;
+        case 'a':
+            cli->attention = true;
+            break;
+        case OPT_ALIGN_CSV:
+            if (*optarg == '\0')
+                return rs_fail(err, "--align-csv: expected a file name or '-'");
+            cli->align_csv = optarg;
+            break;
+        case OPT_ALIGNMENTS:
+            cli->alignments = true;
+            break;
+        case OPT_CHECK:
+            cli->check_file = optarg;
+            break;
+        case OPT_FORCED:
+            cli->forced = true;
+            break;
+        case 't':
+            if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
+                return -1;
+            break;
+        case OPT_BATCH_SIZE:
+            if (parse_positive_int(optarg, c, &cli->batch_size, err) < 0)
+                return -1;
+            break;
+        case OPT_MAX_SOURCE_TOKENS:
+            if (parse_positive_int(optarg, c, &value, err) < 0)
+                return -1;
+            cli->max_source_tokens = (size_t)value;
+            break;
+        case 'h':
+            cli->help = true;
+            break;
+        case 'V':
+            cli->version = true;
+            break;
+        case ':':
+            return rs_fail(err, "option '%s' needs an argument (see rnnsearch --help)", argv[optind - 1]);
+        default:
+            if (optopt && optopt < 256 && strncmp(argv[optind - 1], "--", 2) != 0)
+                return rs_fail(err, "unknown option '-%c' (see rnnsearch --help)", optopt);
+            return rs_fail(err, "unknown option '%s' (see rnnsearch --help)", argv[optind - 1]);
+        }
+    }
+    if (cli->help || cli->version)
+        return 0;
+    cli->files = argv + optind;
+    cli->file_count = argc - optind;
+
+    if (cli->n_best > cli->search.beam)
+        return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
+                       n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
+    if (cli->check_file) {
+        if (cli->file_count > 0)
+            return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
+        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best > 1)
+            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
+                                "-a, --align-csv or --n-best");
+    }
+    if (cli->forced && (cli->check_file || cli->n_best > 1))
+        return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
+    cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL;
+    return 0;
+}
+
+void rs_cli_help(FILE *out)
+{
+    fputs("Usage: rnnsearch [OPTIONS] [FILE...]\n"
+          "Translate text with an RNNsearch (GRU encoder-decoder with attention) model: one sentence per line of\n"
+          "the FILEs (or standard input; '-' is standard input), one result line per input line.\n"
+          "\n"
+          "  -m, --model FILE          model file (default: $RNNSEARCH_MODEL, else the bundled deu-eng model)\n"
+          "  -b, --beam N              beam size; 1 is greedy search (default 5)\n"
+          "  -n, --n-best N            print the N best hypotheses, N <= beam (text: `ID ||| TEXT ||| SCORE`)\n"
+          "      --max-length N        at most N target tokens, eos included (default 256)\n"
+          "      --max-length-factor F at most ceil(F x source positions) target tokens (default 3.0)\n"
+          "      --length-penalty A    rank hypotheses by score / length^A (default 0.6; 0: raw score)\n"
+          "      --format text|jsonl   output format (default text)\n"
+          "  -a, --attention           add attention weights (text: a matrix in percent; jsonl: \"attention\")\n"
+          "      --align-csv FILE      write the alignment CSV to FILE ('-': to standard output, instead of\n"
+          "                            the translations)\n"
+          "      --alignments          add hard alignments `s-t` (text: after ` ||| `; jsonl: \"alignment\")\n"
+          "      --check FILE          regression test: translate each `source<TAB>expected` line of FILE and\n"
+          "                            report the lines whose output differs (exit 1 if any)\n"
+          "      --forced              forced decoding: each line is `source<TAB>target`; the output is the\n"
+          "                            target with its score and attention (for alignments)\n"
+          "  -t, --threads N           BLAS threads (default 1)\n"
+          "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
+          "                            terminals and pipes are answered line by line\n"
+          "      --max-source-tokens N translate only the first N tokens of a longer line (default 1024)\n"
+          "  -h, --help                show this help and exit\n"
+          "  -V, --version             show the version and exit\n"
+          "\n"
+          "Exit status: 0 success, 1 --check found differences, 2 usage, model or I/O error.\n",
+          out);
+}

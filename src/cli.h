@@ -1,0 +1,46 @@
+/* The command line (spec section 2 and the project's additions): parsing and validation of the options. */
+#ifndef RS_CLI_H
+#define RS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "search.h"
+
+typedef enum rs_format { RS_FORMAT_TEXT, RS_FORMAT_JSONL } rs_format;
+
+#define RS_DEFAULT_BEAM 5
+#define RS_DEFAULT_MAX_LENGTH 256
+#define RS_DEFAULT_MAX_LENGTH_FACTOR 3.0
+#define RS_DEFAULT_LENGTH_PENALTY 0.6
+#define RS_DEFAULT_BATCH_SIZE 32
+#define RS_DEFAULT_MAX_SOURCE_TOKENS 1024
+
+typedef struct rs_cli {
+    const char *model_path; /* NULL: the default model */
+    rs_search_options search;
+    int n_best;
+    rs_format format;
+    bool attention;
+    bool alignments;
+    const char *align_csv;  /* NULL, a file name or "-" */
+    const char *check_file; /* NULL or the regression file */
+    bool forced;            /* input lines are source<TAB>target, the target forced */
+    int threads;
+    int batch_size;
+    size_t max_source_tokens;
+    char **files; /* input files ("-" is standard input); none: standard input */
+    int file_count;
+    bool help;
+    bool version;
+} rs_cli;
+
+/* Parses argv. Messages are without the "rnnsearch: " prefix. */
+int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err);
+
+/* Writes the --help text. */
+void rs_cli_help(FILE *out);
+
+#endif

@@ -1,0 +1,54 @@
+/* The decoder: one step for n hypotheses (rows) at once. With q the top layer's state s_{t-1}: attention
+ * weights a_t and context c_t, the GRU stack on [E(y_{t-1}); c_t], the output parts in config order, logits and
+ * log_softmax. Rows may belong to different sentences (each row names its encoding), so that several
+ * sentences share the matrix products; consecutive rows of one sentence share the attention products too.
+ * Buffers are sized before decoding (rs_decoder_reserve), so a step allocates nothing. */
+#ifndef RS_DECODER_H
+#define RS_DECODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "encoder.h"
+#include "error.h"
+#include "model.h"
+
+typedef struct rs_decoder {
+    const rs_model *model;
+    int rows;       /* hypotheses now held */
+    int rows_cap;   /* rows the buffers hold */
+    size_t ld_weights; /* floats between rows of weights: the longest source reserved for */
+    const rs_encoding **row_encoding; /* [rows]: the sentence each row decodes */
+    const rs_encoding **spare_encoding;
+    float *state;        /* [Ld][rows_cap][Hd]: layer l's states, so the top layer's rows form one matrix */
+    float *state_spare;  /* same shape, target of rs_decoder_select */
+    float *query_proj;   /* [rows, A] */
+    float *tanh_scratch; /* [A] */
+    float *weights;      /* [rows, ld_weights]: attention weights of the last step */
+    float *input;        /* [rows, Et + K]: E(y_{t-1}) then c_t */
+    float *gates_in;     /* [rows, 3Hd] */
+    float *gates_h;      /* [rows, 3Hd] */
+    float *features;     /* [rows, Do] */
+    float *logprobs;     /* [rows, Vt]: log p of the last step */
+    size_t encoding_cap, spare_encoding_cap, state_cap, spare_cap, query_cap, tanh_cap, weights_cap, input_cap,
+        gates_in_cap, gates_h_cap, features_cap, logprobs_cap;
+} rs_decoder;
+
+void rs_decoder_init(rs_decoder *decoder, const rs_model *model);
+void rs_decoder_free(rs_decoder *decoder);
+
+/* Makes room for `rows` hypotheses over sources of at most `max_length` positions. Call before
+ * rs_decoder_start; it may discard the rows held. */
+int rs_decoder_reserve(rs_decoder *decoder, int rows, int max_length, rs_error *err);
+
+/* Starts n rows, row i at s_0 of encodings[i]. */
+void rs_decoder_start(rs_decoder *decoder, const rs_encoding *const *encodings, int n);
+
+/* Advances every row: row i was fed prev[i] (y_{t-1}). Afterwards row i's a_t is at weights + i * ld_weights
+ * and its log p(. | ...) at logprobs + i * Vt. */
+void rs_decoder_step(rs_decoder *decoder, const int32_t *prev);
+
+/* Keeps n rows: new row i is old row parents[i] (rows may repeat). */
+void rs_decoder_select(rs_decoder *decoder, const int *parents, int n);
+
+#endif

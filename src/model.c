@@ -1,0 +1,420 @@
+#include "model.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "tensor.h"
+
+/* One tensor the config calls for. */
+typedef struct expected_tensor {
+    char name[64];
+    int ndim;
+    size_t shape[2];
+    float **dest;
+    bool optional; /* zero-filled when absent */
+    bool found;
+} expected_tensor;
+
+typedef struct tensor_table {
+    expected_tensor *items;
+    size_t count;
+    size_t cap;
+} tensor_table;
+
+static void expect(tensor_table *table, const char *name, size_t rows, size_t cols, float **dest, bool optional)
+{
+    expected_tensor *t = &table->items[table->count++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = cols ? 2 : 1;
+    t->shape[0] = rows;
+    t->shape[1] = cols;
+    t->dest = dest;
+    t->optional = optional;
+    t->found = false;
+}
+
+static void expect_gru(tensor_table *table, const char *prefix, int layer, const char *suffix, rs_gru_layer *gru)
+{
+    char name[64];
+    size_t gates = 3 * (size_t)gru->hidden_size;
+    snprintf(name, sizeof name, "%sweight_ih_l%d%s", prefix, layer, suffix);
+    expect(table, name, gates, (size_t)gru->input_size, &gru->weight_ih, false);
+    snprintf(name, sizeof name, "%sweight_hh_l%d%s", prefix, layer, suffix);
+    expect(table, name, gates, (size_t)gru->hidden_size, &gru->weight_hh, false);
+    snprintf(name, sizeof name, "%sbias_ih_l%d%s", prefix, layer, suffix);
+    expect(table, name, gates, 0, &gru->bias_ih, false);
+    snprintf(name, sizeof name, "%sbias_hh_l%d%s", prefix, layer, suffix);
+    expect(table, name, gates, 0, &gru->bias_hh, false);
+}
+
+/* Lists every tensor the config needs, with its shape and where its buffer goes. */
+static int build_table(rs_model *model, tensor_table *table, rs_error *err)
+{
+    const rs_config *c = &model->config;
+    rs_weights *w = &model->weights;
+    size_t enc_layers = (size_t)c->encoder_layers * (size_t)c->directions;
+    w->encoder_rnn = rs_calloc_array(enc_layers, sizeof *w->encoder_rnn, "model", err);
+    w->decoder_rnn = rs_calloc_array((size_t)c->decoder_layers, sizeof *w->decoder_rnn, "model", err);
+    table->cap = 4 * (enc_layers + (size_t)c->decoder_layers) + 16;
+    table->items = rs_calloc_array(table->cap, sizeof *table->items, "model", err);
+    if (!w->encoder_rnn || !w->decoder_rnn || !table->items)
+        return -1;
+
+    size_t vs = (size_t)c->source_vocab_size, vt = (size_t)c->target_vocab_size;
+    size_t k = (size_t)c->encoder_output, hd = (size_t)c->decoder_hidden_size, a = (size_t)c->attention_dim;
+    expect(table, "encoder.embedding.weight", vs, (size_t)c->encoder_embedding_dim, &w->encoder_embedding, false);
+    for (int l = 0; l < c->encoder_layers; l++)
+        for (int d = 0; d < c->directions; d++) {
+            rs_gru_layer *gru = &w->encoder_rnn[l * c->directions + d];
+            gru->input_size = l == 0 ? c->encoder_embedding_dim : c->encoder_output;
+            gru->hidden_size = c->encoder_hidden_size;
+            expect_gru(table, "encoder.rnn.", l, d ? "_reverse" : "", gru);
+        }
+    if (c->bridge == RS_BRIDGE_LINEAR_TANH) {
+        expect(table, "bridge.weight", (size_t)c->decoder_layers * hd, k, &w->bridge_weight, false);
+        expect(table, "bridge.bias", (size_t)c->decoder_layers * hd, 0, &w->bridge_bias, false);
+    }
+    if (c->score == RS_SCORE_ADDITIVE) {
+        expect(table, "attention.query.weight", a, hd, &w->query_weight, false);
+        expect(table, "attention.query.bias", a, 0, &w->query_bias, true);
+        expect(table, "attention.key.weight", a, k, &w->key_weight, false);
+        expect(table, "attention.key.bias", a, 0, &w->key_bias, true);
+        expect(table, "attention.v.weight", 1, a, &w->v_weight, false);
+    } else if (c->score == RS_SCORE_GENERAL) {
+        expect(table, "attention.weight", hd, k, &w->general_weight, false);
+    }
+    expect(table, "decoder.embedding.weight", vt, (size_t)c->decoder_embedding_dim, &w->decoder_embedding, false);
+    for (int l = 0; l < c->decoder_layers; l++) {
+        rs_gru_layer *gru = &w->decoder_rnn[l];
+        gru->input_size = l == 0 ? c->decoder_input : c->decoder_hidden_size;
+        gru->hidden_size = c->decoder_hidden_size;
+        expect_gru(table, "decoder.rnn.", l, "", gru);
+    }
+    expect(table, "output.weight", vt, (size_t)c->output_input, &w->output_weight, false);
+    expect(table, "output.bias", vt, 0, &w->output_bias, false);
+
+    model->tensors = rs_calloc_array(table->count, sizeof *model->tensors, "model", err);
+    return model->tensors ? 0 : -1;
+}
+
+static int load_tensors(rs_model *model, const cJSON *tensors, const char *where, rs_error *err)
+{
+    if (!tensors)
+        return rs_fail(err, "%s: tensors: missing", where);
+    if (!cJSON_IsObject(tensors))
+        return rs_fail(err, "%s: tensors: expected an object", where);
+    tensor_table table = {0};
+    if (build_table(model, &table, err) < 0) {
+        free(table.items);
+        return -1;
+    }
+    int rc = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, tensors)
+    {
+        const char *name = item->string;
+        if (strcmp(name, "attention.v.bias") == 0 && model->config.score == RS_SCORE_ADDITIVE)
+            continue; /* v's bias shifts every score equally, so softmax cancels it: accepted and ignored */
+        expected_tensor *t = NULL;
+        for (size_t i = 0; i < table.count && !t; i++)
+            if (strcmp(table.items[i].name, name) == 0)
+                t = &table.items[i];
+        if (!t) {
+            rc = rs_fail(err, "%s: tensor %s: unknown tensor (not part of a model with this config)", where, name);
+            break;
+        }
+        if (t->found) {
+            rc = rs_fail(err, "%s: tensor %s: given twice", where, name);
+            break;
+        }
+        t->found = true;
+        if (rs_tensor_decode(item, name, t->shape, t->ndim, t->dest, where, err) < 0) {
+            rc = -1;
+            break;
+        }
+        model->tensors[model->tensor_count++] = *t->dest;
+    }
+    for (size_t i = 0; rc == 0 && i < table.count; i++) {
+        expected_tensor *t = &table.items[i];
+        if (t->found)
+            continue;
+        if (!t->optional) {
+            rc = rs_fail(err, "%s: tensor %s: missing", where, t->name);
+            break;
+        }
+        size_t count = t->ndim == 2 ? t->shape[0] * t->shape[1] : t->shape[0];
+        *t->dest = rs_calloc_array(count, sizeof(float), "tensor", err);
+        if (!*t->dest) {
+            rc = -1;
+            break;
+        }
+        model->tensors[model->tensor_count++] = *t->dest;
+    }
+    free(table.items);
+    return rc;
+}
+
+static bool valid_utf8(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (len - i <= n)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+static int load_vocab(rs_vocab *vocab, const cJSON *side, const char *side_name, const char *where, rs_error *err)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(side, "vocab");
+    if (!list)
+        return rs_fail(err, "%s: %s.vocab: missing", where, side_name);
+    if (!cJSON_IsArray(list))
+        return rs_fail(err, "%s: %s.vocab: expected a list of strings", where, side_name);
+    size_t count = (size_t)cJSON_GetArraySize(list);
+    if (count > RS_MAX_DIM)
+        return rs_fail(err, "%s: %s.vocab: %zu entries (at most %d)", where, side_name, count, RS_MAX_DIM);
+    const char **strings = rs_alloc_array(count, sizeof *strings, "vocabulary", err);
+    size_t *lengths = rs_alloc_array(count, sizeof *lengths, "vocabulary", err);
+    int rc = strings && lengths ? 0 : -1;
+    size_t i = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list)
+    {
+        if (rc < 0)
+            break;
+        if (!cJSON_IsString(item)) {
+            rc = rs_fail(err, "%s: %s.vocab[%zu]: expected a string", where, side_name, i);
+            break;
+        }
+        strings[i] = item->valuestring;
+        lengths[i] = strlen(item->valuestring);
+        if (!valid_utf8((const unsigned char *)strings[i], lengths[i])) {
+            rc = rs_fail(err, "%s: %s.vocab[%zu]: not valid UTF-8", where, side_name, i);
+            break;
+        }
+        i++;
+    }
+    if (rc == 0)
+        rc = rs_vocab_build(vocab, strings, lengths, count, err);
+    free(strings);
+    free(lengths);
+    return rc;
+}
+
+static int get_bool(const cJSON *parent, const char *key, const char *path, bool fallback, bool *out,
+                    const char *where, rs_error *err)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(parent, key);
+    if (!item) {
+        *out = fallback;
+        return 0;
+    }
+    if (!cJSON_IsBool(item))
+        return rs_fail(err, "%s: %s.%s: expected true or false", where, path, key);
+    *out = cJSON_IsTrue(item);
+    return 0;
+}
+
+static int find_special(const rs_model *model, const cJSON *specials, const char *key, bool required,
+                        int32_t *source_id, int32_t *target_id, const char *where, rs_error *err)
+{
+    *source_id = *target_id = -1;
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(specials, key);
+    if (!item) {
+        if (required)
+            return rs_fail(err, "%s: special_tokens.%s: missing", where, key);
+        return 0;
+    }
+    if (!cJSON_IsString(item))
+        return rs_fail(err, "%s: special_tokens.%s: expected a string", where, key);
+    const char *s = item->valuestring;
+    *source_id = rs_vocab_find(&model->source_vocab, s, strlen(s));
+    *target_id = rs_vocab_find(&model->target_vocab, s, strlen(s));
+    if (required && *source_id < 0)
+        return rs_fail(err, "%s: special_tokens.%s: \"%.100s\" is not in source.vocab", where, key, s);
+    if (required && *target_id < 0)
+        return rs_fail(err, "%s: special_tokens.%s: \"%.100s\" is not in target.vocab", where, key, s);
+    return 0;
+}
+
+static const cJSON *get_object(const cJSON *doc, const char *key, const char *where, rs_error *err)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(doc, key);
+    if (!item)
+        rs_fail(err, "%s: %s: missing", where, key);
+    else if (!cJSON_IsObject(item))
+        rs_fail(err, "%s: %s: expected an object", where, key);
+    else
+        return item;
+    return NULL;
+}
+
+static int load_document(rs_model *model, const cJSON *doc, const char *where, rs_error *err)
+{
+    if (!cJSON_IsObject(doc))
+        return rs_fail(err, "%s: not a model file (the top level is not a JSON object)", where);
+    const cJSON *format = cJSON_GetObjectItemCaseSensitive(doc, "format");
+    if (!cJSON_IsString(format) || strcmp(format->valuestring, "rnnsearch-model") != 0)
+        return rs_fail(err, "%s: format: expected \"rnnsearch-model\" (not an rnnsearch model file?)", where);
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "version");
+    if (!cJSON_IsNumber(version))
+        return rs_fail(err, "%s: version: missing or not a number", where);
+    if (version->valuedouble != 1)
+        return rs_fail(err, "%s: version: %g is not supported (this rnnsearch reads version 1)", where,
+                       version->valuedouble);
+
+    const cJSON *config = cJSON_GetObjectItemCaseSensitive(doc, "config");
+    if (!config)
+        return rs_fail(err, "%s: config: missing", where);
+    if (rs_config_parse(&model->config, config, where, err) < 0)
+        return -1;
+
+    const cJSON *source = get_object(doc, "source", where, err);
+    const cJSON *target = source ? get_object(doc, "target", where, err) : NULL;
+    if (!source || !target)
+        return -1;
+    if (load_vocab(&model->source_vocab, source, "source", where, err) < 0 ||
+        load_vocab(&model->target_vocab, target, "target", where, err) < 0)
+        return -1;
+    if (get_bool(source, "add_bos", "source", false, &model->add_bos, where, err) < 0 ||
+        get_bool(source, "add_eos", "source", true, &model->add_eos, where, err) < 0)
+        return -1;
+    model->config.source_vocab_size = (int)model->source_vocab.size;
+    model->config.target_vocab_size = (int)model->target_vocab.size;
+
+    const cJSON *specials = get_object(doc, "special_tokens", where, err);
+    if (!specials)
+        return -1;
+    rs_special_ids *src = &model->source_ids, *tgt = &model->target_ids;
+    if (find_special(model, specials, "unk", true, &src->unk, &tgt->unk, where, err) < 0 ||
+        find_special(model, specials, "bos", true, &src->bos, &tgt->bos, where, err) < 0 ||
+        find_special(model, specials, "eos", true, &src->eos, &tgt->eos, where, err) < 0 ||
+        find_special(model, specials, "pad", false, &src->pad, &tgt->pad, where, err) < 0)
+        return -1;
+
+    if (rs_tokenizer_parse(&model->tokenizer, cJSON_GetObjectItemCaseSensitive(doc, "tokenizer"), where, err) < 0)
+        return -1;
+    return load_tensors(model, cJSON_GetObjectItemCaseSensitive(doc, "tensors"), where, err);
+}
+
+int rs_model_load_text(rs_model *model, const char *text, size_t len, const char *where, rs_error *err)
+{
+    memset(model, 0, sizeof *model);
+    rs_vocab_init(&model->source_vocab);
+    rs_vocab_init(&model->target_vocab);
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 byte order mark */
+        text += 3;
+        len -= 3;
+    }
+    size_t skip = 0;
+    while (skip < len && (text[skip] == ' ' || text[skip] == '\t' || text[skip] == '\n' || text[skip] == '\r'))
+        skip++;
+    if (skip == len)
+        return rs_fail(err, "%s: empty file, expected a JSON model", where);
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
+    if (doc && end) {
+        while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+            end++;
+        if (end < text + len && *end != '\0') {
+            cJSON_Delete(doc);
+            doc = NULL;
+        }
+    }
+    if (!doc) {
+        size_t line = 1, column = 1;
+        const char *stop = end && end >= text && end <= text + len ? end : text;
+        for (const char *p = text; p < stop; p++) {
+            if (*p == '\n') {
+                line++;
+                column = 1;
+            } else if (((unsigned char)*p & 0xc0) != 0x80) {
+                column++;
+            }
+        }
+        return rs_fail(err, "%s: invalid JSON at line %zu, column %zu", where, line, column);
+    }
+    int rc = load_document(model, doc, where, err);
+    cJSON_Delete(doc);
+    if (rc < 0)
+        rs_model_free(model);
+    return rc;
+}
+
+int rs_model_load(rs_model *model, const char *path, rs_error *err)
+{
+    memset(model, 0, sizeof *model);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rs_fail(err, "cannot open model %s: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            void *p = text;
+            if (rs_reserve(&p, &cap, cap < 65536 ? 65536 : cap * 2, 1, "model file", err) < 0) {
+                free(text);
+                fclose(f);
+                return -1;
+            }
+            text = p;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                int e = errno;
+                free(text);
+                fclose(f);
+                return rs_fail(err, "read error on model %s: %s", path, strerror(e));
+            }
+            break;
+        }
+    }
+    fclose(f);
+    int rc = rs_model_load_text(model, text, len, path, err);
+    free(text);
+    return rc;
+}
+
+void rs_model_free(rs_model *model)
+{
+    for (size_t i = 0; i < model->tensor_count; i++)
+        free(model->tensors[i]);
+    free(model->tensors);
+    free(model->weights.encoder_rnn);
+    free(model->weights.decoder_rnn);
+    rs_vocab_free(&model->source_vocab);
+    rs_vocab_free(&model->target_vocab);
+    memset(model, 0, sizeof *model);
+}

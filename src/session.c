@@ -1,0 +1,140 @@
+#include "session.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mem.h"
+
+int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv,
+                    rs_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->cli = cli;
+    s->model = model;
+    s->out = out;
+    s->csv = csv;
+    s->output.n_best = cli->n_best;
+    s->output.attention = cli->attention;
+    s->output.alignments = cli->alignments;
+    rs_strbuf_init(&s->text);
+    rs_strbuf_init(&s->csv_text);
+    int batch = cli->batch_size;
+    if (rs_translator_init(&s->translator, model, cli->max_source_tokens, err) < 0)
+        return -1;
+    s->lines = rs_calloc_array((size_t)batch, sizeof *s->lines, "input lines", err);
+    s->line_caps = rs_calloc_array((size_t)batch, sizeof *s->line_caps, "input lines", err);
+    s->lens = rs_calloc_array((size_t)batch, sizeof *s->lens, "input lines", err);
+    s->results = rs_calloc_array((size_t)batch, sizeof *s->results, "input lines", err);
+    s->targets = rs_calloc_array((size_t)batch, sizeof *s->targets, "input lines", err);
+    s->target_lens = rs_calloc_array((size_t)batch, sizeof *s->target_lens, "input lines", err);
+    if (!s->lines || !s->line_caps || !s->lens || !s->results || !s->targets || !s->target_lens)
+        return -1;
+    s->batch_cap = batch;
+    if (csv) {
+        if (rs_format_csv_header(&s->csv_text, err) < 0 ||
+            rs_sink_write(csv, s->csv_text.data, s->csv_text.len, err) < 0)
+            return -1;
+        rs_strbuf_clear(&s->csv_text);
+    }
+    return 0;
+}
+
+void rs_session_free(rs_session *s)
+{
+    rs_translator_free(&s->translator);
+    for (int i = 0; i < s->batch_cap; i++)
+        free(s->lines[i]);
+    free(s->lines);
+    free(s->line_caps);
+    free(s->lens);
+    free(s->results);
+    free(s->targets);
+    free(s->target_lens);
+    rs_strbuf_free(&s->text);
+    rs_strbuf_free(&s->csv_text);
+    memset(s, 0, sizeof *s);
+}
+
+/* Writes the results of one batch; first_line is the 1-based line number of its first line in `name`. */
+static int write_batch(rs_session *s, int count, const char *name, long long first_line, bool flush, rs_error *err)
+{
+    for (int i = 0; i < count; i++) {
+        const rs_translation *tr = &s->results[i];
+        long long id = s->next_id++;
+        if (tr->dropped_tokens)
+            fprintf(stderr,
+                    "rnnsearch: warning: %s:%lld: %zu tokens, only the first %d are translated "
+                    "(--max-source-tokens)\n",
+                    name, first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
+        if (s->out) {
+            rs_strbuf_clear(&s->text);
+            int rc = s->cli->format == RS_FORMAT_JSONL
+                         ? rs_format_jsonl(&s->text, s->model, tr, id, &s->output, err)
+                         : rs_format_text(&s->text, s->model, tr, id, &s->output, err);
+            if (rc < 0 || rs_sink_write(s->out, s->text.data, s->text.len, err) < 0)
+                return -1;
+        }
+        if (s->csv) {
+            rs_strbuf_clear(&s->csv_text);
+            if (rs_format_csv(&s->csv_text, s->model, tr, id, s->output.n_best, err) < 0 ||
+                rs_sink_write(s->csv, s->csv_text.data, s->csv_text.len, err) < 0)
+                return -1;
+        }
+        if (flush && ((s->out && rs_sink_flush(s->out, err) < 0) || (s->csv && rs_sink_flush(s->csv, err) < 0)))
+            return -1;
+    }
+    return 0;
+}
+
+int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
+{
+    struct stat st;
+    bool regular = fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode);
+    int batch = regular ? s->batch_cap : 1;
+    long long line_number = 0;
+    for (;;) {
+        int count = 0;
+        while (count < batch) {
+            errno = 0;
+            ssize_t got = getline(&s->lines[count], &s->line_caps[count], in);
+            if (got < 0) {
+                if (ferror(in))
+                    return rs_fail(err, "read error on %s: %s", name, strerror(errno ? errno : EIO));
+                break;
+            }
+            s->lens[count++] = (size_t)got;
+        }
+        if (count == 0)
+            return 0;
+        int rc;
+        if (s->cli->forced) {
+            /* source<TAB>target: the source part ends at the first tab; an empty line is an empty pair */
+            for (int i = 0; i < count; i++) {
+                char *tab = memchr(s->lines[i], '\t', s->lens[i]);
+                if (!tab && strspn(s->lines[i], "\r\n") == s->lens[i]) {
+                    s->targets[i] = s->lines[i];
+                    s->target_lens[i] = s->lens[i] = 0;
+                    continue;
+                }
+                if (!tab)
+                    return rs_fail(err, "%s:%lld: no tab between the source and the target (--forced)", name,
+                                   line_number + 1 + i);
+                s->targets[i] = tab + 1;
+                s->target_lens[i] = s->lens[i] - (size_t)(tab + 1 - s->lines[i]);
+                s->lens[i] = (size_t)(tab - s->lines[i]);
+            }
+            rc = rs_translate_forced_batch(&s->translator, (const char *const *)s->lines, s->lens, s->targets,
+                                           s->target_lens, count, &s->cli->search, s->results, err);
+        } else {
+            rc = rs_translate_batch(&s->translator, (const char *const *)s->lines, s->lens, count, &s->cli->search,
+                                    s->results, err);
+        }
+        if (rc < 0 || write_batch(s, count, name, line_number + 1, !regular, err) < 0)
+            return -1;
+        line_number += count;
+        if (count < batch)
+            return 0;
+    }
+}

@@ -1,0 +1,45 @@
+/* The translation loop of the command line: reads lines in batches, translates them and writes each line's
+ * result (translations and/or the alignment CSV) in input order. */
+#ifndef RS_SESSION_H
+#define RS_SESSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "error.h"
+#include "model.h"
+#include "output.h"
+#include "sink.h"
+#include "strbuf.h"
+#include "translator.h"
+
+typedef struct rs_session {
+    const rs_cli *cli;
+    const rs_model *model;
+    rs_translator translator;
+    rs_output_options output;
+    rs_sink *out; /* translations; NULL with --align-csv - */
+    rs_sink *csv; /* the alignment CSV, or NULL */
+    rs_strbuf text;
+    rs_strbuf csv_text;
+    long long next_id; /* id of the next input line, counted across all inputs */
+    char **lines;
+    size_t *line_caps;
+    size_t *lens;
+    const char **targets; /* --forced: the target part of each line */
+    size_t *target_lens;
+    rs_translation *results;
+    int batch_cap;
+} rs_session;
+
+/* Writes the CSV header when csv is given. */
+int rs_session_init(rs_session *session, const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv,
+                    rs_error *err);
+void rs_session_free(rs_session *session);
+
+/* Translates every line of `in` (`name` in messages). A regular file is read batch_size lines at a time;
+ * anything else (terminal, pipe) line by line, flushing each answer. */
+int rs_session_run(rs_session *session, FILE *in, const char *name, rs_error *err);
+
+#endif

@@ -1,0 +1,28 @@
+/* Tensors of the model file (spec section 1): {"shape": [...], "data": [...]} with numbers (flat or nested
+ * as the shape says) or {"shape": [...], "dtype": "f32"|"f16", "base64": "..."} with little-endian IEEE
+ * values. A base64 tensor without "dtype" is f32, as scripts/model.py reads it. */
+#ifndef RS_TENSOR_H
+#define RS_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+
+#define RS_TENSOR_MAX_DIMS 4
+
+/* f16 bit pattern -> f32, exact for every value (subnormals, infinities and NaNs included). */
+float rs_half_to_float(uint16_t half);
+
+/* Standard base64 (RFC 4648 alphabet, '=' padding optional, ASCII whitespace skipped). On success *out is a
+ * malloc'd buffer of *out_len bytes. On bad input fills err with what is wrong, without a location. */
+int rs_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, rs_error *err);
+
+/* Decodes the tensor `name` into a malloc'd float array after checking that its shape is `expected`
+ * (ndim entries) and that every value is finite. Messages start with "WHERE: tensor NAME: ". */
+int rs_tensor_decode(const cJSON *tensor, const char *name, const size_t *expected, int ndim, float **out,
+                     const char *where, rs_error *err);
+
+#endif

@@ -1,0 +1,81 @@
+/* Lines in, ranked hypotheses out: tokenization, ids with bos/eos added, encoding and search, with all work
+ * space kept across calls. The lines of one call are decoded together (their hypotheses share the decoder's
+ * matrix products), each as it would be alone. */
+#ifndef RS_TRANSLATOR_H
+#define RS_TRANSLATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decoder.h"
+#include "encoder.h"
+#include "error.h"
+#include "model.h"
+#include "search.h"
+#include "tokenizer.h"
+
+typedef struct rs_translation {
+    /* The source as the encoder saw it: `length` strings, the added bos/eos included (spec section 3's
+     * "source"). Tokens are the tokenizer's own strings, also where they map to unk. */
+    const char *const *source;
+    int length;            /* S; 0 for a line without tokens, which is not decoded */
+    int first_token;       /* index in source of tokenizer token 0 (1 with add_bos) */
+    int token_count;       /* tokenizer tokens kept (after max_source_tokens) */
+    size_t dropped_tokens; /* tokens cut off by max_source_tokens */
+    const rs_hypothesis *hypotheses; /* best first */
+    int hypothesis_count;
+    /* Forced decoding only: the target's tokens as the tokenizer wrote them (hypothesis token i < target_count
+     * is shown as target_tokens[i], also where it maps to unk); NULL otherwise. */
+    const char *const *target_tokens;
+    int target_count;
+} rs_translation;
+
+/* The per-line part of the work space. */
+typedef struct rs_translator_line {
+    rs_tokens tokens;
+    const char **source;
+    int32_t *ids;
+    size_t source_cap, ids_cap;
+    rs_encoding encoding;
+    rs_search search; /* beam search only */
+    rs_tokens target_tokens; /* forced decoding only */
+    const char **target_strings;
+    int32_t *target_ids;
+    size_t target_strings_cap, target_ids_cap;
+} rs_translator_line;
+
+typedef struct rs_translator {
+    const rs_model *model;
+    size_t max_source_tokens;
+    rs_translator_line *lines;
+    int line_cap;
+    const rs_encoding **batch; /* the encodings decoded together */
+    const int32_t **batch_targets;
+    int *batch_target_lengths;
+    rs_search **batch_searches;
+    rs_encoder encoder;
+    rs_decoder decoder;
+    rs_search search; /* greedy batches */
+} rs_translator;
+
+int rs_translator_init(rs_translator *translator, const rs_model *model, size_t max_source_tokens, rs_error *err);
+void rs_translator_free(rs_translator *translator);
+
+/* Translates `count` lines (lines[i] of lens[i] bytes; a trailing newline is ignored) into out[0 .. count).
+ * The results stay valid until the next call. */
+int rs_translate_batch(rs_translator *translator, const char *const *lines, const size_t *lens, int count,
+                       const rs_search_options *options, rs_translation *out, rs_error *err);
+
+/* Forced decoding of `count` lines against their targets (targets[i] of target_lens[i] bytes, tokenized with
+ * the target side's rules): each result has one hypothesis, the target and eos, with its score and attention.
+ * A line without source tokens is not decoded. */
+int rs_translate_forced_batch(rs_translator *translator, const char *const *lines, const size_t *lens,
+                              const char *const *targets, const size_t *target_lens, int count,
+                              const rs_search_options *options, rs_translation *out, rs_error *err);
+
+/* rs_translate_batch of one line. */
+int rs_translate(rs_translator *translator, const char *line, size_t len, const rs_search_options *options,
+                 rs_translation *out, rs_error *err);
+
+#endif
