@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heatmap_files.h"
+
 enum {
     OPT_MAX_LENGTH = 256,
     OPT_MAX_LENGTH_FACTOR,
@@ -18,6 +20,11 @@ enum {
     OPT_BATCH_SIZE,
     OPT_MAX_SOURCE_TOKENS,
     OPT_FORCED,
+    OPT_HEATMAP,
+    OPT_COLOR,
+    OPT_REPLACE_UNK,
+    OPT_STATS,
+    OPT_EXPLAIN,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -33,6 +40,12 @@ static const struct option LONG_OPTIONS[] = {
     {"alignments", no_argument, NULL, OPT_ALIGNMENTS},
     {"check", required_argument, NULL, OPT_CHECK},
     {"forced", no_argument, NULL, OPT_FORCED},
+    {"heatmap", required_argument, NULL, OPT_HEATMAP},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
@@ -48,6 +61,27 @@ static const char *option_name(int value)
         if (o->val == value)
             return o->name;
     return "?";
+}
+
+static bool takes_no_argument(int value)
+{
+    for (const struct option *o = LONG_OPTIONS; o->name; o++)
+        if (o->val == value)
+            return o->has_arg == no_argument;
+    return false;
+}
+
+/* A long option getopt_long did not match: unknown, or an abbreviation of several options. */
+static int long_option_error(const char *arg, rs_error *err)
+{
+    const char *name = arg + 2;
+    size_t len = strcspn(name, "=");
+    int matches = 0;
+    for (const struct option *o = LONG_OPTIONS; o->name; o++)
+        matches += len > 0 && strncmp(o->name, name, len) == 0;
+    if (matches > 1)
+        return rs_fail(err, "option '%.*s' is ambiguous (see rnnsearch --help)", (int)len + 2, arg);
+    return rs_fail(err, "unknown option '%s' (see rnnsearch --help)", arg);
 }
 
 static int parse_positive_int(const char *text, int option, int *out, rs_error *err)
@@ -102,6 +136,8 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         int value;
         switch (c) {
         case 'm':
+            if (*optarg == '\0')
+                return rs_fail(err, "--model: expected a file name");
             cli->model_path = optarg;
             break;
         case 'b':
@@ -150,6 +186,30 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case OPT_FORCED:
             cli->forced = true;
             break;
+        case OPT_HEATMAP:
+            if (rs_heatmap_pattern_check(optarg, err) < 0)
+                return -1;
+            cli->heatmap = optarg;
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") == 0)
+                cli->color = RS_COLOR_AUTO;
+            else if (strcmp(optarg, "always") == 0)
+                cli->color = RS_COLOR_ALWAYS;
+            else if (strcmp(optarg, "never") == 0)
+                cli->color = RS_COLOR_NEVER;
+            else
+                return rs_fail(err, "--color: expected 'auto', 'always' or 'never', got '%s'", optarg);
+            break;
+        case OPT_REPLACE_UNK:
+            cli->replace_unk = true;
+            break;
+        case OPT_STATS:
+            cli->stats = true;
+            break;
+        case OPT_EXPLAIN:
+            cli->explain = true;
+            break;
         case 't':
             if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
                 return -1;
@@ -157,6 +217,9 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case OPT_BATCH_SIZE:
             if (parse_positive_int(optarg, c, &cli->batch_size, err) < 0)
                 return -1;
+            /* Larger batches gain nothing, and the per-line arrays of a batch are allocated up front. */
+            if (cli->batch_size > RS_MAX_BATCH_SIZE)
+                cli->batch_size = RS_MAX_BATCH_SIZE;
             break;
         case OPT_MAX_SOURCE_TOKENS:
             if (parse_positive_int(optarg, c, &value, err) < 0)
@@ -170,11 +233,20 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             cli->version = true;
             break;
         case ':':
-            return rs_fail(err, "option '%s' needs an argument (see rnnsearch --help)", argv[optind - 1]);
+            /* Only the last argument can lack its value: argv[optind - 1] is the option itself, but a short
+             * one may sit at the end of a cluster such as -ab. */
+            if (strncmp(argv[optind - 1], "--", 2) == 0)
+                return rs_fail(err, "option '%s' needs an argument (see rnnsearch --help)", argv[optind - 1]);
+            return rs_fail(err, "option '-%c' needs an argument (see rnnsearch --help)", optopt);
         default:
-            if (optopt && optopt < 256 && strncmp(argv[optind - 1], "--", 2) != 0)
-                return rs_fail(err, "unknown option '-%c' (see rnnsearch --help)", optopt);
-            return rs_fail(err, "unknown option '%s' (see rnnsearch --help)", argv[optind - 1]);
+            /* getopt_long leaves optopt 0 for a long option it cannot match (then argv[optind - 1] is that
+             * option), the option's value for a long option that takes no argument but got one, and the
+             * character of an unknown short option (argv[optind - 1] may then be an earlier argument). */
+            if (optopt == 0)
+                return long_option_error(argv[optind - 1], err);
+            if (takes_no_argument(optopt))
+                return rs_fail(err, "option '--%s' takes no argument (see rnnsearch --help)", option_name(optopt));
+            return rs_fail(err, "unknown option '-%c' (see rnnsearch --help)", optopt);
         }
     }
     if (cli->help || cli->version)
@@ -191,10 +263,14 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best > 1)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
+        if (cli->heatmap || cli->stats || cli->explain)
+            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
+                                "--stats or --explain");
     }
     if (cli->forced && (cli->check_file || cli->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
-    cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL;
+    cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
+                                 cli->replace_unk || cli->stats || cli->explain;
     return 0;
 }
 
@@ -219,6 +295,15 @@ void rs_cli_help(FILE *out)
           "                            report the lines whose output differs (exit 1 if any)\n"
           "      --forced              forced decoding: each line is `source<TAB>target`; the output is the\n"
           "                            target with its score and attention (for alignments)\n"
+          "      --heatmap PATH        write SVG heatmaps of the attention: all lines stacked in PATH, or one file\n"
+          "                            per line when PATH holds {id} (and per hypothesis with {hyp} and -n)\n"
+          "      --color WHEN          colours in the -a matrix on a terminal: auto (default), always, never\n"
+          "      --replace-unk         replace each unknown target token by the most attended source token\n"
+          "      --stats               add attention entropy per target token and coverage per source token\n"
+          "                            (text: `entropy`/`coverage` lines; jsonl: \"entropy\", \"coverage\")\n"
+          "      --explain             occlusion importance of each source word for each target token and its\n"
+          "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
+          "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
           "  -t, --threads N           BLAS threads (default 1)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"

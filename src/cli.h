@@ -11,11 +11,16 @@
 
 typedef enum rs_format { RS_FORMAT_TEXT, RS_FORMAT_JSONL } rs_format;
 
+/* --color: colours in the terminal matrix of -a (auto: standard output is a terminal, TERM is not "dumb" and
+ * NO_COLOR is unset or empty). */
+typedef enum rs_color { RS_COLOR_AUTO, RS_COLOR_ALWAYS, RS_COLOR_NEVER } rs_color;
+
 #define RS_DEFAULT_BEAM 5
 #define RS_DEFAULT_MAX_LENGTH 256
 #define RS_DEFAULT_MAX_LENGTH_FACTOR 3.0
 #define RS_DEFAULT_LENGTH_PENALTY 0.6
 #define RS_DEFAULT_BATCH_SIZE 32
+#define RS_MAX_BATCH_SIZE 65536 /* larger --batch-size values count as this */
 #define RS_DEFAULT_MAX_SOURCE_TOKENS 1024
 
 typedef struct rs_cli {
@@ -28,6 +33,11 @@ typedef struct rs_cli {
     const char *align_csv;  /* NULL, a file name or "-" */
     const char *check_file; /* NULL or the regression file */
     bool forced;            /* input lines are source<TAB>target, the target forced */
+    const char *heatmap;    /* --heatmap: NULL or the SVG file name pattern (heatmap_files.h) */
+    rs_color color;
+    bool replace_unk;       /* --replace-unk */
+    bool stats;             /* --stats: entropy and coverage */
+    bool explain;           /* --explain: occlusion importance */
     int threads;
     int batch_size;
     size_t max_source_tokens;

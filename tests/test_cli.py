@@ -1,0 +1,896 @@
+"""The command line of ./rnnsearch, from the outside: every option of --help (short and long forms) with valid
+values and their visible effect, invalid values and their one-line errors, exit statuses, input files and ids,
+the default model (RNNSEARCH_MODEL, build tree, DATADIR) and `make install` / `make uninstall`.
+
+Spec section 2 and the man page src/rnnsearch.1 are the yardstick; the fixtures of tests/fixtures (random
+models with PyTorch reference outputs) are the models. Runs under $RNNSEARCH_TEST_WRAPPER when set (see
+clitools.py). Skipped when ./rnnsearch is not built."""
+import csv
+import glob
+import io
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from clitools import BINARY, ROOT, child_env, describe, fixture, run  # noqa: E402
+from jsonl_compare import compare, read_lines  # noqa: E402
+
+MODEL = fixture("bi2_additive.json")  # source vocabulary of German words, no bos, eos added
+COMMON = fixture("common.in")  # 16 lines: empty, blank, long, unknown words
+BOS_MODEL = fixture("tokenizer_bos.json")  # bos and eos added, punctuation split off
+TOKENIZER_IN = fixture("tokenizer.in")
+TINY = fixture("tiny_exhaustive.json")
+TINY_IN = fixture("tiny.in")
+
+NBEST_LINE = re.compile(r"(\d+) \|\|\| (.*) \|\|\| (-?\d+\.\d{6})")
+PAIRS = re.compile(r"(\d+-\d+( \d+-\d+)*)?")
+INT_MAX = 2**31 - 1
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def lines_of(data):
+    """The lines of bytes/str output without their line ends (the last newline ends the last line)."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8")
+    assert data == "" or data.endswith("\n"), f"output does not end in a newline: {data[-80:]!r}"
+    return data.split("\n")[:-1]
+
+
+def makefile_version():
+    with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as f:
+        return re.search(r"^VERSION\s*=\s*(\S+)", f.read(), re.M).group(1)
+
+
+def help_options(text):
+    """(short or None, long, takes an argument) of each option line of --help."""
+    found = []
+    for m in re.finditer(r"^  (?:-(\w), )?[ ]*--([\w-]+)(?:[ =](\S+))?", text, re.M):
+        found.append((m.group(1), m.group(2), m.group(3) is not None))
+    return found
+
+
+def hard_alignment(hypothesis, source, add_bos):
+    """The Pharaoh pairs of the man page, from the attention of a JSONL hypothesis: target token t (eos
+    excluded) goes to the source position of largest weight (the first on a tie), numbered among the
+    tokenizer's tokens; a largest weight on an added bos or eos leaves t unaligned. None when two weights
+    are too close to tell from the 9 printed digits."""
+    pairs = []
+    first = 1 if add_bos else 0
+    for t in range(len(hypothesis["tokens"])):
+        row = hypothesis["attention"][t]
+        best = max(range(len(row)), key=lambda j: (row[j], -j))
+        if any(j != best and abs(row[j] - row[best]) < 1e-7 for j in range(len(row))):
+            return None
+        if first <= best < len(source) - 1:  # eos is always the last source position
+            pairs.append(f"{best - first}-{t}")
+    return " ".join(pairs)
+
+
+@unittest.skipUnless(os.access(BINARY, os.X_OK), "./rnnsearch is not built (run `make`): CLI not tested")
+class CliTestCase(unittest.TestCase):
+    maxDiff = 4000
+
+    def ok(self, args, stdin=b"", env=None, cwd=None, binary=BINARY):
+        """Runs rnnsearch, which must succeed without a word on standard error; returns its stdout (str)."""
+        result = run(args, stdin, binary=binary, env=env, cwd=cwd)
+        self.assertEqual((result.returncode, result.stderr), (0, b""), describe(args, result))
+        return result.stdout.decode("utf-8")
+
+    def jsonl(self, args, stdin=b"", **kw):
+        return [json.loads(line) for line in lines_of(self.ok(["--format", "jsonl"] + args, stdin, **kw))]
+
+    def error(self, args, status=2, stdin=b"", stdout_empty=True, env=None, cwd=None):
+        """Runs rnnsearch, which must fail with status and exactly one line on standard error that starts
+        with `rnnsearch: ` (and, for usage errors, nothing on stdout); returns that line without the prefix."""
+        result = run(args, stdin, env=env, cwd=cwd)
+        what = describe(args, result)
+        self.assertEqual(result.returncode, status, what)
+        if stdout_empty:
+            self.assertEqual(result.stdout, b"", what)
+        err = result.stderr.decode("utf-8", "replace")
+        self.assertTrue(err.startswith("rnnsearch: "), what)
+        self.assertTrue(err.endswith("\n") and err.count("\n") == 1, "not exactly one line on stderr: " + what)
+        return err[len("rnnsearch: "):-1]
+
+    def temp(self):
+        directory = tempfile.mkdtemp(prefix="rnnsearch-cli-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        return directory
+
+    def write(self, directory, name, text):
+        path = os.path.join(directory, name)
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return path
+
+
+class HelpAndVersionTest(CliTestCase):
+    def test_help_short_and_long(self):
+        outputs = []
+        for args in (["-h"], ["--help"], ["-b", "3", "--help"], ["--help", "no-such-file.txt"]):
+            with self.subTest(args=args):
+                # No model is needed: a broken RNNSEARCH_MODEL does not matter.
+                out = self.ok(args, env=child_env(RNNSEARCH_MODEL="/nonexistent/model.json"))
+                self.assertTrue(out.startswith("Usage: rnnsearch [OPTIONS] [FILE...]\n"), out[:200])
+                self.assertIn("Exit status:", out)
+                outputs.append(out)
+        self.assertEqual(len(set(outputs)), 1)
+
+    def test_help_lists_the_spec_options(self):
+        options = {(short, long) for short, long, _ in help_options(self.ok(["--help"]))}
+        for short, long in [("m", "model"), ("b", "beam"), ("n", "n-best"), (None, "max-length"),
+                            (None, "format"), ("a", "attention"), (None, "align-csv"), (None, "check"),
+                            ("t", "threads"), ("h", "help"), ("V", "version")]:
+            self.assertIn((short, long), options)
+
+    def test_every_help_option_is_tested(self):
+        """A new option in --help needs tests: its literal forms, quoted, must appear in this file (or, for
+        a first test, in another tests/test_*.py or tests/unit/*.c)."""
+        paths = [os.path.abspath(__file__)] + glob.glob(os.path.join(HERE, "test_*.py")) + \
+            glob.glob(os.path.join(HERE, "unit", "*.c"))
+        source = ""
+        for path in paths:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                source += f.read()
+        for short, long, _ in help_options(self.ok(["--help"])):
+            with self.subTest(option=long):
+                self.assertIn(f'"--{long}"', source, f"--{long} has no test in {__file__}")
+                if short:
+                    self.assertIn(f'"-{short}"', source, f"-{short} has no test in {__file__}")
+
+    def test_help_options_are_in_the_man_page(self):
+        with open(os.path.join(ROOT, "src", "rnnsearch.1"), encoding="utf-8") as f:
+            man = f.read().replace("\\-", "-")
+        for short, long, _ in help_options(self.ok(["--help"])):
+            with self.subTest(option=long):
+                self.assertTrue(f"--{long}" in man, f"--{long} is not in src/rnnsearch.1")
+                if short:
+                    self.assertTrue(f"-{short}" in man, f"-{short} is not in src/rnnsearch.1")
+
+    def test_version_short_and_long(self):
+        version = makefile_version()
+        for args in (["-V"], ["--version"]):
+            with self.subTest(args=args):
+                self.assertEqual(self.ok(args, env=child_env(RNNSEARCH_MODEL="/nonexistent")),
+                                 f"rnnsearch {version}\n")
+        with open(os.path.join(ROOT, "src", "rnnsearch.1"), encoding="utf-8") as f:
+            self.assertIn(f'"rnnsearch {version}"', f.read(), "the man page's .TH names another version")
+
+
+class SearchOptionsTest(CliTestCase):
+    def test_beam_1_equals_the_reference_greedy_fixture(self):
+        expected = read_lines(fixture("bi2_additive.b1.jsonl"))
+        for beam in (["-b", "1"], ["--beam", "1"], ["--beam=1"], ["-b1"]):
+            with self.subTest(beam=beam):
+                got = lines_of(self.ok(beam + ["-m", MODEL, "--format", "jsonl", "-a", "--max-length", "10",
+                                               COMMON]))
+                self.assertEqual(compare(expected, got), [])
+        text = lines_of(self.ok(["-m", MODEL, "-b", "1", "--max-length", "10", COMMON]))
+        self.assertEqual(text, [json.loads(e)["hypotheses"][0]["text"] for e in expected])
+
+    def test_beam_3_and_default_beam_5(self):
+        expected = read_lines(fixture("bi2_additive.b3.jsonl"))
+        got = lines_of(self.ok(["-m", MODEL, "--beam", "3", "--format", "jsonl", "-a", "--max-length", "10",
+                                COMMON]))
+        self.assertEqual(compare(expected, got), [])
+        self.assertEqual(self.ok(["-m", MODEL, COMMON]), self.ok(["-m", MODEL, "-b", "5", COMMON]))
+
+    def test_n_best_text_lines(self):
+        """`ID ||| TEXT ||| SCORE`, 0-based ids, best first, N per decoded line: the reference's b4n3."""
+        expected = [json.loads(line) for line in read_lines(fixture("bi2_additive.b4n3.jsonl"))]
+        want = []
+        for e in expected:
+            if not e["source"]:
+                want.append((e["id"], "", 0.0))
+            else:
+                want += [(e["id"], h["text"], h["score"]) for h in e["hypotheses"]]
+        for n_best in (["-n", "3"], ["--n-best", "3"], ["--n-best=3"]):
+            with self.subTest(n_best=n_best):
+                out = lines_of(self.ok(["-m", MODEL, "-b", "4", "--max-length", "10"] + n_best + [COMMON]))
+                got = []
+                for line in out:
+                    m = NBEST_LINE.fullmatch(line)
+                    self.assertIsNotNone(m, f"not an n-best line: {line!r}")
+                    got.append((int(m.group(1)), m.group(2), float(m.group(3))))
+                self.assertEqual([(i, t) for i, t, _ in got], [(i, t) for i, t, _ in want])
+                for (_, _, g), (_, _, w) in zip(got, want):
+                    self.assertAlmostEqual(g, w, delta=1e-4)
+        # An undecoded line gives one line with an empty text and score 0.
+        self.assertEqual(lines_of(self.ok(["-m", MODEL, "-b", "2", "-n", "2"], "\n")), ["0 |||  ||| 0.000000"])
+
+    def test_n_best_jsonl_is_best_first(self):
+        for obj in self.jsonl(["-m", MODEL, "-b", "5", "-n", "5", COMMON]):
+            if not obj["source"]:
+                continue
+            hyps = obj["hypotheses"]
+            self.assertEqual(len(hyps), 5)
+            ranks = [h["normalized_score"] for h in hyps]
+            self.assertEqual(ranks, sorted(ranks, reverse=True), f"line {obj['id']}")
+        # n-best equal to the beam is allowed; -n 1 is the default.
+        self.ok(["-m", MODEL, "-b", "2", "-n", "2"], "ein hund\n")
+        self.assertEqual(self.ok(["-m", MODEL, "-n", "1", COMMON]), self.ok(["-m", MODEL, COMMON]))
+
+    def test_max_length_truncates(self):
+        long = self.jsonl(["-m", MODEL, "-b", "1", "-a", "--max-length", "10", COMMON])
+        for limit in (1, 3):
+            for beam in ("1", "3"):
+                with self.subTest(limit=limit, beam=beam):
+                    got = self.jsonl(["-m", MODEL, "-b", beam, "-a", "--max-length", str(limit), COMMON])
+                    truncated = 0
+                    for obj in got:
+                        for h in obj["hypotheses"]:
+                            self.assertLessEqual(len(h["attention"]), limit)  # eos included
+                            truncated += len(h["tokens"]) == limit
+                    self.assertGreater(truncated, 0, "no hypothesis reached the limit")
+                    if beam == "1":  # greedy search stopped early: a prefix of the longer search
+                        for short, full in zip(got, long):
+                            tokens = short["hypotheses"][0]["tokens"]
+                            self.assertEqual(tokens, full["hypotheses"][0]["tokens"][:len(tokens)])
+
+    def test_max_length_factor(self):
+        for factor in ("0.5", "1", "1.5"):
+            with self.subTest(factor=factor):
+                got = self.jsonl(["-m", MODEL, "-b", "1", "-a", "--max-length-factor", factor,
+                                  "--max-length", "1000", COMMON])
+                reached = 0
+                for obj in got:
+                    if obj["source"]:
+                        limit = math.ceil(float(factor) * len(obj["source"]))
+                        steps = len(obj["hypotheses"][0]["attention"])
+                        self.assertLessEqual(steps, limit, f"line {obj['id']}")
+                        reached += steps == limit
+                self.assertGreater(reached, 0)
+        # --max-length wins when it is the smaller limit.
+        for obj in self.jsonl(["-m", MODEL, "-b", "1", "-a", "--max-length-factor", "100", "--max-length", "2",
+                               COMMON]):
+            self.assertLessEqual(len(obj["hypotheses"][0]["attention"]), 2)
+
+    def test_length_penalty_and_factor_equal_the_reference(self):
+        expected = read_lines(fixture("bi2_additive.b4n3_lp1_f15.jsonl"))
+        got = lines_of(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "4", "-n", "3",
+                                "--length-penalty", "1.0", "--max-length-factor", "1.5", COMMON]))
+        self.assertEqual(compare(expected, got), [])
+
+    def test_length_penalty_changes_the_ranking(self):
+        """`ein hund läuft`: the raw score prefers a 2-word translation, score / length^2 a 12-word one."""
+        best = {}
+        for penalty in ("0", "0.6", "2"):
+            obj = self.jsonl(["-m", MODEL, "-b", "5", "-n", "5", "-a", "--length-penalty", penalty],
+                             "ein hund läuft\n")[0]
+            hyps = obj["hypotheses"]
+            for h in hyps:
+                steps = len(h["attention"])  # target length, eos included when emitted
+                self.assertAlmostEqual(h["normalized_score"], h["score"] / steps ** float(penalty), delta=1e-9)
+            ranks = [h["normalized_score"] for h in hyps]
+            self.assertEqual(ranks, sorted(ranks, reverse=True))
+            best[penalty] = hyps[0]["text"]
+            text = lines_of(self.ok(["-m", MODEL, "-b", "5", "--length-penalty", penalty], "ein hund läuft\n"))
+            self.assertEqual(text, [best[penalty]])
+        self.assertEqual(best["0"], "dog not")
+        self.assertGreater(len(best["2"].split()), 2)
+
+    def test_threads(self):
+        want = lines_of(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", COMMON]))
+        for threads in (["-t", "2"], ["--threads", "2"], ["--threads=4"]):
+            with self.subTest(threads=threads):
+                got = lines_of(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", COMMON] + threads))
+                self.assertEqual(compare(want, got), [])
+
+
+class OutputFormatsTest(CliTestCase):
+    def test_format_text_is_the_default(self):
+        for beam in ("1", "3"):
+            self.assertEqual(self.ok(["-m", MODEL, "-b", beam, "--format", "text", COMMON]),
+                             self.ok(["-m", MODEL, "-b", beam, COMMON]))
+        self.assertEqual(self.ok(["-m", MODEL, "--format=text", COMMON]), self.ok(["-m", MODEL, COMMON]))
+
+    def test_format_jsonl_fields(self):
+        inputs = lines_of(read(COMMON))
+        text = lines_of(self.ok(["-m", MODEL, "-b", "3", COMMON]))
+        for args in (["--format", "jsonl"], ["--format=jsonl"]):
+            out = lines_of(self.ok(["-m", MODEL, "-b", "3"] + args + [COMMON]))
+            self.assertEqual(len(out), len(inputs))
+            for n, line in enumerate(out):
+                obj = json.loads(line)
+                self.assertEqual(obj["id"], n)
+                self.assertIsInstance(obj["source"], list)
+                if inputs[n].strip():
+                    self.assertEqual(obj["source"][-1], "</s>")  # the model adds eos
+                    self.assertEqual(obj["source"][:-1], inputs[n].split())
+                self.assertEqual(len(obj["hypotheses"]), 1)
+                h = obj["hypotheses"][0]
+                self.assertTrue({"tokens", "text", "score"} <= set(h), h.keys())
+                self.assertNotIn("attention", h)
+                self.assertNotIn("alignment", h)
+                self.assertNotIn("</s>", h["tokens"])
+                self.assertIsInstance(h["score"], float if obj["source"] else (int, float))
+                self.assertEqual(h["text"], text[n])
+
+    def test_attention_jsonl(self):
+        for flag in ("-a", "--attention"):
+            for obj in self.jsonl(["-m", MODEL, "-b", "3", "-n", "2", flag, COMMON]):
+                for h in obj["hypotheses"]:
+                    if not obj["source"]:
+                        continue
+                    self.assertIn(len(h["attention"]), (len(h["tokens"]), len(h["tokens"]) + 1))
+                    for row in h["attention"]:
+                        self.assertEqual(len(row), len(obj["source"]))
+                        self.assertAlmostEqual(sum(row), 1.0, delta=1e-5)
+
+    def test_attention_text_matrix(self):
+        """Each translation, then a header of source tokens, one row of percentages per target step and an
+        empty line (man page OUTPUT); the numbers are the JSONL weights."""
+        objs = self.jsonl(["-m", MODEL, "-b", "3", "-a", COMMON])
+        for flag in ("-a", "--attention"):
+            out = lines_of(self.ok(["-m", MODEL, "-b", "3", flag, COMMON]))
+            pos = 0
+            for obj in objs:
+                h = obj["hypotheses"][0]
+                self.assertEqual(out[pos], h["text"])
+                pos += 1
+                if not obj["source"]:
+                    continue
+                targets = h["tokens"] + ["</s>"] * (len(h["attention"]) - len(h["tokens"]))
+                width = max(1, max(len(t) for t in targets))
+                self.assertEqual(out[pos], " " * width + " |" + "".join(" " + s for s in obj["source"]))
+                for t, row in zip(targets, h["attention"]):
+                    pos += 1
+                    line = out[pos]
+                    self.assertEqual(line[:width + 2], t.ljust(width) + " |")
+                    cells = line[width + 2:]
+                    self.assertEqual(len(cells), 4 * len(row), line)
+                    for k, weight in enumerate(row):
+                        cell = cells[4 * k:4 * k + 4]
+                        self.assertRegex(cell, r"^ [ \d]{2}\d$")
+                        self.assertLessEqual(abs(int(cell) - 100 * weight), 0.5 + 1e-6, line)
+                self.assertEqual(out[pos + 1], "")
+                pos += 2
+            self.assertEqual(pos, len(out))
+
+    def csv_rows(self, data):
+        text = data.decode("utf-8")
+        self.assertTrue(text.endswith("\r\n"))
+        self.assertNotIn("\n", text.replace("\r\n", ""), "CSV lines must end in CRLF")
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        self.assertEqual(rows[0], ["id", "hypothesis", "target_index", "target_token", "source_index",
+                                   "source_token", "weight"])
+        return rows[1:]
+
+    def check_csv_against_jsonl(self, rows, objs):
+        want = []
+        for obj in objs:
+            for k, h in enumerate(obj["hypotheses"]):
+                if not obj["source"]:
+                    continue
+                targets = h["tokens"] + ["</s>"] * (len(h["attention"]) - len(h["tokens"]))
+                for t, row in enumerate(h["attention"]):
+                    for s, weight in enumerate(row):
+                        want.append((obj["id"], k, t, targets[t], s, obj["source"][s], weight))
+        self.assertEqual(len(rows), len(want))
+        sums = {}
+        for row, w in zip(rows, want):
+            self.assertEqual(len(row), 7, row)
+            got = (int(row[0]), int(row[1]), int(row[2]), row[3], int(row[4]), row[5])
+            self.assertEqual(got, w[:6])
+            weight = float(row[6])
+            self.assertAlmostEqual(weight, w[6], delta=1e-7)
+            digits = re.sub(r"e.*$", "", row[6].lower()).replace(".", "").replace("-", "").lstrip("0")
+            # At least 6 significant digits, unless fewer represent the weight exactly (e.g. 0.5).
+            self.assertTrue(len(digits) >= 6 or abs(float(row[6]) - w[6]) < 1e-9, row[6])
+            sums[got[:3]] = sums.get(got[:3], 0.0) + weight
+        for key, total in sums.items():
+            self.assertAlmostEqual(total, 1.0, delta=1e-5, msg=f"step {key}")
+
+    def test_align_csv_to_file_and_stdout(self):
+        directory = self.temp()
+        for model, source, args in ((MODEL, COMMON, ["-b", "3", "-n", "2"]),
+                                    (BOS_MODEL, TOKENIZER_IN, ["-b", "1"])):
+            with self.subTest(model=os.path.basename(model)):
+                objs = self.jsonl(["-m", model, "-a"] + args + [source])
+                path = os.path.join(directory, "out.csv")
+                text = self.ok(["-m", model, "--align-csv", path] + args + [source])
+                self.assertEqual(text, self.ok(["-m", model] + args + [source]), "translations changed")
+                self.check_csv_against_jsonl(self.csv_rows(read(path)), objs)
+                # '-': the CSV instead of the translations.
+                to_stdout = run(["-m", model, "--align-csv", "-"] + args + [source])
+                self.assertEqual((to_stdout.returncode, to_stdout.stderr), (0, b""))
+                self.assertEqual(to_stdout.stdout, read(path))
+                self.assertEqual(run(["-m", model, "--align-csv=-"] + args + [source]).stdout, read(path))
+
+    def test_align_csv_quotes_commas_and_quotes(self):
+        data = run(["-m", MODEL, "-b", "1", "--max-length", "2", "--align-csv", "-"],
+                   'ein, "hund" läuft\n').stdout
+        self.assertIn(b'0,0,0,dog,0,"ein,",', data)
+        self.assertIn(b'0,0,0,dog,1,"""hund""",', data)
+        rows = self.csv_rows(data)
+        self.assertEqual([r[5] for r in rows[:4]], ["ein,", '"hund"', "läuft", "</s>"])
+        # Split punctuation: the tokens `,` and `"` themselves.
+        rows = self.csv_rows(run(["-m", BOS_MODEL, "-b", "1", "--align-csv", "-"], '"Das ist gut," sagte er.\n').stdout)
+        self.assertIn(",", [r[5] for r in rows])
+        self.assertIn('"', [r[5] for r in rows])
+
+    def test_alignments_pharaoh(self):
+        for model, source, add_bos in ((MODEL, COMMON, False), (BOS_MODEL, TOKENIZER_IN, True)):
+            with self.subTest(model=os.path.basename(model)):
+                objs = self.jsonl(["-m", model, "-b", "3", "-n", "2", "-a", "--alignments", source])
+                checked = 0
+                for obj in objs:
+                    for h in obj["hypotheses"]:
+                        self.assertTrue(PAIRS.fullmatch(h["alignment"]), h["alignment"])
+                        tokens = len(obj["source"]) - 1 - add_bos
+                        for pair in h["alignment"].split():
+                            s, t = map(int, pair.split("-"))
+                            self.assertLess(s, tokens)
+                            self.assertLess(t, len(h["tokens"]))
+                        want = hard_alignment(h, obj["source"], add_bos) if obj["source"] else ""
+                        if want is not None:
+                            self.assertEqual(h["alignment"], want, f"line {obj['id']}")
+                            checked += 1
+                self.assertGreater(checked, 10)
+                # Text: `TEXT ||| PAIRS`, n-best: `ID ||| TEXT ||| SCORE ||| PAIRS`.
+                # An undecoded line gives an empty line, as without --alignments.
+                text = lines_of(self.ok(["-m", model, "-b", "3", "--alignments", source]))
+                self.assertEqual(text, [f"{o['hypotheses'][0]['text']} ||| {o['hypotheses'][0]['alignment']}"
+                                        if o["source"] else "" for o in objs])
+                nbest = lines_of(self.ok(["-m", model, "-b", "3", "-n", "2", "--alignments", source]))
+                for line in nbest:
+                    head, pairs = line.rsplit(" ||| ", 1)
+                    self.assertTrue(NBEST_LINE.fullmatch(head), line)
+                    self.assertTrue(PAIRS.fullmatch(pairs), line)
+
+
+class InputsTest(CliTestCase):
+    def test_files_and_stdin_with_ids_across_files(self):
+        directory = self.temp()
+        first = self.write(directory, "first.txt", "ein hund läuft\n\ndie frau\n")
+        second = self.write(directory, "second.txt", "katze\n")
+        piped = "der mann\nein kind\n"
+        got = self.jsonl(["-m", MODEL, "-b", "1", first, "-", second], piped)
+        self.assertEqual([o["id"] for o in got], list(range(6)))
+        everything = read(first).decode() + piped + read(second).decode()
+        self.assertEqual(compare([json.dumps(o) for o in self.jsonl(["-m", MODEL, "-b", "1", "-a"], everything)],
+                                 lines_of(self.ok(["-m", MODEL, "-b", "1", "-a", "--format", "jsonl",
+                                                   first, "-", second], piped))), [])
+        # n-best ids count across the inputs too.
+        ids = [int(NBEST_LINE.fullmatch(line).group(1))
+               for line in lines_of(self.ok(["-m", MODEL, "-b", "2", "-n", "2", first, "-", second], piped))]
+        self.assertEqual(sorted(set(ids)), list(range(6)))
+        # Standard input as '-' alone, and with no FILE.
+        self.assertEqual(self.ok(["-m", MODEL, "-"], piped), self.ok(["-m", MODEL], piped))
+
+    def test_options_after_files_and_double_dash(self):
+        directory = self.temp()
+        self.write(directory, "-b", "ein hund\n")  # a file whose name looks like an option
+        want = self.ok(["-m", MODEL, "-b", "1"], "ein hund\n")
+        self.assertEqual(self.ok(["-m", MODEL, "--", "-b"], cwd=directory), self.ok(["-m", MODEL], "ein hund\n"))
+        self.assertEqual(self.ok([os.path.join(directory, "-b"), "-m", MODEL, "-b", "1"]), want)
+
+    def test_batch_size_does_not_change_results(self):
+        for beam in ("1", "3"):
+            want = lines_of(self.ok(["-m", MODEL, "-b", beam, "--format", "jsonl", "-a", COMMON]))
+            for batch in (["--batch-size", "1"], ["--batch-size", "3"], ["--batch-size=1000"]):
+                with self.subTest(beam=beam, batch=batch):
+                    got = lines_of(self.ok(["-m", MODEL, "-b", beam, "--format", "jsonl", "-a", COMMON] + batch))
+                    self.assertEqual(compare(want, got), [])
+
+    def test_max_source_tokens_warns_and_truncates(self):
+        directory = self.temp()
+        path = self.write(directory, "in.txt", "ein hund läuft\nein\ndie frau sieht den ball\n")
+        result = run(["-m", MODEL, "-b", "1", "--format", "jsonl", "--max-source-tokens", "2", path, "-"],
+                     "der mann und die frau\n")
+        self.assertEqual(result.returncode, 0, describe([], result))
+        warnings = lines_of(result.stderr)
+        self.assertEqual(len(warnings), 3, warnings)
+        for warning, where in zip(warnings, (f"{path}:1", f"{path}:3", "standard input:1")):
+            self.assertTrue(warning.startswith("rnnsearch: "), warning)
+            self.assertIn(where, warning)
+            self.assertIn("--max-source-tokens", warning)
+        got = [json.loads(line) for line in lines_of(result.stdout)]
+        self.assertEqual([o["source"] for o in got],
+                         [["ein", "hund", "</s>"], ["ein", "</s>"], ["die", "frau", "</s>"], ["der", "mann", "</s>"]])
+        truncated = self.jsonl(["-m", MODEL, "-b", "1"], "ein hund\nein\ndie frau\nder mann\n")
+        self.assertEqual([o["hypotheses"][0]["tokens"] for o in got], [o["hypotheses"][0]["tokens"] for o in truncated])
+        # The long form with '=' and a limit no line reaches: no warning.
+        self.ok(["-m", MODEL, "--max-source-tokens=1000", COMMON])
+
+    def test_unreadable_input_file(self):
+        message = self.error(["-m", MODEL, "/nonexistent/in.txt"])
+        self.assertIn("/nonexistent/in.txt", message)
+        # An error in the second file comes after the first file's translations.
+        directory = self.temp()
+        first = self.write(directory, "first.txt", "ein hund\n")
+        message = self.error(["-m", MODEL, first, "/nonexistent/in.txt"], stdout_empty=False)
+        self.assertIn("/nonexistent/in.txt", message)
+
+
+class ForcedTest(CliTestCase):
+    def test_forced_greedy_output_has_the_greedy_score_and_attention(self):
+        inputs = [line for line in lines_of(read(COMMON)) if line.strip() and "\t" not in line]
+        greedy = self.jsonl(["-m", MODEL, "-b", "1", "-a"], "".join(line + "\n" for line in inputs))
+        pairs = "".join(f"{src}\t{o['hypotheses'][0]['text']}\n" for src, o in zip(inputs, greedy))
+        forced = self.jsonl(["-m", MODEL, "--forced", "-a"], pairs)
+        self.assertEqual(len(forced), len(greedy))
+        for g, f in zip(greedy, forced):
+            gh, fh = g["hypotheses"][0], f["hypotheses"][0]
+            self.assertEqual(f["source"], g["source"])
+            self.assertEqual(fh["tokens"], gh["tokens"])
+            if len(gh["attention"]) == len(gh["tokens"]) + 1:  # eos emitted: the same sequence
+                self.assertAlmostEqual(fh["score"], gh["score"], delta=1e-4)
+                for fr, gr in zip(fh["attention"], gh["attention"]):
+                    for x, y in zip(fr, gr):
+                        self.assertAlmostEqual(x, y, delta=1e-5)
+            self.assertEqual(len(fh["attention"]), len(fh["tokens"]) + 1)  # forced: eos always
+        text = lines_of(self.ok(["-m", MODEL, "--forced"], pairs))
+        self.assertEqual(text, [o["hypotheses"][0]["text"] for o in greedy])
+
+    def test_forced_ignores_length_limits_and_keeps_unknown_words(self):
+        obj = self.jsonl(["-m", MODEL, "--forced", "--max-length", "1", "--max-length-factor", "0.1"],
+                         "ein hund\tdog zebra dog dog\n")[0]
+        self.assertEqual(obj["hypotheses"][0]["tokens"], ["dog", "zebra", "dog", "dog"])
+        text = lines_of(self.ok(["-m", MODEL, "--forced", "--alignments"], "ein hund\tdog dog\n\n"))
+        self.assertEqual(len(text), 2)
+        self.assertTrue(re.fullmatch(r"dog dog \|\|\| " + PAIRS.pattern, text[0]), text[0])
+        self.assertEqual(text[1], "")
+
+    def test_forced_line_without_tab(self):
+        message = self.error(["-m", MODEL, "--forced"], stdin="ein hund\tdog\nein hund\n", stdout_empty=False)
+        self.assertIn("standard input:2", message)
+        directory = self.temp()
+        path = self.write(directory, "pairs.tsv", "ein hund\n")
+        self.assertIn(f"{path}:1", self.error(["-m", MODEL, "--forced", path], stdout_empty=False))
+
+
+class CheckTest(CliTestCase):
+    def regression_file(self, directory, args, wrong_line=None):
+        """source<TAB>output of rnnsearch with args for the lines of common.in; line wrong_line (1-based)
+        expects something else."""
+        inputs = [line for line in lines_of(read(COMMON)) if "\t" not in line]
+        outputs = lines_of(self.ok(["-m", MODEL] + args, "".join(line + "\n" for line in inputs)))
+        expected = list(outputs)
+        if wrong_line:
+            expected[wrong_line - 1] = "not what it says"
+        text = "".join(f"{s}\t{o}\n" for s, o in zip(inputs, expected))
+        return self.write(directory, "regression.tsv", text), inputs, outputs
+
+    def test_check_passes(self):
+        directory = self.temp()
+        for args in (["-b", "1"], ["-b", "3"], ["-b", "3", "--alignments"]):
+            with self.subTest(args=args):
+                path, inputs, _ = self.regression_file(directory, args)
+                out = self.ok(["-m", MODEL, "--check", path] + args)
+                self.assertEqual(out, f"check: all {len(inputs)} lines match\n")
+                self.assertEqual(self.ok(["-m", MODEL, f"--check={path}"] + args), out)
+
+    def test_check_mismatch_exits_1_with_line_source_expected_got(self):
+        directory = self.temp()
+        path, inputs, outputs = self.regression_file(directory, ["-b", "3"], wrong_line=2)
+        result = run(["-m", MODEL, "-b", "3", "--check", path])
+        self.assertEqual(result.returncode, 1, describe([], result))
+        self.assertEqual(result.stderr, b"")
+        report = result.stdout.decode("utf-8")
+        self.assertIn(f"{path}:2: differs\n  source:   {inputs[1]}\n  expected: not what it says\n"
+                      f"  got:      {outputs[1]}\n", report)
+        self.assertEqual(lines_of(report)[-1], f"check: 1 of {len(inputs)} lines differ")
+        # Other options give other outputs: a file made with -b 3 does not match -b 1 everywhere.
+        path, inputs, _ = self.regression_file(directory, ["-b", "3"])
+        result = run(["-m", MODEL, "-b", "1", "--check", path])
+        self.assertEqual(result.returncode, 1, describe([], result))
+        self.assertRegex(lines_of(result.stdout)[-1], rf"^check: \d+ of {len(inputs)} lines differ$")
+
+    def test_check_malformed_or_missing_file_exits_2(self):
+        directory = self.temp()
+        path = self.write(directory, "bad.tsv", "ein hund\tdog\nno tab here\n")
+        message = self.error(["-m", MODEL, "--check", path])
+        self.assertIn(f"{path}:2", message)
+        self.assertIn("/nonexistent.tsv", self.error(["-m", MODEL, "--check", "/nonexistent.tsv"]))
+
+
+class DefaultModelTest(CliTestCase):
+    """-m, else $RNNSEARCH_MODEL when set and not empty, else models/deu-eng.json next to the executable,
+    else DATADIR/rnnsearch/deu-eng.json (installed: see InstallTest)."""
+
+    def private_binary(self, with_model):
+        directory = self.temp()
+        binary = os.path.join(directory, "rnnsearch")
+        shutil.copy2(BINARY, binary)
+        if with_model:
+            os.mkdir(os.path.join(directory, "models"))
+            shutil.copy(TINY, os.path.join(directory, "models", "deu-eng.json"))
+        return binary
+
+    def test_resolution_order(self):
+        binary = self.private_binary(with_model=True)
+        sentence = "x y z\n"
+        tiny = self.ok(["-m", TINY, "--format", "jsonl"], sentence)
+        other = self.ok(["-m", MODEL, "--format", "jsonl"], sentence)
+        self.assertNotEqual(tiny, other)
+        cases = [([], {}, tiny),  # the build tree's models/deu-eng.json
+                 ([], {"RNNSEARCH_MODEL": ""}, tiny),  # empty: as if unset
+                 ([], {"RNNSEARCH_MODEL": MODEL}, other),  # the variable overrides
+                 (["-m", TINY], {"RNNSEARCH_MODEL": MODEL}, tiny),  # -m overrides the variable
+                 (["--model", MODEL], {}, other)]
+        for args, env, want in cases:
+            with self.subTest(args=args, env=env):
+                self.assertEqual(self.ok(args + ["--format", "jsonl"], sentence, binary=binary,
+                                         env=child_env(**env)), want)
+
+    def test_missing_default_model_is_a_clear_error(self):
+        binary = self.private_binary(with_model=False)
+        result = run(["-b", "1"], "ein hund\n", binary=binary)
+        if result.returncode == 0:
+            self.skipTest("a model is installed in the DATADIR of ./rnnsearch")
+        self.assertEqual(result.returncode, 2, describe([], result))
+        self.assertEqual(result.stdout, b"")
+        err = result.stderr.decode()
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertRegex(err, r"^rnnsearch: .*deu-eng\.json")
+        self.assertIn("-m", err)
+        self.assertIn("RNNSEARCH_MODEL", err)
+
+    def test_unreadable_or_invalid_model(self):
+        self.assertIn("/nonexistent/model.json",
+                      self.error([], stdin="ein\n", env=child_env(RNNSEARCH_MODEL="/nonexistent/model.json")))
+        for model in ("/nonexistent/model.json", COMMON, os.path.dirname(COMMON)):
+            with self.subTest(model=model):
+                self.assertIn(model, self.error(["-m", model], stdin="ein\n"))
+
+
+class AnalysisOptionsTest(CliTestCase):
+    """--heatmap, --color, --replace-unk, --stats, --explain: what --help promises, seen from outside (their
+    own suites test the numbers in depth)."""
+
+    def test_heatmap_single_file_and_per_line(self):
+        directory = self.temp()
+        stacked = os.path.join(directory, "all.svg")
+        plain = self.ok(["-m", MODEL, "-b", "1", COMMON])
+        self.assertEqual(self.ok(["-m", MODEL, "-b", "1", "--heatmap", stacked, COMMON]), plain)
+        self.assertIn(b"<svg", read(stacked))
+        pattern = os.path.join(directory, "line{id}.svg")
+        self.ok(["-m", MODEL, "-b", "1", f"--heatmap={pattern}"], "ein hund\n\nkatze\n")
+        self.assertEqual(sorted(f for f in os.listdir(directory) if f.startswith("line")),
+                         ["line0.svg", "line2.svg"])  # the empty line 1 has no attention
+        self.assertIn("--heatmap", self.error(["-m", MODEL, "--heatmap", ""]))
+        self.assertIn("/nonexistent/x.svg", self.error(["-m", MODEL, "--heatmap", "/nonexistent/x.svg"],
+                                                       stdin="ein\n", stdout_empty=False))
+
+    def test_color(self):
+        plain = self.ok(["-m", MODEL, "-b", "1", "-a", COMMON])
+        for args in (["--color", "never"], ["--colour", "never"], ["--color", "auto"], ["--color=auto"]):
+            with self.subTest(args=args):  # standard output is a pipe here: auto means never
+                self.assertEqual(self.ok(["-m", MODEL, "-b", "1", "-a", COMMON] + args), plain)
+        self.assertIn("\x1b[", self.ok(["-m", MODEL, "-b", "1", "-a", "--color", "always", COMMON]))
+        for value in ("sometimes", "", "ALWAYS"):
+            with self.subTest(value=value):
+                self.assertIn("--color", self.error(["-m", MODEL, "--color", value]))
+
+    def test_replace_unk(self):
+        """tiny_exhaustive emits <unk> often: each one becomes a token of its source line."""
+        args = ["-m", TINY, "-b", "5", "-n", "5", "-a", TINY_IN]
+        before, after = self.jsonl(args), self.jsonl(args + ["--replace-unk"])
+        replaced = 0
+        for b, a in zip(before, after):
+            for hb, ha in zip(b["hypotheses"], a["hypotheses"]):
+                self.assertEqual(len(hb["tokens"]), len(ha["tokens"]))
+                for tb, ta in zip(hb["tokens"], ha["tokens"]):
+                    if tb == "<unk>":
+                        self.assertIn(ta, b["source"][:-1])
+                        replaced += 1
+                    else:
+                        self.assertEqual(ta, tb)
+        self.assertGreater(replaced, 0)
+        self.assertNotIn("<unk>", self.ok(["-m", TINY, "-b", "5", "-n", "5", "--replace-unk", TINY_IN]))
+
+    def test_stats(self):
+        for obj in self.jsonl(["-m", MODEL, "-b", "3", "-a", "--stats", COMMON]):
+            for h in obj["hypotheses"]:
+                if not obj["source"]:
+                    continue
+                rows = h["attention"]
+                self.assertEqual(len(h["entropy"]), len(rows))
+                for entropy, row in zip(h["entropy"], rows):
+                    self.assertAlmostEqual(entropy, -sum(p * math.log(p) for p in row if p > 0), delta=1e-5)
+                self.assertEqual(len(h["coverage"]), len(obj["source"]))
+                for j, coverage in enumerate(h["coverage"]):
+                    self.assertAlmostEqual(coverage, sum(row[j] for row in rows), delta=1e-5)
+        text = self.ok(["-m", MODEL, "-b", "1", "--stats"], "ein hund\n")
+        self.assertIn("entropy", text)
+        self.assertIn("coverage", text)
+
+    def test_explain(self):
+        for obj in self.jsonl(["-m", MODEL, "-b", "1", "--explain"], "ein hund läuft\ndie frau\n"):
+            h = obj["hypotheses"][0]
+            self.assertTrue({"occlusion", "rank_correlation", "mean_rank_correlation"} <= set(h), h.keys())
+            self.assertTrue(all(-1 - 1e-9 <= r <= 1 + 1e-9 for r in h["rank_correlation"]))
+            mean = sum(h["rank_correlation"]) / len(h["rank_correlation"])
+            self.assertAlmostEqual(h["mean_rank_correlation"], mean, delta=1e-6)
+        self.assertTrue(self.ok(["-m", MODEL, "-b", "1", "--explain"], "ein hund\n").strip())
+
+
+class UsageErrorTest(CliTestCase):
+    """Exit status 2, nothing on stdout and one line `rnnsearch: ...` on stderr, before any model is read."""
+
+    INT_OPTIONS = [("-b", "--beam"), ("-n", "--n-best"), (None, "--max-length"), ("-t", "--threads"),
+                   (None, "--batch-size"), (None, "--max-source-tokens")]
+    BAD_INTS = ["0", "-1", "-7", "x", "", "5x", "1.5", "1e3", " 5", "0x10",
+                "99999999999999999999", str(INT_MAX + 1)]
+    BAD_NUMBERS = {"--max-length-factor": ["0", "-1", "-0.5", "x", "", "5x", "1.5.2", "nan", "inf", "-inf",
+                                           "1e999", "99999999999999999999e999"],
+                   "--length-penalty": ["-1", "-0.5", "x", "", "5x", "nan", "inf", "1e999", "-0.0001"]}
+
+    def forms(self, short, long, value):
+        forms = [[long, value], [f"{long}={value}"]]
+        if short:
+            forms += [[short, value]] + ([[short + value]] if value and not value.startswith(" ") else [])
+        return forms
+
+    def test_invalid_integers(self):
+        for short, long in self.INT_OPTIONS:
+            for value in self.BAD_INTS:
+                for args in self.forms(short, long, value):
+                    with self.subTest(args=args):
+                        message = self.error(["-m", MODEL] + args)
+                        self.assertIn(long, message)
+                        self.assertIn(value, message)
+
+    def test_valid_integer_limits(self):
+        # INT_MAX itself is accepted where it costs nothing.
+        for args in (["--max-length", str(INT_MAX)], ["--max-source-tokens", str(INT_MAX)],
+                     ["--batch-size", str(INT_MAX)], ["-b", "1", "--max-length", "1"]):
+            with self.subTest(args=args):
+                self.ok(["-m", MODEL] + args, "ein hund\n")
+
+    def test_invalid_numbers(self):
+        for long, values in self.BAD_NUMBERS.items():
+            for value in values:
+                for args in self.forms(None, long, value):
+                    with self.subTest(args=args):
+                        message = self.error(["-m", MODEL] + args)
+                        self.assertIn(long, message)
+        # Valid: a zero length penalty, fractional and exponent forms.
+        for args in (["--length-penalty", "0"], ["--length-penalty", "1e-3"], ["--max-length-factor", "2.5e-1"]):
+            self.ok(["-m", MODEL] + args, "ein hund\n")
+
+    def test_invalid_format(self):
+        for value in ("xml", "", "JSONL", "json", "text "):
+            with self.subTest(value=value):
+                self.assertIn("--format", self.error(["-m", MODEL, "--format", value]))
+        self.assertIn("--align-csv", self.error(["-m", MODEL, "--align-csv", ""]))
+        self.assertIn("--model", self.error(["-m", ""]))
+
+    def test_unknown_options(self):
+        cases = [(["-x"], "'-x'"), (["--bogus"], "'--bogus'"), (["-ax"], "'-x'"), (["--attention", "-xa"], "'-x'"),
+                 (["--bogus=1"], "--bogus"), (["-:"], "'-:'"), (["---"], "'---'")]
+        for args, where in cases:
+            with self.subTest(args=args):
+                self.assertIn(where, self.error(["-m", MODEL] + args))
+        for args in (["--help=3"], ["--attention=1"], ["--alignments=yes"], ["--forced=1"], ["--version=2"],
+                     ["--replace-unk=1"], ["--stats=1"], ["--explain=1"]):
+            with self.subTest(args=args):
+                message = self.error(["-m", MODEL] + args)
+                self.assertIn(args[0].split("=")[0], message)
+                self.assertIn("no argument", message)
+        # An abbreviation that fits several options.
+        message = self.error(["-m", MODEL, "--max", "3"])
+        self.assertIn("--max", message)
+        self.assertIn("ambiguous", message)
+
+    def test_missing_arguments(self):
+        options = ["-m", "--model", "-b", "--beam", "-n", "--n-best", "--max-length", "--max-length-factor",
+                   "--length-penalty", "--format", "--align-csv", "--check", "-t", "--threads", "--batch-size",
+                   "--max-source-tokens", "--heatmap", "--color"]
+        for option in options:
+            with self.subTest(option=option):
+                message = self.error(["-m", MODEL, option])
+                self.assertIn(f"'{option}'", message)
+                self.assertIn("argument", message)
+        self.assertIn("'-b'", self.error(["-m", MODEL, "-ab"]))
+
+    def test_n_best_larger_than_beam(self):
+        for args in (["-n", "6"], ["--n-best", "2", "-b", "1"], ["-b", "2", "-n", "3"], ["-n", "3", "--beam", "2"]):
+            with self.subTest(args=args):
+                message = self.error(["-m", MODEL] + args)
+                self.assertIn("--n-best", message)
+                self.assertIn("beam", message)
+
+    def test_conflicting_options(self):
+        directory = self.temp()
+        tsv = self.write(directory, "ok.tsv", "ein hund\tdog\n")
+        cases = [["--check", tsv, COMMON], ["--check", tsv, "-"], ["--check", tsv, "--format", "jsonl"],
+                 ["--check", tsv, "-a"], ["--check", tsv, "--attention"], ["--check", tsv, "--align-csv", "-"],
+                 ["--check", tsv, "-b", "2", "-n", "2"], ["--forced", "--check", tsv],
+                 ["--forced", "-b", "2", "-n", "2"], ["--check", tsv, "--stats"], ["--check", tsv, "--explain"],
+                 ["--check", tsv, "--heatmap", "x.svg"]]
+        for args in cases:
+            with self.subTest(args=args):
+                message = self.error(["-m", MODEL] + args)
+                self.assertRegex(message, "--check|--forced")
+
+    def test_unwritable_align_csv(self):
+        self.assertIn("/nonexistent/out.csv", self.error(["-m", MODEL, "--align-csv", "/nonexistent/out.csv"],
+                                                         stdin="ein\n"))
+
+    def test_only_check_mismatches_exit_1(self):
+        """Status 1 is reserved to --check: all the failures above are 2 (asserted there); a run that
+        translates is 0 even when a line could not be decoded."""
+        self.ok(["-m", MODEL], "\n   \n\x00\xff\n")
+
+
+@unittest.skipUnless(shutil.which("make") and shutil.which("cc"), "make or cc missing: install not tested")
+class InstallTest(CliTestCase):
+    """`make install` / `make uninstall` in a copy of the repository (with its build outputs, so that only
+    main.c, which has DATADIR compiled in, is rebuilt), with a fixture as models/deu-eng.json."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(BINARY, os.X_OK):
+            raise unittest.SkipTest("./rnnsearch is not built")
+        cls.directory = tempfile.mkdtemp(prefix="rnnsearch-install-")
+        cls.repo = os.path.join(cls.directory, "repo")
+        os.mkdir(cls.repo)
+        for name in ("Makefile", "rnnsearch"):
+            shutil.copy2(os.path.join(ROOT, name), cls.repo)
+        for name in ("src", "build"):
+            if os.path.isdir(os.path.join(ROOT, name)):
+                shutil.copytree(os.path.join(ROOT, name), os.path.join(cls.repo, name), symlinks=True)
+        os.mkdir(os.path.join(cls.repo, "models"))
+        shutil.copy(MODEL, os.path.join(cls.repo, "models", "deu-eng.json"))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.directory, True)
+
+    def make(self, *args):
+        # A surrounding `make test` must not pass its job server or flags on.
+        env = {k: v for k, v in child_env().items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+        result = subprocess.run(["nice", "make", "--no-print-directory", "-C", self.repo] + list(args),
+                                capture_output=True, env=env, timeout=600)
+        self.assertEqual(result.returncode, 0, (result.stdout + result.stderr).decode("utf-8", "replace")[-3000:])
+
+    def test_install_with_destdir_and_uninstall(self):
+        dest = os.path.join(self.directory, "dest")
+        self.make("install", f"DESTDIR={dest}", "PREFIX=/usr")
+        binary = os.path.join(dest, "usr", "bin", "rnnsearch")
+        man = os.path.join(dest, "usr", "share", "man", "man1", "rnnsearch.1")
+        model = os.path.join(dest, "usr", "share", "rnnsearch", "deu-eng.json")
+        self.assertTrue(os.access(binary, os.X_OK))
+        self.assertEqual(read(man), read(os.path.join(ROOT, "src", "rnnsearch.1")))
+        self.assertEqual(read(model), read(MODEL))
+        self.assertEqual(self.ok(["--version"], binary=binary), f"rnnsearch {makefile_version()}\n")
+        # DATADIR is /usr/share, not under DESTDIR: the binary must name that path.
+        self.assertTrue(b"\0/usr/share\0" in read(binary), "DATADIR /usr/share is not compiled in")
+        self.assertFalse(dest.encode() in read(binary), "DESTDIR is compiled in")
+        self.make("uninstall", f"DESTDIR={dest}", "PREFIX=/usr")
+        for path in (binary, man, model, os.path.dirname(model)):
+            self.assertFalse(os.path.exists(path), f"{path} is still there after make uninstall")
+
+    def test_installed_binary_finds_its_default_model(self):
+        prefix = os.path.join(self.directory, "prefix")
+        self.make("install", f"PREFIX={prefix}")
+        binary = os.path.join(prefix, "bin", "rnnsearch")
+        self.assertFalse(os.path.exists(os.path.join(prefix, "bin", "models")))
+        got = lines_of(self.ok(["-b", "1", "--max-length", "10", "--format", "jsonl", "-a", COMMON],
+                               binary=binary))
+        self.assertEqual(compare(read_lines(fixture("bi2_additive.b1.jsonl")), got), [])
+        # RNNSEARCH_MODEL still overrides the installed model.
+        self.assertEqual(self.ok(["--format", "jsonl"], "x y\n", binary=binary, env=child_env(RNNSEARCH_MODEL=TINY)),
+                         self.ok(["-m", TINY, "--format", "jsonl"], "x y\n"))
+        self.make("uninstall", f"PREFIX={prefix}")
+        self.assertFalse(os.path.exists(binary))
+        self.assertFalse(os.path.exists(os.path.join(prefix, "share", "rnnsearch")))
+
+
+if __name__ == "__main__":
+    unittest.main()
