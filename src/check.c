@@ -113,7 +113,7 @@ int rs_check_run(const rs_cli *cli, const rs_model *model, rs_sink *out, long lo
     rs_strbuf got, sb;
     rs_strbuf_init(&got);
     rs_strbuf_init(&sb);
-    rs_output_options options = {.n_best = 1, .attention = false, .alignments = cli->alignments};
+    rs_output_options options = {.n_best = 1, .alignments = cli->alignments, .replace_unk = cli->replace_unk};
     memset(&translator, 0, sizeof translator);
     int rc = results && sources && lens ? rs_translator_init(&translator, model, cli->max_source_tokens, err) : -1;
     if (rc == 0) {

@@ -90,6 +90,8 @@ static int translate_inputs(const rs_cli *cli, const rs_model *model, rs_sink *o
         if ((out && out->broken_pipe) || (csv && csv->broken_pipe))
             break;
     }
+    if (status == EXIT_SUCCESS && rs_session_finish(&session, &err) < 0)
+        status = fail(&err);
     rs_session_free(&session);
     return status;
 }
@@ -130,7 +132,7 @@ int main(int argc, char **argv)
     if (rs_model_load(&model, model_path, &err) < 0) {
         if (csv_file.file)
             fclose(csv_file.file);
-        if (!cli.model_path && strncmp(err.message, "cannot open", 11) == 0)
+        if (!cli.model_path && strstr(err.message, ": cannot open model: "))
             fprintf(stderr, "rnnsearch: %s (give a model with -m FILE or RNNSEARCH_MODEL)\n", err.message);
         else
             fail(&err);

@@ -5,18 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "mem.h"
+#include "shade.h"
+#include "stats.h"
 
 static const char *target_string(const rs_model *m, int32_t id)
 {
     return rs_vocab_string(&m->target_vocab, id);
 }
 
-/* The string of target step t of h: a forced target shows its own tokens. */
-static const char *step_string(const rs_model *m, const rs_translation *tr, const rs_hypothesis *h, int t)
+/* The tokenizer token (added bos/eos excluded) with the largest weight in row, the lowest index on a tie;
+ * returns its index in the source. */
+static int top_source_token(const rs_translation *tr, const float *row)
+{
+    int best = tr->first_token;
+    for (int j = tr->first_token + 1; j < tr->first_token + tr->token_count; j++)
+        if (row[j] > row[best])
+            best = j;
+    return best;
+}
+
+const char *rs_format_step_token(const rs_model *m, const rs_translation *tr, const rs_hypothesis *h, int t,
+                                 bool replace_unk)
 {
     if (tr->target_tokens && t < tr->target_count)
         return tr->target_tokens[t];
+    if (replace_unk && h->tokens[t] == m->target_ids.unk && h->attention && tr->token_count > 0)
+        return tr->source[top_source_token(tr, h->attention + (size_t)t * (size_t)tr->length)];
     return target_string(m, h->tokens[t]);
 }
 
@@ -29,14 +45,14 @@ static int printed_count(const rs_translation *tr, int n_best)
 }
 
 int rs_format_hypothesis_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
-                              rs_error *err)
+                              bool replace_unk, rs_error *err)
 {
     int count = h->ended_by_eos ? h->steps - 1 : h->steps;
     const char **words = rs_alloc_array(count > 0 ? (size_t)count : 1, sizeof *words, "output", err);
     if (!words)
         return -1;
     for (int i = 0; i < count; i++)
-        words[i] = step_string(m, tr, h, i);
+        words[i] = rs_format_step_token(m, tr, h, i, replace_unk);
     char *text = rs_detokenize(&m->tokenizer.target, (const char *const *)words, (size_t)count, err);
     free(words);
     if (!text)
@@ -90,11 +106,22 @@ static int pad(rs_strbuf *out, size_t n, rs_error *err)
 /* The readable matrix of -a in text mode (the layout of scripts/reference.py): a header line with the source
  * tokens, then one line per target step (eos included) with the weights in percent, then an empty line. */
 static int format_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
-                         rs_error *err)
+                         const rs_output_options *o, rs_error *err)
 {
+    if (o->matrix != RS_MATRIX_PLAIN) {
+        const char **targets = rs_alloc_array((size_t)h->steps, sizeof *targets, "output", err);
+        if (!targets)
+            return -1;
+        for (int t = 0; t < h->steps; t++)
+            targets[t] = rs_format_step_token(m, tr, h, t, o->replace_unk);
+        rs_shade_matrix matrix = {tr->source, tr->length, targets, h->steps, h->attention, tr->length};
+        int rc = rs_shade_format(out, &matrix, o->matrix == RS_MATRIX_COLOR ? RS_SHADE_COLOR : RS_SHADE_BLOCKS, err);
+        free(targets);
+        return rc;
+    }
     size_t width = 1;
     for (int t = 0; t < h->steps; t++) {
-        size_t w = code_points(step_string(m, tr, h, t));
+        size_t w = code_points(rs_format_step_token(m, tr, h, t, o->replace_unk));
         if (w > width)
             width = w;
     }
@@ -106,7 +133,7 @@ static int format_matrix(rs_strbuf *out, const rs_model *m, const rs_translation
     if (rs_strbuf_putc(out, '\n', err) < 0)
         return -1;
     for (int t = 0; t < h->steps; t++) {
-        const char *target = step_string(m, tr, h, t);
+        const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
         if (rs_strbuf_puts(out, target, err) < 0 || pad(out, width - code_points(target), err) < 0 ||
             rs_strbuf_puts(out, " |", err) < 0)
             return -1;
@@ -118,6 +145,101 @@ static int format_matrix(rs_strbuf *out, const rs_model *m, const rs_translation
             return -1;
     }
     return rs_strbuf_putc(out, '\n', err);
+}
+
+/* --stats in text output: `entropy TOKEN=H ...` over the target steps and `coverage TOKEN=C ...` over the
+ * source positions, three decimals, then an empty line. */
+static int format_stats_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                             const rs_output_options *o, rs_error *err)
+{
+    double *coverage = rs_alloc_array((size_t)tr->length, sizeof *coverage, "output", err);
+    if (!coverage)
+        return -1;
+    rs_coverage(h->attention, h->steps, (size_t)tr->length, tr->length, coverage);
+    int rc = rs_strbuf_puts(out, "entropy", err);
+    for (int t = 0; rc == 0 && t < h->steps; t++)
+        rc = rs_strbuf_printf(out, err, " %s=%.3f", rs_format_step_token(m, tr, h, t, o->replace_unk),
+                              rs_entropy(h->attention + (size_t)t * (size_t)tr->length, tr->length));
+    if (rc == 0)
+        rc = rs_strbuf_puts(out, "\ncoverage", err);
+    for (int j = 0; rc == 0 && j < tr->length; j++)
+        rc = rs_strbuf_printf(out, err, " %s=%.3f", tr->source[j], coverage[j]);
+    if (rc == 0)
+        rc = rs_strbuf_puts(out, "\n\n", err);
+    free(coverage);
+    return rc;
+}
+
+/* Appends `text` and spaces up to `width` code points. */
+static int put_padded(rs_strbuf *out, const char *text, size_t width, rs_error *err)
+{
+    size_t n = code_points(text);
+    return rs_strbuf_puts(out, text, err) < 0 || pad(out, width > n ? width - n : 0, err) < 0 ? -1 : 0;
+}
+
+/* --explain in text output: per target step, the most attended source word and its weight, the most
+ * important one by occlusion and its importance (nats), and rho; then the mean rho and an empty line. Words
+ * are the tokenizer's tokens (added bos/eos excluded). */
+static int format_explain_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                               const rs_explanation *e, const rs_output_options *o, rs_error *err)
+{
+    /* cells are built first to size the columns */
+    rs_strbuf cells;
+    rs_strbuf_init(&cells);
+    size_t n = (size_t)h->steps * 3;
+    size_t *offsets = rs_alloc_array(n, sizeof *offsets, "output", err);
+    if (!offsets)
+        return -1;
+    size_t widths[4] = {code_points("target"), code_points("attention"), code_points("occlusion"),
+                        code_points("rho")};
+    int rc = 0;
+    for (int t = 0; rc == 0 && t < h->steps; t++) {
+        size_t row = (size_t)t * (size_t)tr->length;
+        int a = top_source_token(tr, h->attention + row), c = top_source_token(tr, e->occlusion + row);
+        const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
+        if (code_points(target) > widths[0])
+            widths[0] = code_points(target);
+        for (int k = 0; rc == 0 && k < 3; k++) {
+            offsets[(size_t)t * 3 + (size_t)k] = cells.len;
+            if (k == 0)
+                rc = rs_strbuf_printf(&cells, err, "%s %.3f", tr->source[a], (double)h->attention[row + (size_t)a]);
+            else if (k == 1)
+                rc = rs_strbuf_printf(&cells, err, "%s %.3f", tr->source[c], (double)e->occlusion[row + (size_t)c]);
+            else if (isnan(e->rho[t]))
+                rc = rs_strbuf_puts(&cells, "-", err);
+            else
+                rc = rs_strbuf_printf(&cells, err, "%.3f", e->rho[t]);
+            if (rc == 0)
+                rc = rs_strbuf_putc(&cells, '\0', err); /* cells are read back as C strings */
+            if (rc == 0) {
+                size_t w = code_points(cells.data + offsets[(size_t)t * 3 + (size_t)k]);
+                if (w > widths[k + 1])
+                    widths[k + 1] = w;
+            }
+        }
+    }
+    if (rc == 0)
+        rc = put_padded(out, "target", widths[0], err) < 0 || rs_strbuf_puts(out, " | ", err) < 0 ||
+                     put_padded(out, "attention", widths[1], err) < 0 || rs_strbuf_puts(out, " | ", err) < 0 ||
+                     put_padded(out, "occlusion", widths[2], err) < 0 || rs_strbuf_puts(out, " | rho\n", err) < 0
+                 ? -1
+                 : 0;
+    for (int t = 0; rc == 0 && t < h->steps; t++) {
+        const char *const cell[3] = {cells.data + offsets[(size_t)t * 3], cells.data + offsets[(size_t)t * 3 + 1],
+                                     cells.data + offsets[(size_t)t * 3 + 2]};
+        rc = put_padded(out, rs_format_step_token(m, tr, h, t, o->replace_unk), widths[0], err) < 0 ||
+                     rs_strbuf_puts(out, " | ", err) < 0 || put_padded(out, cell[0], widths[1], err) < 0 ||
+                     rs_strbuf_puts(out, " | ", err) < 0 || put_padded(out, cell[1], widths[2], err) < 0 ||
+                     rs_strbuf_printf(out, err, " | %s\n", cell[2]) < 0
+                 ? -1
+                 : 0;
+    }
+    if (rc == 0)
+        rc = isnan(e->mean_rho) ? rs_strbuf_puts(out, "mean rho -\n\n", err)
+                                : rs_strbuf_printf(out, err, "mean rho %.3f\n\n", e->mean_rho);
+    free(offsets);
+    rs_strbuf_free(&cells);
+    return rc;
 }
 
 int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id,
@@ -135,7 +257,7 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
         const rs_hypothesis *h = &tr->hypotheses[k];
         if (nbest && rs_strbuf_printf(out, err, "%lld ||| ", id) < 0)
             return -1;
-        if (rs_format_hypothesis_text(out, m, tr, h, err) < 0)
+        if (rs_format_hypothesis_text(out, m, tr, h, o->replace_unk, err) < 0)
             return -1;
         if (nbest && rs_strbuf_printf(out, err, " ||| %.6f", h->score) < 0)
             return -1;
@@ -144,7 +266,11 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
             return -1;
         if (rs_strbuf_putc(out, '\n', err) < 0)
             return -1;
-        if (o->attention && format_matrix(out, m, tr, h, err) < 0)
+        if (o->attention && format_matrix(out, m, tr, h, o, err) < 0)
+            return -1;
+        if (o->stats && format_stats_text(out, m, tr, h, o, err) < 0)
+            return -1;
+        if (o->explained && format_explain_text(out, m, tr, h, &o->explained[k], o, err) < 0)
             return -1;
     }
     return 0;
@@ -228,21 +354,64 @@ static int format_weight(rs_strbuf *out, float weight, rs_error *err)
     return finish_float(out, digits, err);
 }
 
-static int format_attention_json(rs_strbuf *out, const rs_translation *tr, const rs_hypothesis *h, rs_error *err)
+/* `, "NAME": [[...], ...]`: `steps` rows of `length` weights. */
+static int format_rows_json(rs_strbuf *out, const char *name, const float *rows, int steps, int length,
+                            rs_error *err)
 {
-    if (rs_strbuf_puts(out, ", \"attention\": [", err) < 0)
+    if (rs_strbuf_printf(out, err, ", \"%s\": [", name) < 0)
         return -1;
-    for (int t = 0; t < h->steps; t++) {
+    for (int t = 0; t < steps; t++) {
         if (rs_strbuf_puts(out, t ? ", [" : "[", err) < 0)
             return -1;
-        const float *row = h->attention + (size_t)t * (size_t)tr->length;
-        for (int j = 0; j < tr->length; j++)
+        const float *row = rows + (size_t)t * (size_t)length;
+        for (int j = 0; j < length; j++)
             if ((j && rs_strbuf_puts(out, ", ", err) < 0) || format_weight(out, row[j], err) < 0)
                 return -1;
         if (rs_strbuf_putc(out, ']', err) < 0)
             return -1;
     }
     return rs_strbuf_putc(out, ']', err);
+}
+
+/* A double or null (NaN: undefined). */
+static int format_optional_double(rs_strbuf *out, double value, rs_error *err)
+{
+    return isnan(value) ? rs_strbuf_puts(out, "null", err) : rs_format_double(out, value, err);
+}
+
+/* --stats: `"entropy"` per target step and `"coverage"` per source position, each to float precision. */
+static int format_stats_json(rs_strbuf *out, const rs_translation *tr, const rs_hypothesis *h, rs_error *err)
+{
+    if (rs_strbuf_puts(out, ", \"entropy\": [", err) < 0)
+        return -1;
+    for (int t = 0; t < h->steps; t++)
+        if ((t && rs_strbuf_puts(out, ", ", err) < 0) ||
+            format_weight(out, (float)rs_entropy(h->attention + (size_t)t * (size_t)tr->length, tr->length), err) < 0)
+            return -1;
+    double *coverage = rs_alloc_array((size_t)tr->length, sizeof *coverage, "output", err);
+    if (!coverage)
+        return -1;
+    rs_coverage(h->attention, h->steps, (size_t)tr->length, tr->length, coverage);
+    int rc = rs_strbuf_puts(out, "], \"coverage\": [", err);
+    for (int j = 0; rc == 0 && j < tr->length; j++)
+        rc = (j && rs_strbuf_puts(out, ", ", err) < 0) || format_weight(out, (float)coverage[j], err) < 0 ? -1 : 0;
+    free(coverage);
+    return rc < 0 ? -1 : rs_strbuf_putc(out, ']', err);
+}
+
+/* --explain: `"occlusion"` rows like the attention's, `"rank_correlation"` per step and its mean. */
+static int format_explain_json(rs_strbuf *out, const rs_explanation *e, rs_error *err)
+{
+    if (format_rows_json(out, "occlusion", e->occlusion, e->steps, e->length, err) < 0 ||
+        rs_strbuf_puts(out, ", \"rank_correlation\": [", err) < 0)
+        return -1;
+    for (int t = 0; t < e->steps; t++)
+        if ((t && rs_strbuf_puts(out, ", ", err) < 0) || format_optional_double(out, e->rho[t], err) < 0)
+            return -1;
+    return rs_strbuf_puts(out, "], \"mean_rank_correlation\": ", err) < 0 ||
+                   format_optional_double(out, e->mean_rho, err) < 0
+               ? -1
+               : 0;
 }
 
 int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id,
@@ -262,6 +431,9 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
                 0 ||
             (o->attention && rs_strbuf_puts(out, ", \"attention\": []", err) < 0) ||
             (o->alignments && rs_strbuf_puts(out, ", \"alignment\": \"\"", err) < 0) ||
+            (o->stats && rs_strbuf_puts(out, ", \"entropy\": [], \"coverage\": []", err) < 0) ||
+            (o->explain && rs_strbuf_puts(out, ", \"occlusion\": [], \"rank_correlation\": [], "
+                                               "\"mean_rank_correlation\": null", err) < 0) ||
             rs_strbuf_puts(out, "}", err) < 0)
             return -1;
     }
@@ -272,12 +444,12 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
         int words = h->ended_by_eos ? h->steps - 1 : h->steps;
         for (int i = 0; i < words; i++)
             if ((i && rs_strbuf_puts(out, ", ", err) < 0) ||
-                rs_format_json_string(out, step_string(m, tr, h, i), err) < 0)
+                rs_format_json_string(out, rs_format_step_token(m, tr, h, i, o->replace_unk), err) < 0)
                 return -1;
         /* The text goes through a second buffer to be escaped. */
         rs_strbuf text;
         rs_strbuf_init(&text);
-        int rc = rs_format_hypothesis_text(&text, m, tr, h, err);
+        int rc = rs_format_hypothesis_text(&text, m, tr, h, o->replace_unk, err);
         if (rc == 0)
             rc = rs_strbuf_puts(out, "], \"text\": ", err);
         if (rc == 0)
@@ -287,10 +459,14 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
             rs_strbuf_puts(out, ", \"normalized_score\": ", err) < 0 ||
             rs_format_double(out, h->normalized_score, err) < 0)
             return -1;
-        if (o->attention && format_attention_json(out, tr, h, err) < 0)
+        if (o->attention && format_rows_json(out, "attention", h->attention, h->steps, tr->length, err) < 0)
             return -1;
         if (o->alignments && (rs_strbuf_puts(out, ", \"alignment\": \"", err) < 0 ||
                               rs_format_pharaoh(out, tr, h, err) < 0 || rs_strbuf_putc(out, '"', err) < 0))
+            return -1;
+        if (o->stats && format_stats_json(out, tr, h, err) < 0)
+            return -1;
+        if (o->explained && format_explain_json(out, &o->explained[k], err) < 0)
             return -1;
         if (rs_strbuf_putc(out, '}', err) < 0)
             return -1;
@@ -319,11 +495,18 @@ int rs_format_csv_header(rs_strbuf *out, rs_error *err)
 int rs_format_csv(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id, int n_best,
                   rs_error *err)
 {
-    int count = printed_count(tr, n_best);
+    rs_output_options o = {.n_best = n_best};
+    return rs_format_csv_rows(out, m, tr, id, &o, err);
+}
+
+int rs_format_csv_rows(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id,
+                       const rs_output_options *o, rs_error *err)
+{
+    int count = printed_count(tr, o->n_best);
     for (int k = 0; k < count; k++) {
         const rs_hypothesis *h = &tr->hypotheses[k];
         for (int t = 0; t < h->steps; t++) {
-            const char *target = step_string(m, tr, h, t);
+            const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
             const float *row = h->attention + (size_t)t * (size_t)tr->length;
             for (int j = 0; j < tr->length; j++) {
                 if (rs_strbuf_printf(out, err, "%lld,%d,%d,", id, k, t) < 0 || csv_field(out, target, err) < 0 ||

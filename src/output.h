@@ -11,10 +11,23 @@
 #include "strbuf.h"
 #include "translator.h"
 
+struct rs_explanation;
+
+/* How -a draws the matrix in text output: the plain percent matrix (pipes, files), or for a terminal shade
+ * blocks or ANSI colours (shade.h). */
+typedef enum rs_matrix_style { RS_MATRIX_PLAIN, RS_MATRIX_BLOCKS, RS_MATRIX_COLOR } rs_matrix_style;
+
 typedef struct rs_output_options {
     int n_best;      /* hypotheses printed per line */
     bool attention;  /* -a: matrices (text) or the "attention" field (JSONL) */
     bool alignments; /* --alignments: Pharaoh `s-t` pairs */
+    bool replace_unk; /* --replace-unk: an unk target token shows the most attended source token */
+    bool stats;       /* --stats: attention entropy per target step and coverage per source position */
+    bool explain;     /* --explain: occlusion and rank correlation */
+    rs_matrix_style matrix;
+    /* --explain: the explanations of the printed hypotheses of the line being formatted (explain.h), set by
+     * the caller for each line; NULL: none */
+    const struct rs_explanation *explained;
 } rs_output_options;
 
 /* Text: the best translation on one line, or with n_best > 1 one `ID ||| TEXT ||| SCORE` line per hypothesis
@@ -36,9 +49,19 @@ int rs_format_csv(rs_strbuf *out, const rs_model *model, const rs_translation *t
  * bos/eos is left unaligned. Source indices count the tokenizer's tokens. */
 int rs_format_pharaoh(rs_strbuf *out, const rs_translation *tr, const rs_hypothesis *hyp, rs_error *err);
 
-/* The detokenized text of a hypothesis (eos excluded). */
+/* rs_format_csv with the options' n_best and replace_unk. */
+int rs_format_csv_rows(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id,
+                       const rs_output_options *options, rs_error *err);
+
+/* The detokenized text of a hypothesis (eos excluded); replace_unk as --replace-unk. */
 int rs_format_hypothesis_text(rs_strbuf *out, const rs_model *model, const rs_translation *tr,
-                              const rs_hypothesis *hyp, rs_error *err);
+                              const rs_hypothesis *hyp, bool replace_unk, rs_error *err);
+
+/* The string shown for target step t of hyp: a forced target's own token, else the target vocabulary's string,
+ * except (replace_unk) that an unk becomes the source token (added bos/eos excluded) with the largest attention
+ * weight at that step, the lowest index on a tie. */
+const char *rs_format_step_token(const rs_model *model, const rs_translation *tr, const rs_hypothesis *hyp, int t,
+                                 bool replace_unk);
 
 /* Appends a double the way Python's repr() writes it (shortest round-trip digits, ".0" on whole numbers). */
 int rs_format_double(rs_strbuf *out, double value, rs_error *err);

@@ -4,8 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mem.h"
+
+/* Plain percent for files and pipes (scripts read it); on a terminal shade blocks, or colours unless NO_COLOR
+ * (https://no-color.org: set and not empty) or a dumb or unknown TERM says otherwise. */
+static rs_matrix_style matrix_style(rs_color color, const rs_sink *out)
+{
+    if (color == RS_COLOR_ALWAYS)
+        return RS_MATRIX_COLOR;
+    if (!out || !out->file || !isatty(fileno(out->file)))
+        return RS_MATRIX_PLAIN;
+    if (color == RS_COLOR_NEVER)
+        return RS_MATRIX_BLOCKS;
+    const char *term = getenv("TERM"), *no_color = getenv("NO_COLOR");
+    if ((no_color && *no_color) || !term || !*term || strcmp(term, "dumb") == 0)
+        return RS_MATRIX_BLOCKS;
+    return RS_MATRIX_COLOR;
+}
 
 int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv,
                     rs_error *err)
@@ -18,6 +35,20 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->output.n_best = cli->n_best;
     s->output.attention = cli->attention;
     s->output.alignments = cli->alignments;
+    s->output.replace_unk = cli->replace_unk;
+    s->output.stats = cli->stats;
+    s->output.explain = cli->explain;
+    s->output.matrix = matrix_style(cli->color, out);
+    if (cli->heatmap) {
+        s->heatmapping = true;
+        if (rs_heatmap_files_open(&s->heatmaps, cli->heatmap, cli->n_best, err) < 0)
+            return -1;
+    }
+    if (cli->explain && out) {
+        s->explaining = true;
+        if (rs_explainer_init(&s->explainer, model, err) < 0)
+            return -1;
+    }
     rs_strbuf_init(&s->text);
     rs_strbuf_init(&s->csv_text);
     int batch = cli->batch_size;
@@ -41,8 +72,20 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     return 0;
 }
 
+int rs_session_finish(rs_session *s, rs_error *err)
+{
+    if (!s->heatmapping)
+        return 0;
+    s->heatmapping = false;
+    return rs_heatmap_files_close(&s->heatmaps, err);
+}
+
 void rs_session_free(rs_session *s)
 {
+    if (s->heatmapping)
+        rs_heatmap_files_abandon(&s->heatmaps);
+    if (s->explaining)
+        rs_explainer_free(&s->explainer);
     rs_translator_free(&s->translator);
     for (int i = 0; i < s->batch_cap; i++)
         free(s->lines[i]);
@@ -68,6 +111,17 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
                     "rnnsearch: warning: %s:%lld: %zu tokens, only the first %d are translated "
                     "(--max-source-tokens)\n",
                     name, first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
+        int printed = tr->length == 0                           ? 0
+                      : tr->hypothesis_count < s->output.n_best ? tr->hypothesis_count
+                                                                : s->output.n_best;
+        s->output.explained = NULL;
+        if (s->explaining && printed > 0) {
+            if (rs_explain(&s->explainer, tr, printed, err) < 0)
+                return -1;
+            s->output.explained = s->explainer.explanations;
+        }
+        if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, tr, id, &s->output, err) < 0)
+            return -1;
         if (s->out) {
             rs_strbuf_clear(&s->text);
             int rc = s->cli->format == RS_FORMAT_JSONL
@@ -78,7 +132,7 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
         }
         if (s->csv) {
             rs_strbuf_clear(&s->csv_text);
-            if (rs_format_csv(&s->csv_text, s->model, tr, id, s->output.n_best, err) < 0 ||
+            if (rs_format_csv_rows(&s->csv_text, s->model, tr, id, &s->output, err) < 0 ||
                 rs_sink_write(s->csv, s->csv_text.data, s->csv_text.len, err) < 0)
                 return -1;
         }
@@ -86,6 +140,65 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
             return -1;
     }
     return 0;
+}
+
+/* getline() that keeps at most RS_MAX_LINE_BYTES bytes of a line (cut at a UTF-8 character boundary, the
+ * line end kept): the rest is read and dropped, so that memory stays bounded whatever the input, a file
+ * without a single newline included. Returns the bytes kept, or -1 at the end of the input or on an error
+ * (ferror tells); *total is the length of the whole line. */
+static ssize_t read_line(FILE *in, char **line, size_t *cap, unsigned long long *total)
+{
+    size_t len = 0;
+    unsigned long long seen = 0;
+    bool newline = false;
+    int c;
+    while ((c = getc_unlocked(in)) != EOF) {
+        if (c == '\n') {
+            newline = true;
+            break;
+        }
+        if (seen++ >= RS_MAX_LINE_BYTES)
+            continue;
+        if (len + 2 > *cap) {
+            size_t grown = *cap < 256 ? 256 : *cap * 2;
+            char *bigger = realloc(*line, grown);
+            if (!bigger) {
+                errno = ENOMEM;
+                return -1;
+            }
+            *line = bigger;
+            *cap = grown;
+        }
+        (*line)[len++] = (char)c;
+    }
+    if (c == EOF && (seen == 0 || ferror(in)))
+        return -1;
+    if (seen > RS_MAX_LINE_BYTES) {
+        /* Back to the start of a character the cut would split. */
+        size_t start = len;
+        while (start > 0 && len - start < 4 && ((unsigned char)(*line)[start - 1] & 0xc0) == 0x80)
+            start--;
+        if (start > 0) {
+            unsigned char lead = (unsigned char)(*line)[start - 1];
+            size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+            if (len - (start - 1) < need)
+                len = start - 1;
+        }
+    }
+    if (*line == NULL || len + 2 > *cap) {
+        char *bigger = realloc(*line, len + 2);
+        if (!bigger) {
+            errno = ENOMEM;
+            return -1;
+        }
+        *line = bigger;
+        *cap = len + 2;
+    }
+    if (newline)
+        (*line)[len++] = '\n';
+    (*line)[len] = '\0';
+    *total = seen;
+    return (ssize_t)len;
 }
 
 int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
@@ -98,12 +211,20 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
         int count = 0;
         while (count < batch) {
             errno = 0;
-            ssize_t got = getline(&s->lines[count], &s->line_caps[count], in);
+            unsigned long long total = 0;
+            ssize_t got = read_line(in, &s->lines[count], &s->line_caps[count], &total);
             if (got < 0) {
                 if (ferror(in))
                     return rs_fail(err, "read error on %s: %s", name, strerror(errno ? errno : EIO));
+                if (errno == ENOMEM)
+                    return rs_fail(err, "out of memory (reading a line of %s)", name);
                 break;
             }
+            if (total > RS_MAX_LINE_BYTES)
+                fprintf(stderr,
+                        "rnnsearch: warning: %s:%lld: line of %llu bytes, only the first %d are read "
+                        "(the limit on line length)\n",
+                        name, line_number + count + 1, total, RS_MAX_LINE_BYTES);
             s->lens[count++] = (size_t)got;
         }
         if (count == 0)

@@ -8,11 +8,17 @@
 
 #include "cli.h"
 #include "error.h"
+#include "explain.h"
+#include "heatmap_files.h"
 #include "model.h"
 #include "output.h"
 #include "sink.h"
 #include "strbuf.h"
 #include "translator.h"
+
+/* The most bytes of one input line that are read; the rest of a longer line is skipped with a warning. Far
+ * more than --max-source-tokens tokens of any text: it only bounds the memory that garbage input takes. */
+#define RS_MAX_LINE_BYTES (1 << 20)
 
 typedef struct rs_session {
     const rs_cli *cli;
@@ -21,6 +27,10 @@ typedef struct rs_session {
     rs_output_options output;
     rs_sink *out; /* translations; NULL with --align-csv - */
     rs_sink *csv; /* the alignment CSV, or NULL */
+    rs_explainer explainer; /* --explain */
+    bool explaining;
+    rs_heatmap_files heatmaps; /* --heatmap */
+    bool heatmapping;
     rs_strbuf text;
     rs_strbuf csv_text;
     long long next_id; /* id of the next input line, counted across all inputs */
@@ -33,9 +43,14 @@ typedef struct rs_session {
     int batch_cap;
 } rs_session;
 
-/* Writes the CSV header when csv is given. */
+/* Writes the CSV header when csv is given, and creates the --heatmap file (heatmap_files.h). The -a matrix
+ * style follows --color and whether `out` is a terminal. */
 int rs_session_init(rs_session *session, const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv,
                     rs_error *err);
+
+/* Finishes what spans all inputs (the --heatmap document); call after the last rs_session_run. */
+int rs_session_finish(rs_session *session, rs_error *err);
+
 void rs_session_free(rs_session *session);
 
 /* Translates every line of `in` (`name` in messages). A regular file is read batch_size lines at a time;

@@ -1,0 +1,59 @@
+/* Occlusion importance (--explain): how much each source word matters to each target token. For every
+ * tokenizer token j of the source, the source with id j replaced by the source unk id is decoded teacher-forced
+ * on the hypothesis's tokens; the importance of j for target step t is
+ *     log p(y_t | y_<t, source) - log p(y_t | y_<t, source with j occluded),
+ * the drop in that token's log-probability (negative when the occlusion helps). Added bos/eos positions are not
+ * occluded: their importance is 0. The original and the occluded sources are decoded together as one batch
+ * (in chunks of RS_EXPLAIN_CHUNK rows), so the cost is about that of one forced decode per source word.
+ *
+ * Each step also gets Spearman's rho between its attention row and its importance row over the tokenizer's
+ * tokens (added bos/eos excluded), undefined when either is constant; and the mean rho of the defined steps. */
+#ifndef RS_EXPLAIN_H
+#define RS_EXPLAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decoder.h"
+#include "encoder.h"
+#include "error.h"
+#include "model.h"
+#include "stats.h"
+#include "translator.h"
+
+#define RS_EXPLAIN_CHUNK 64
+
+typedef struct rs_explanation {
+    int steps;         /* rows: the hypothesis's target steps, eos included when emitted */
+    int length;        /* columns: source positions, added bos/eos included */
+    float *occlusion;  /* [steps, length]: importance; 0 at added bos/eos */
+    double *rho;       /* [steps]: Spearman's rho; NAN where undefined */
+    double mean_rho;   /* mean of the defined rho; NAN when none is */
+    size_t occlusion_cap, rho_cap;
+} rs_explanation;
+
+typedef struct rs_explainer {
+    const rs_model *model;
+    rs_encoder encoder;
+    rs_decoder decoder;
+    rs_encoding encodings[RS_EXPLAIN_CHUNK];
+    const rs_encoding *batch[RS_EXPLAIN_CHUNK];
+    int32_t *ids;        /* the source ids */
+    int32_t *occluded;   /* one occluded copy of them */
+    int32_t *prev;       /* [RS_EXPLAIN_CHUNK]: the token fed to every row */
+    float *logp;         /* [variants, steps]: log p(y_t) of the original (variant 0) and each occluded source */
+    size_t ids_cap, occluded_cap, logp_cap;
+    rs_rank_scratch ranks;
+    rs_explanation *explanations; /* of the hypotheses of the last call */
+    int explanation_cap;
+} rs_explainer;
+
+int rs_explainer_init(rs_explainer *explainer, const rs_model *model, rs_error *err);
+void rs_explainer_free(rs_explainer *explainer);
+
+/* Explains the first `count` hypotheses of tr (which needs their attention): explainer->explanations[k] is
+ * hypothesis k's, valid until the next call. A translation without source tokens gets nothing. */
+int rs_explain(rs_explainer *explainer, const rs_translation *tr, int count, rs_error *err);
+
+#endif

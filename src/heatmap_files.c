@@ -1,0 +1,243 @@
+#include "heatmap_files.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mem.h"
+
+int rs_heatmap_pattern_check(const char *pattern, rs_error *err)
+{
+    if (*pattern == '\0')
+        return rs_fail(err, "--heatmap: expected a file name");
+    if (strcmp(pattern, "-") == 0)
+        return rs_fail(err, "--heatmap: expected a file name ('-', standard output, is not supported)");
+    if (strstr(pattern, "{hyp}") && !strstr(pattern, "{id}"))
+        return rs_fail(err, "--heatmap: '{hyp}' needs '{id}' in the file name too (%s)", pattern);
+    return 0;
+}
+
+/* files->path = the pattern with "{id}" and "{hyp}" replaced. */
+static int expand(rs_heatmap_files *f, long long id, int hyp, rs_error *err)
+{
+    rs_strbuf_clear(&f->path);
+    const char *p = f->pattern;
+    while (*p) {
+        int rc;
+        if (strncmp(p, "{id}", 4) == 0) {
+            rc = rs_strbuf_printf(&f->path, err, "%lld", id);
+            p += 4;
+        } else if (strncmp(p, "{hyp}", 5) == 0) {
+            rc = rs_strbuf_printf(&f->path, err, "%d", hyp);
+            p += 5;
+        } else {
+            rc = rs_strbuf_putc(&f->path, *p++, err);
+        }
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static FILE *create(const char *path, rs_error *err)
+{
+    FILE *file = fopen(path, "wb");
+    if (!file)
+        rs_fail(err, "cannot create %s: %s", path, strerror(errno));
+    return file;
+}
+
+static int close_file(FILE *file, const char *path, rs_error *err)
+{
+    errno = 0;
+    bool failed = fflush(file) != 0 || ferror(file);
+    int code = errno;
+    if (fclose(file) != 0 && !failed) {
+        failed = true;
+        code = errno;
+    }
+    if (failed)
+        return rs_fail(err, "write error on %s: %s", path, code ? strerror(code) : "write error");
+    return 0;
+}
+
+int rs_heatmap_files_open(rs_heatmap_files *f, const char *pattern, int n_best, rs_error *err)
+{
+    memset(f, 0, sizeof *f);
+    rs_strbuf_init(&f->path);
+    rs_strbuf_init(&f->title);
+    f->pattern = pattern;
+    if (rs_heatmap_pattern_check(pattern, err) < 0)
+        return -1;
+    f->per_line = strstr(pattern, "{id}") != NULL;
+    f->per_hypothesis = f->per_line && strstr(pattern, "{hyp}") != NULL && n_best > 1;
+    if (!f->per_line) {
+        if (!(f->file = create(pattern, err)))
+            return -1;
+        if (rs_heatmap_svg_begin(&f->doc, f->file, pattern, err) < 0)
+            return -1;
+        f->doc_open = true;
+        return 0;
+    }
+    if (expand(f, 0, 0, err) < 0 || !(f->first_path = rs_strndup(f->path.data, f->path.len, err)))
+        return -1;
+    return (f->file = create(f->first_path, err)) ? 0 : -1;
+}
+
+/* The file for line id, hypothesis hyp (per_line): the one created in advance when it is its path. */
+static FILE *open_for(rs_heatmap_files *f, long long id, int hyp, rs_error *err)
+{
+    if (expand(f, id, hyp, err) < 0)
+        return NULL;
+    if (f->file && !f->first_used && strcmp(f->path.data, f->first_path) == 0) {
+        FILE *file = f->file;
+        f->file = NULL;
+        f->first_used = true;
+        return file;
+    }
+    return create(f->path.data, err);
+}
+
+/* Gives up the file created in advance for line 0 when that line has no heatmap. */
+static int drop_first(rs_heatmap_files *f, rs_error *err)
+{
+    if (!f->file || f->first_used)
+        return 0;
+    FILE *file = f->file;
+    f->file = NULL;
+    f->first_used = true;
+    if (fclose(file) != 0 || unlink(f->first_path) != 0)
+        return rs_fail(err, "cannot remove %s: %s", f->first_path, strerror(errno));
+    return 0;
+}
+
+/* A hypothesis as a heatmap sentence; targets has room for its steps. The title is in f->title. */
+static int make_sentence(rs_heatmap_files *f, const rs_model *m, const rs_translation *tr, long long id, int k,
+                         const rs_output_options *o, const char **targets, rs_heatmap_sentence *sentence,
+                         rs_error *err)
+{
+    const rs_hypothesis *h = &tr->hypotheses[k];
+    rs_strbuf_clear(&f->title);
+    int rc = o->n_best > 1 ? rs_strbuf_printf(&f->title, err, "%lld, hypothesis %d: ", id, k)
+                           : rs_strbuf_printf(&f->title, err, "%lld: ", id);
+    if (rc < 0 || rs_format_hypothesis_text(&f->title, m, tr, h, o->replace_unk, err) < 0)
+        return -1;
+    for (int t = 0; t < h->steps; t++)
+        targets[t] = rs_format_step_token(m, tr, h, t, o->replace_unk);
+    *sentence = (rs_heatmap_sentence){f->title.data, tr->source, (size_t)tr->length, targets, (size_t)h->steps,
+                                      h->attention, RS_HEATMAP_AUTO};
+    return 0;
+}
+
+static int write_line(rs_heatmap_files *f, const rs_model *m, const rs_translation *tr, long long id, int count,
+                      const rs_output_options *o, const char **targets, rs_error *err)
+{
+    rs_heatmap_sentence sentence;
+    if (!f->per_line) {
+        for (int k = 0; k < count; k++)
+            if (make_sentence(f, m, tr, id, k, o, targets, &sentence, err) < 0 ||
+                rs_heatmap_svg_sentence(&f->doc, &sentence, err) < 0)
+                return -1;
+        return 0;
+    }
+    if (f->per_hypothesis) {
+        for (int k = 0; k < count; k++) {
+            FILE *file = open_for(f, id, k, err);
+            if (!file)
+                return -1;
+            /* the path stays in f->path: make_sentence only touches the title */
+            int rc = make_sentence(f, m, tr, id, k, o, targets, &sentence, err) < 0 ||
+                             rs_heatmap_svg_write(file, f->path.data, &sentence, err) < 0
+                         ? -1
+                         : 0;
+            if (rc < 0) {
+                fclose(file);
+                return -1;
+            }
+            if (close_file(file, f->path.data, err) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    FILE *file = open_for(f, id, 0, err);
+    if (!file)
+        return -1;
+    int rc = 0;
+    if (count == 1) {
+        rc = make_sentence(f, m, tr, id, 0, o, targets, &sentence, err) < 0 ||
+                     rs_heatmap_svg_write(file, f->path.data, &sentence, err) < 0
+                 ? -1
+                 : 0;
+    } else {
+        rs_heatmap_doc doc;
+        rc = rs_heatmap_svg_begin(&doc, file, f->path.data, err);
+        for (int k = 0; rc == 0 && k < count; k++)
+            rc = make_sentence(f, m, tr, id, k, o, targets, &sentence, err) < 0 ||
+                         rs_heatmap_svg_sentence(&doc, &sentence, err) < 0
+                     ? -1
+                     : 0;
+        if (rc == 0)
+            rc = rs_heatmap_svg_end(&doc, err);
+        else
+            rs_heatmap_svg_abandon(&doc);
+    }
+    if (rc < 0) {
+        fclose(file);
+        return -1;
+    }
+    return close_file(file, f->path.data, err);
+}
+
+int rs_heatmap_files_add(rs_heatmap_files *f, const rs_model *m, const rs_translation *tr, long long id,
+                         const rs_output_options *o, rs_error *err)
+{
+    int count = tr->length == 0 ? 0 : tr->hypothesis_count < o->n_best ? tr->hypothesis_count : o->n_best;
+    if (count == 0)
+        return f->per_line && id == 0 ? drop_first(f, err) : 0;
+    int steps = 1;
+    for (int k = 0; k < count; k++)
+        if (tr->hypotheses[k].steps > steps)
+            steps = tr->hypotheses[k].steps;
+    const char **targets = rs_alloc_array((size_t)steps, sizeof *targets, "heatmap", err);
+    if (!targets)
+        return -1;
+    int rc = write_line(f, m, tr, id, count, o, targets, err);
+    free(targets);
+    return rc;
+}
+
+int rs_heatmap_files_close(rs_heatmap_files *f, rs_error *err)
+{
+    int rc = 0;
+    if (f->doc_open) {
+        f->doc_open = false;
+        rc = rs_heatmap_svg_end(&f->doc, err);
+        FILE *file = f->file;
+        f->file = NULL;
+        if (rc == 0)
+            rc = close_file(file, f->pattern, err);
+        else
+            fclose(file);
+    } else if (f->per_line) {
+        rc = drop_first(f, err);
+    }
+    rs_heatmap_files_abandon(f);
+    return rc;
+}
+
+void rs_heatmap_files_abandon(rs_heatmap_files *f)
+{
+    if (f->doc_open) {
+        rs_heatmap_svg_abandon(&f->doc);
+        f->doc_open = false;
+    }
+    if (f->file) {
+        fclose(f->file);
+        f->file = NULL;
+    }
+    free(f->first_path);
+    f->first_path = NULL;
+    rs_strbuf_free(&f->path);
+    rs_strbuf_free(&f->title);
+}
