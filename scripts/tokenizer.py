@@ -5,7 +5,7 @@ KEYS = ("lowercase", "fold_accents", "split_punctuation", "split_elision", "capi
 APOSTROPHES = "'\u2019"
 HYPHENS = "-\u2010\u2011"
 NUMBER_JOINERS = ".,:\u066b\u066c"
-NO_SPACE_BEFORE = set(". , ! ? ; : % ) ] } \u00bb \u201d \u2019 \u2026".split())
+NO_SPACE_BEFORE = set(". , ! ? ; : % ) ] } \u00bb \u201d \u2019 \u2026 \u060c \u061b \u061f".split())
 NO_SPACE_AFTER = set("( [ { \u00ab \u201c \u00bf \u00a1 \u201e \u2018".split())
 
 

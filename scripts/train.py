@@ -178,7 +178,9 @@ def main():
     p.add_argument("--dropout", type=float, default=0.3)
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--lr-decay", type=float, default=0.5, help="factor when dev BLEU does not improve")
+    p.add_argument("--lr-decay", type=float, default=0.5, help="factor when the dev score does not improve")
+    p.add_argument("--select", choices=["bleu", "loss"], default="bleu",
+                   help="dev score for LR decay, early stopping and the final choice (loss: for tiny data sets)")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--clip", type=float, default=1.0)
     p.add_argument("--batch-size", type=int, default=128)
@@ -239,7 +241,7 @@ def main():
     criterion = nn.CrossEntropyLoss(ignore_index=PAD, label_smoothing=args.label_smoothing)
     plain_ce = nn.CrossEntropyLoss(ignore_index=PAD)
 
-    state = {"epoch": 0, "best_bleu": -1.0, "best_epoch": 0, "bad_epochs": 0, "history": []}
+    state = {"epoch": 0, "best_bleu": -math.inf, "best_epoch": 0, "bad_epochs": 0, "history": []}
     last_path = os.path.join(args.out_dir, "last.pt")
     if args.resume and os.path.exists(last_path):
         ckpt = torch.load(last_path, map_location="cpu")
@@ -285,8 +287,9 @@ def main():
         state["history"].append({"epoch": epoch, "train_loss": loss_sum / tokens, "dev_loss": dev_loss,
                                  "dev_bleu": dev_bleu, "lr": lr, "minutes": minutes})
         checkpoint(os.path.join(args.out_dir, f"epoch{epoch}.pt"), model.state_dict())
-        if dev_bleu > state["best_bleu"]:
-            state.update(best_bleu=dev_bleu, best_epoch=epoch, bad_epochs=0)
+        dev_score = dev_bleu if args.select == "bleu" else -dev_loss
+        if dev_score > state["best_bleu"]:
+            state.update(best_bleu=dev_score, best_epoch=epoch, bad_epochs=0)
         else:
             state["bad_epochs"] += 1
             for group in optimizer.param_groups:
@@ -296,7 +299,7 @@ def main():
                     "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, last_path)
 
     best = state["best_epoch"]
-    say(f"best epoch {best}: dev BLEU {state['best_bleu']:.2f}")
+    say(f"best epoch {best}: dev {args.select} score {state['best_bleu']:.3f}")
     chosen = torch.load(os.path.join(args.out_dir, f"epoch{best}.pt"), map_location="cpu")["model"]
     chosen_bleu, how = state["best_bleu"], f"epoch {best}"
     window = [e for e in range(best - args.average + 1, best + 1)
@@ -304,18 +307,19 @@ def main():
     if len(window) > 1:
         averaged = average_states([os.path.join(args.out_dir, f"epoch{e}.pt") for e in window])
         model.load_state_dict(averaged)
-        _, avg_bleu = evaluate(model, dev, tgt_vocab, 256, plain_ce)
-        say(f"average of epochs {window}: dev BLEU {avg_bleu:.2f}")
+        avg_loss, avg_bleu = evaluate(model, dev, tgt_vocab, 256, plain_ce)
+        avg_bleu = avg_bleu if args.select == "bleu" else -avg_loss
+        say(f"average of epochs {window}: dev {args.select} score {avg_bleu:.3f}")
         if avg_bleu > chosen_bleu:
             chosen, chosen_bleu, how = averaged, avg_bleu, f"average of epochs {window}"
     model.load_state_dict(chosen)
     checkpoint(os.path.join(args.out_dir, "final.pt"), chosen)
-    say(f"final model: {how}, dev BLEU {chosen_bleu:.2f}")
+    say(f"final model: {how}, dev {args.select} score {chosen_bleu:.3f}")
     if args.export:
         src_lang, tgt_lang = LANGS[args.corpus]
         meta = {"name": f"{src_lang}-{tgt_lang} {args.corpus}", "source_language": src_lang,
                 "target_language": tgt_lang, "data": args.corpus, "parameters": params,
-                "selected": how, "dev_bleu_tokenized_greedy": round(chosen_bleu, 2),
+                "selected": how, f"dev_{args.select}_score": round(chosen_bleu, 3),
                 "history": state["history"], "trained_with": "scripts/train.py " + " ".join(sys.argv[1:])}
         model.eval()
         save_v1(args.export, model, src_vocab, tgt_vocab, meta=meta, tokenizer=tok_config,

@@ -288,7 +288,7 @@ static bool is_one_of(const char *token, const char *const *set, size_t n)
 }
 
 static const char *const NO_SPACE_BEFORE[] = {".", ",", "!", "?", ";", ":", "%", ")", "]", "}",
-                                              "\u00bb", "\u201d", "\u2019", "\u2026"};
+                                              "\u00bb", "\u201d", "\u2019", "\u2026", "\u060c", "\u061b", "\u061f"};
 static const char *const NO_SPACE_AFTER[] = {"(", "[", "{", "\u00ab", "\u201c", "\u00bf", "\u00a1", "\u201e",
                                              "\u2018"};
 
