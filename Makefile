@@ -23,7 +23,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 RS_CFLAGS = -std=c11 -Wall -Wextra
 RS_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -Isrc $(DEPS_CFLAGS) \
 	-DRS_VERSION='"$(VERSION)"' -DRS_DATADIR='"$(DATADIR)"'
-RS_LDLIBS = $(DEPS_LIBS) -lm
+RS_LDLIBS = $(DEPS_LIBS) -lm -pthread
 
 SRCS := $(wildcard src/*.c)
 OBJS := $(patsubst src/%.c,build/%.o,$(SRCS))
@@ -31,7 +31,7 @@ LIB_OBJS := $(filter-out build/main.o,$(OBJS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,tests/bin/%,$(TEST_SRCS))
 
-.PHONY: all test unit install uninstall clean FORCE
+.PHONY: all test unit check check-asan check-valgrind fuzz bench install uninstall clean FORCE
 
 all: rnnsearch
 
@@ -64,6 +64,86 @@ unit: $(TEST_BINS)
 test: rnnsearch $(TEST_BINS)
 	@if [ -f tests/run.sh ]; then bash tests/run.sh; else $(MAKE) --no-print-directory unit; fi
 
+# rnnsearch against PyTorch eager on a model of tutorial-3 size (scripts/bench.py): builds the model files,
+# decodes the same input with both, checks they agree and prints a table of ratios. Run it on an idle machine;
+# BENCH_ARGS passes options (e.g. BENCH_ARGS="--repeats 5 --markdown bench.md").
+BENCH_PYTHON ?= /usr/bin/python3
+bench: rnnsearch
+	$(BENCH_PYTHON) scripts/bench.py $(BENCH_ARGS)
+
+# ---- reliability: sanitizers, valgrind, fuzzing (tests/fuzz/README.md) ----
+# `make check` is what CI runs (tests/check.sh): the whole suite (make test), then the whole suite again with
+# the ASan + UBSan build (make check-asan: build/asan/rnnsearch and build/asan/bin/test_*), then under valgrind
+# (make check-valgrind: the unit tests and VALGRIND_PY_TESTS); it ends with the three summaries summed.
+# The Python suites reach the binary through tests/clitools.py (RNNSEARCH_BIN, RNNSEARCH_TEST_WRAPPER).
+# ASan + UBSan with the usual compiler (gcc and clang both have them); libFuzzer needs clang.
+ASAN_CC ?= $(CC)
+FUZZ_CC ?= clang
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+ASAN_OBJS := $(patsubst src/%.c,build/asan/%.o,$(SRCS))
+ASAN_LIB_OBJS := $(filter-out build/asan/main.o,$(ASAN_OBJS))
+ASAN_TEST_BINS := $(patsubst tests/unit/%.c,build/asan/bin/%,$(TEST_SRCS))
+ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+	RNNSEARCH_BIN=build/asan/rnnsearch RNNSEARCH_UNIT_DIR=build/asan/bin
+VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect
+# The Python suites run under valgrind: those that start ./rnnsearch on small models (the others spawn it
+# rarely or test Python code; they run in `make test` and `make check-asan`).
+VALGRIND_PY_TESTS ?= test_hostile test_io test_parity
+
+build/asan build/asan/bin build/fuzz:
+	mkdir -p $@
+
+build/asan/%.o: src/%.c | build/asan
+	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/main.o: build/flags.stamp
+
+build/asan/rnnsearch: $(ASAN_OBJS)
+	$(ASAN_CC) $(SAN_FLAGS) -o $@ $(ASAN_OBJS) $(RS_LDLIBS)
+
+build/asan/bin/%: tests/unit/%.c $(ASAN_LIB_OBJS) | build/asan/bin
+	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP \
+		-MF build/asan/$*.test.d -o $@ $< $(ASAN_LIB_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS)
+
+check-asan: build/asan/rnnsearch $(ASAN_TEST_BINS)
+	$(ASAN_ENV) bash tests/run.sh
+
+check-valgrind: rnnsearch $(TEST_BINS)
+	RNNSEARCH_TEST_WRAPPER="$(VALGRIND)" RNNSEARCH_PY_TESTS="$(VALGRIND_PY_TESTS)" bash tests/run.sh
+
+check:
+	@bash tests/check.sh
+
+# libFuzzer harnesses (clang): each runs FUZZ_SECONDS; new inputs go to build/fuzz/corpus/NAME, crashes to
+# build/fuzz/NAME-crash-*. The seeds are tests/fuzz/corpus/NAME, and tests/fuzz/regressions/NAME the inputs
+# that once crashed (tests/fuzz/README.md).
+FUZZ_SECONDS ?= 60
+FUZZERS = model tokenizer decode
+FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZERS))
+.SECONDARY: $(ASAN_OBJS) $(FUZZ_OBJS)
+
+build/fuzz/%.o: src/%.c | build/fuzz
+	$(FUZZ_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | build/fuzz
+	$(FUZZ_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) \
+		$(RS_LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZERS); do \
+		mkdir -p build/fuzz/corpus/$$f; \
+		dict=; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
+		echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/$$f- $$dict build/fuzz/corpus/$$f tests/fuzz/corpus/$$f \
+			$$(ls -d tests/fuzz/regressions/$$f 2>/dev/null) \
+			|| exit 1; \
+	done
+
 install: rnnsearch
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/rnnsearch
 	$(INSTALL) -m 755 rnnsearch $(DESTDIR)$(BINDIR)/rnnsearch
@@ -79,4 +159,4 @@ uninstall:
 clean:
 	rm -rf build tests/bin rnnsearch
 
--include $(wildcard build/*.d)
+-include $(wildcard build/*.d build/asan/*.d build/fuzz/*.d)

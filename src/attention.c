@@ -29,12 +29,12 @@ void rs_attention_keys(const rs_model *model, const float *memory, int length, f
     size_t count = (size_t)length * (size_t)k;
     switch (c->score) {
     case RS_SCORE_ADDITIVE:
-        rs_linear(keys, (size_t)c->attention_dim, memory, (size_t)k, length, w->key_weight, c->attention_dim, k,
-                  w->key_bias);
+        rs_linear_h(keys, (size_t)c->attention_dim, memory, (size_t)k, length, w->key_weight, w->key_weight_half,
+                    c->attention_dim, k, w->key_bias);
         break;
     case RS_SCORE_GENERAL:
-        rs_linear(keys, (size_t)c->decoder_hidden_size, memory, (size_t)k, length, w->general_weight,
-                  c->decoder_hidden_size, k, NULL);
+        rs_linear_h(keys, (size_t)c->decoder_hidden_size, memory, (size_t)k, length, w->general_weight,
+                    w->general_weight_half, c->decoder_hidden_size, k, NULL);
         break;
     case RS_SCORE_SCALED_DOT: {
         /* Divided here, as scripts/model.py does, so the per-step product needs no scaling. */
@@ -53,13 +53,15 @@ void rs_attention_project(const rs_model *model, const float *queries, size_t ld
 {
     const rs_config *c = &model->config;
     if (c->score == RS_SCORE_ADDITIVE)
-        rs_linear(proj, (size_t)c->attention_dim, queries, ld_query, n, model->weights.query_weight,
-                  c->attention_dim, c->decoder_hidden_size, model->weights.query_bias);
+        rs_linear_h(proj, (size_t)c->attention_dim, queries, ld_query, n, model->weights.query_weight,
+                    model->weights.query_weight_half, c->attention_dim, c->decoder_hidden_size,
+                    model->weights.query_bias);
 }
 
 void rs_attention_weights(const rs_model *model, const float *queries, size_t ld_query, int n, const float *keys,
                           int length, float *tanh_scratch, float *weights, size_t ld_weights)
 {
+    (void)tanh_scratch; /* not needed any more: rows may be computed on several threads at once */
     const rs_config *c = &model->config;
     if (c->score == RS_SCORE_ADDITIVE) {
         int a = c->attention_dim;
@@ -74,11 +76,9 @@ void rs_attention_weights(const rs_model *model, const float *queries, size_t ld
                     row[j] = rs_simd_additive_score(q, key, v, a);
                     continue;
                 }
-                for (int x = 0; x < a; x++)
-                    tanh_scratch[x] = tanhf(q[x] + key[x]);
                 float e = 0.0f;
                 for (int x = 0; x < a; x++)
-                    e += v[x] * tanh_scratch[x];
+                    e += v[x] * tanhf(q[x] + key[x]);
                 row[j] = e;
             }
         }

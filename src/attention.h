@@ -19,7 +19,7 @@ void rs_attention_project(const rs_model *model, const float *queries, size_t ld
 
 /* Attention weights [n, length] (rows ld_weights apart) of n queries over one source: `queries` are the
  * projections of rs_attention_project (rows A apart) for additive scores, else the states q (rows ld_query
- * apart). tanh_scratch holds A floats. */
+ * apart). tanh_scratch is not used (it may be NULL). Each row is computed alone. */
 void rs_attention_weights(const rs_model *model, const float *queries, size_t ld_query, int n, const float *keys,
                           int length, float *tanh_scratch, float *weights, size_t ld_weights);
 

@@ -305,7 +305,7 @@ void rs_cli_help(FILE *out)
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
-          "  -t, --threads N           BLAS threads (default 1)\n"
+          "  -t, --threads N           threads (default 1; output identical for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
           "      --max-source-tokens N translate only the first N tokens of a longer line (default 1024)\n"

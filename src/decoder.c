@@ -1,5 +1,6 @@
 #include "decoder.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,6 @@ void rs_decoder_free(rs_decoder *d)
     free(d->state);
     free(d->state_spare);
     free(d->query_proj);
-    free(d->tanh_scratch);
     free(d->weights);
     free(d->input);
     free(d->gates_in);
@@ -53,7 +53,6 @@ int rs_decoder_reserve(rs_decoder *d, int rows, int max_length, rs_error *err)
     if (rc < 0 || rs_reserve_floats(&d->state, &d->state_cap, n_state, "decoder", err) < 0 ||
         rs_reserve_floats(&d->state_spare, &d->spare_cap, n_state, "decoder", err) < 0 ||
         rs_reserve_floats(&d->query_proj, &d->query_cap, n_query, "decoder", err) < 0 ||
-        rs_reserve_floats(&d->tanh_scratch, &d->tanh_cap, a, "decoder", err) < 0 ||
         rs_reserve_floats(&d->weights, &d->weights_cap, n_weights, "decoder", err) < 0 ||
         rs_reserve_floats(&d->input, &d->input_cap, n_input, "decoder", err) < 0 ||
         rs_reserve_floats(&d->gates_in, &d->gates_in_cap, n_gates, "decoder", err) < 0 ||
@@ -85,6 +84,36 @@ void rs_decoder_start(rs_decoder *d, const rs_encoding *const *encodings, int n)
     d->rows = n;
 }
 
+/* a_t and c_t of rows [begin, end). */
+static void attend_rows(void *arg, int begin, int end)
+{
+    rs_decoder *d = arg;
+    const rs_model *m = d->model;
+    const rs_config *c = &m->config;
+    size_t hd = (size_t)c->decoder_hidden_size, et = (size_t)c->decoder_embedding_dim;
+    size_t k = (size_t)c->encoder_output, din = (size_t)c->decoder_input, a = (size_t)c->attention_dim;
+    const float *top = layer_state(d->state, d, c->decoder_layers - 1);
+    bool additive = c->score == RS_SCORE_ADDITIVE;
+    for (int i = begin; i < end; i++) {
+        const rs_encoding *enc = d->row_encoding[i];
+        const float *query = additive ? d->query_proj + (size_t)i * a : top + (size_t)i * hd;
+        float *weights = d->weights + (size_t)i * d->ld_weights;
+        rs_attention_weights(m, query, additive ? a : hd, 1, enc->keys, enc->length, NULL, weights, d->ld_weights);
+        /* c_t = a_t . memory, written straight after E(y_{t-1}) in the GRU input */
+        rs_matmul(d->input + (size_t)i * din + et, din, weights, d->ld_weights, enc->memory, k, 1, enc->length,
+                  (int)k);
+    }
+}
+
+/* log_softmax of the logits of rows [begin, end). */
+static void normalize_rows(void *arg, int begin, int end)
+{
+    rs_decoder *d = arg;
+    size_t vt = (size_t)d->model->config.target_vocab_size;
+    for (int i = begin; i < end; i++)
+        rs_log_softmax(d->logprobs + (size_t)i * vt, vt);
+}
+
 void rs_decoder_step(rs_decoder *d, const int32_t *prev)
 {
     const rs_model *m = d->model;
@@ -96,23 +125,10 @@ void rs_decoder_step(rs_decoder *d, const int32_t *prev)
     float *top = layer_state(d->state, d, c->decoder_layers - 1);
 
     rs_attention_project(m, top, hd, n, d->query_proj);
-    for (int start = 0; start < n;) {
-        /* a run of rows over the same source */
-        const rs_encoding *enc = d->row_encoding[start];
-        int end = start + 1;
-        while (end < n && d->row_encoding[end] == enc)
-            end++;
-        int run = end - start;
-        const float *queries = c->score == RS_SCORE_ADDITIVE ? d->query_proj + (size_t)start * a
-                                                             : top + (size_t)start * hd;
-        float *weights = d->weights + (size_t)start * d->ld_weights;
-        rs_attention_weights(m, queries, c->score == RS_SCORE_ADDITIVE ? a : hd, run, enc->keys, enc->length,
-                             d->tanh_scratch, weights, d->ld_weights);
-        /* c_t = a_t . memory, written straight after E(y_{t-1}) in the GRU input */
-        rs_matmul(d->input + (size_t)start * din + et, din, weights, d->ld_weights, enc->memory, k, run,
-                  enc->length, (int)k);
-        start = end;
-    }
+    double attention_cost = 0.0;
+    for (int i = 0; i < n; i++)
+        attention_cost += (double)d->row_encoding[i]->length * (double)(8 * a + k + hd);
+    rs_parallel_rows(attend_rows, d, n, attention_cost);
     for (int i = 0; i < n; i++)
         memcpy(d->input + (size_t)i * din, m->weights.decoder_embedding + (size_t)prev[i] * et, et * sizeof(float));
 
@@ -144,10 +160,9 @@ void rs_decoder_step(rs_decoder *d, const int32_t *prev)
         }
     }
     int vt = c->target_vocab_size;
-    rs_linear(d->logprobs, (size_t)vt, d->features, dout, n, m->weights.output_weight, vt, (int)dout,
-              m->weights.output_bias);
-    for (int i = 0; i < n; i++)
-        rs_log_softmax(d->logprobs + (size_t)i * (size_t)vt, (size_t)vt);
+    rs_linear_h(d->logprobs, (size_t)vt, d->features, dout, n, m->weights.output_weight,
+                m->weights.output_weight_half, vt, (int)dout, m->weights.output_bias);
+    rs_parallel_rows(normalize_rows, d, n, 8.0 * n * vt);
 }
 
 void rs_decoder_select(rs_decoder *d, const int *parents, int n)

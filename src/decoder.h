@@ -1,8 +1,9 @@
 /* The decoder: one step for n hypotheses (rows) at once. With q the top layer's state s_{t-1}: attention
  * weights a_t and context c_t, the GRU stack on [E(y_{t-1}); c_t], the output parts in config order, logits and
  * log_softmax. Rows may belong to different sentences (each row names its encoding), so that several
- * sentences share the matrix products; consecutive rows of one sentence share the attention products too.
- * Buffers are sized before decoding (rs_decoder_reserve), so a step allocates nothing. */
+ * sentences share the matrix products; everything else (attention, softmax) is done row by row, on the
+ * threads of rs_set_threads, and no row's result depends on the others (ops.h). Buffers are sized before
+ * decoding (rs_decoder_reserve), so a step allocates nothing. */
 #ifndef RS_DECODER_H
 #define RS_DECODER_H
 
@@ -23,14 +24,13 @@ typedef struct rs_decoder {
     float *state;        /* [Ld][rows_cap][Hd]: layer l's states, so the top layer's rows form one matrix */
     float *state_spare;  /* same shape, target of rs_decoder_select */
     float *query_proj;   /* [rows, A] */
-    float *tanh_scratch; /* [A] */
     float *weights;      /* [rows, ld_weights]: attention weights of the last step */
     float *input;        /* [rows, Et + K]: E(y_{t-1}) then c_t */
     float *gates_in;     /* [rows, 3Hd] */
     float *gates_h;      /* [rows, 3Hd] */
     float *features;     /* [rows, Do] */
     float *logprobs;     /* [rows, Vt]: log p of the last step */
-    size_t encoding_cap, spare_encoding_cap, state_cap, spare_cap, query_cap, tanh_cap, weights_cap, input_cap,
+    size_t encoding_cap, spare_encoding_cap, state_cap, spare_cap, query_cap, weights_cap, input_cap,
         gates_in_cap, gates_h_cap, features_cap, logprobs_cap;
 } rs_decoder;
 

@@ -1,5 +1,8 @@
 /* The encoder: embeddings, the (bi)GRU stack, the top layer's outputs h_j = [forward_j; backward_j], the
- * attention keys and the bridge that gives the decoder its initial state. */
+ * attention keys and the bridge that gives the decoder its initial state. Several sentences are encoded
+ * together: their positions share the input products, and at each step of the recurrence the sentences still
+ * running share the hidden product, each row computed as it would be alone (ops.h), so that a sentence's
+ * encoding does not depend on the others. */
 #ifndef RS_ENCODER_H
 #define RS_ENCODER_H
 
@@ -18,15 +21,21 @@ typedef struct rs_encoding {
     size_t memory_cap, keys_cap, initial_cap;
 } rs_encoding;
 
-/* Work space, grown to the longest sentence seen. */
+/* Work space, grown to the largest batch seen. Positions of all sentences are packed one after another. */
 typedef struct rs_encoder {
     const rs_model *model;
-    float *embedded;  /* [S, Es] */
-    float *gates;     /* [S, 3He] */
-    float *layer_out; /* [S, K]: the layer below's output (input of the next layer) */
-    float *finals;    /* [Le * directions, He]: final state of each layer and direction */
-    float *gates_h;   /* [3He] */
-    size_t embedded_cap, gates_cap, layer_out_cap, finals_cap, gates_h_cap;
+    float *packed_a, *packed_b; /* [positions, max(Es, K)]: a layer's input and output, in turn */
+    float *gates;               /* [positions, 3He] */
+    float *keys;                /* [positions, key_dim] */
+    float *state;               /* [sentences, He]: the running states, longest sentence first */
+    float *gates_h;             /* [sentences, 3He] */
+    float *finals;              /* [sentences, Le * directions, He]: each layer and direction's final state */
+    float *bridge_in;           /* [sentences, K] */
+    float *bridge_out;          /* [sentences, Ld * Hd] */
+    int *order;                 /* [sentences]: by length, longest first */
+    size_t *offset;             /* [sentences]: first packed position */
+    size_t packed_a_cap, packed_b_cap, gates_cap, keys_cap, state_cap, gates_h_cap, finals_cap, bridge_in_cap,
+        bridge_out_cap, order_cap, offset_cap;
 } rs_encoder;
 
 void rs_encoding_init(rs_encoding *encoding);
@@ -37,5 +46,9 @@ void rs_encoder_free(rs_encoder *encoder);
 
 /* Encodes `length` >= 1 source ids into out. */
 int rs_encode(rs_encoder *encoder, const int32_t *ids, int length, rs_encoding *out, rs_error *err);
+
+/* Encodes `count` sentences at once: ids[i] (lengths[i] >= 1 ids) into out[i], each exactly as rs_encode would. */
+int rs_encode_batch(rs_encoder *encoder, const int32_t *const *ids, const int *lengths, int count,
+                    rs_encoding *const *out, rs_error *err);
 
 #endif

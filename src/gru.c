@@ -10,7 +10,8 @@
 void rs_gru_input_gates(const rs_gru_layer *layer, const float *x, size_t ld_x, int n, float *gates_in)
 {
     int g = 3 * layer->hidden_size;
-    rs_linear(gates_in, (size_t)g, x, ld_x, n, layer->weight_ih, g, layer->input_size, layer->bias_ih);
+    rs_linear_h(gates_in, (size_t)g, x, ld_x, n, layer->weight_ih, layer->weight_ih_half, g, layer->input_size,
+                layer->bias_ih);
 }
 
 /* The element-wise half of a step for one row. */
@@ -26,11 +27,17 @@ static void update_row(const float *gi, const float *gh, float *h, int hidden)
     }
 }
 
+void rs_gru_update(const float *gi, const float *gh, float *h, int hidden)
+{
+    (rs_simd_available() ? rs_simd_gru_update : update_row)(gi, gh, h, hidden);
+}
+
 void rs_gru_step(const rs_gru_layer *layer, const float *gates_in, float *h, int n, float *gates_h)
 {
     int hidden = layer->hidden_size;
     int g = 3 * hidden;
-    rs_linear(gates_h, (size_t)g, h, (size_t)hidden, n, layer->weight_hh, g, hidden, layer->bias_hh);
+    rs_linear_h(gates_h, (size_t)g, h, (size_t)hidden, n, layer->weight_hh, layer->weight_hh_half, g, hidden,
+                layer->bias_hh);
     bool simd = rs_simd_available();
     for (int i = 0; i < n; i++)
         (simd ? rs_simd_gru_update : update_row)(gates_in + (size_t)i * g, gates_h + (size_t)i * g, h + (size_t)i * hidden, hidden);

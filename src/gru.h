@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct rs_gru_layer {
     int input_size;
@@ -14,11 +15,18 @@ typedef struct rs_gru_layer {
     float *weight_hh; /* [3H, H] */
     float *bias_ih;   /* [3H] */
     float *bias_hh;   /* [3H] */
+    /* the weights as f16 when they are all f16 values (rs_linear_h), else NULL */
+    const uint16_t *weight_ih_half;
+    const uint16_t *weight_hh_half;
 } rs_gru_layer;
 
 /* gates_in[i, :] = W_ih x_i + b_ih for n rows x (rows ld_x apart) into rows 3H apart: the input half of the
- * gates, which does not depend on the state and so is computed for a whole sequence in one sgemm. */
+ * gates, which does not depend on the state and so is computed for a whole sequence in one product. */
 void rs_gru_input_gates(const rs_gru_layer *layer, const float *x, size_t ld_x, int n, float *gates_in);
+
+/* The element-wise half of a step for one state h (H floats, updated in place) given its input and hidden
+ * gates (3H floats each, r, z, n). */
+void rs_gru_update(const float *gates_in, const float *gates_h, float *h, int hidden);
 
 /* Advances n states h (rows H apart, updated in place) given their input gates (rows 3H apart).
  * gates_h is scratch of n * 3H floats. */

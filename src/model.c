@@ -4,8 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
+#include "bulk.h"
 #include "mem.h"
+#include "ops.h"
 #include "tensor.h"
 
 /* One tensor the config calls for. */
@@ -100,7 +105,71 @@ static int build_table(rs_model *model, tensor_table *table, rs_error *err)
     return model->tensors ? 0 : -1;
 }
 
-static int load_tensors(rs_model *model, const cJSON *tensors, const char *where, rs_error *err)
+/* The f16 values an f16 tensor was stored as (the loader's fast path keeps them), by its f32 buffer. */
+typedef struct stored_half {
+    const float *values;
+    uint16_t *half; /* NULL once taken */
+} stored_half;
+
+typedef struct stored_halves {
+    stored_half *items;
+    size_t count;
+} stored_halves;
+
+/* An f16 copy of the count values at x when they are all f16 values and the kernels read such copies, else
+ * NULL: the file's own f16 values when it stored x so, else converted. Only an optimisation: without memory
+ * it is not made. */
+static const uint16_t *half_copy(rs_model *model, stored_halves *stored, const float *x, size_t count)
+{
+    if (!x || !rs_linear_reads_halves())
+        return NULL;
+    for (size_t i = 0; i < stored->count; i++)
+        if (stored->items[i].values == x && stored->items[i].half) {
+            uint16_t *half = stored->items[i].half;
+            stored->items[i].half = NULL;
+            model->halves[model->half_count++] = half;
+            return half;
+        }
+    uint16_t *half = malloc(count * sizeof *half + 1);
+    if (!half)
+        return NULL;
+    if (!rs_to_halves(x, count, half)) {
+        free(half);
+        return NULL;
+    }
+    model->halves[model->half_count++] = half;
+    return half;
+}
+
+/* The f16 copies of the matrices the kernels read (model.h). */
+static void add_halves(rs_model *model, stored_halves *stored)
+{
+    const rs_config *c = &model->config;
+    rs_weights *w = &model->weights;
+    size_t layers = (size_t)c->encoder_layers * (size_t)c->directions + (size_t)c->decoder_layers;
+    model->halves = calloc(2 * layers + 5, sizeof *model->halves);
+    if (!model->halves)
+        return;
+    size_t k = (size_t)c->encoder_output, hd = (size_t)c->decoder_hidden_size, a = (size_t)c->attention_dim;
+    w->output_weight_half =
+        half_copy(model, stored, w->output_weight, (size_t)c->target_vocab_size * (size_t)c->output_input);
+    w->query_weight_half = half_copy(model, stored, w->query_weight, a * hd);
+    w->key_weight_half = half_copy(model, stored, w->key_weight, a * k);
+    w->bridge_weight_half = half_copy(model, stored, w->bridge_weight, (size_t)c->decoder_layers * hd * k);
+    w->general_weight_half = half_copy(model, stored, w->general_weight, hd * k);
+    for (size_t i = 0; i < layers; i++) {
+        rs_gru_layer *g = i < (size_t)c->encoder_layers * (size_t)c->directions
+                              ? &w->encoder_rnn[i]
+                              : &w->decoder_rnn[i - (size_t)c->encoder_layers * (size_t)c->directions];
+        size_t gates = 3 * (size_t)g->hidden_size;
+        g->weight_ih_half = half_copy(model, stored, g->weight_ih, gates * (size_t)g->input_size);
+        g->weight_hh_half = half_copy(model, stored, g->weight_hh, gates * (size_t)g->hidden_size);
+    }
+}
+
+/* bulk: the values parsed by bulk.h's pre-pass, or NULL. */
+static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bulk, const char *where,
+                        rs_error *err)
 {
     if (!tensors)
         return rs_fail(err, "%s: tensors: missing", where);
@@ -112,6 +181,7 @@ static int load_tensors(rs_model *model, const cJSON *tensors, const char *where
         return -1;
     }
     int rc = 0;
+    stored_halves stored = {calloc(table.count, sizeof *stored.items), 0};
     const cJSON *item;
     cJSON_ArrayForEach(item, tensors)
     {
@@ -123,7 +193,7 @@ static int load_tensors(rs_model *model, const cJSON *tensors, const char *where
             if (strcmp(table.items[i].name, name) == 0)
                 t = &table.items[i];
         if (!t) {
-            rc = rs_fail(err, "%s: tensor %s: unknown tensor (not part of a model with this config)", where, name);
+            rc = rs_fail(err, "%s: tensor %.200s: unknown tensor (not part of a model with this config)", where, name);
             break;
         }
         if (t->found) {
@@ -131,10 +201,16 @@ static int load_tensors(rs_model *model, const cJSON *tensors, const char *where
             break;
         }
         t->found = true;
-        if (rs_tensor_decode(item, name, t->shape, t->ndim, t->dest, where, err) < 0) {
+        rs_bulk *values = bulk ? rs_bulk_find(bulk, name) : NULL;
+        uint16_t *half = NULL;
+        if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest,
+                                            stored.items ? &half : NULL, where, err)
+                    : rs_tensor_decode(item, name, t->shape, t->ndim, t->dest, where, err)) < 0) {
             rc = -1;
             break;
         }
+        if (half)
+            stored.items[stored.count++] = (stored_half){*t->dest, half};
         model->tensors[model->tensor_count++] = *t->dest;
     }
     for (size_t i = 0; rc == 0 && i < table.count; i++) {
@@ -154,6 +230,11 @@ static int load_tensors(rs_model *model, const cJSON *tensors, const char *where
         model->tensors[model->tensor_count++] = *t->dest;
     }
     free(table.items);
+    if (rc == 0)
+        add_halves(model, &stored);
+    for (size_t i = 0; i < stored.count; i++)
+        free(stored.items[i].half);
+    free(stored.items);
     return rc;
 }
 
@@ -193,6 +274,23 @@ static bool valid_utf8(const unsigned char *s, size_t len)
     return true;
 }
 
+/* The first code point of s that ends a line for a text reader (Python's str.splitlines), or 0. No tokenizer
+ * token holds one, and a target token that did would break the one-line-per-input output. */
+static uint32_t find_line_break(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c >= 0x1c && c <= 0x1e))
+            return c;
+        if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] == 0x85)
+            return 0x85;
+        if (c == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+            ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9))
+            return (unsigned char)s[i + 2] == 0xa8 ? 0x2028 : 0x2029;
+    }
+    return 0;
+}
+
 static int load_vocab(rs_vocab *vocab, const cJSON *side, const char *side_name, const char *where, rs_error *err)
 {
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(side, "vocab");
@@ -220,6 +318,12 @@ static int load_vocab(rs_vocab *vocab, const cJSON *side, const char *side_name,
         lengths[i] = strlen(item->valuestring);
         if (!valid_utf8((const unsigned char *)strings[i], lengths[i])) {
             rc = rs_fail(err, "%s: %s.vocab[%zu]: not valid UTF-8", where, side_name, i);
+            break;
+        }
+        uint32_t line_break = find_line_break(strings[i], lengths[i]);
+        if (line_break) {
+            rc = rs_fail(err, "%s: %s.vocab[%zu]: holds a line break (U+%04X), which no token can", where, side_name,
+                         i, (unsigned)line_break);
             break;
         }
         i++;
@@ -279,10 +383,55 @@ static const cJSON *get_object(const cJSON *doc, const char *key, const char *wh
     return NULL;
 }
 
-static int load_document(rs_model *model, const cJSON *doc, const char *where, rs_error *err)
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* JSON allows a key twice in one object, and readers disagree on which value counts (cJSON: the first,
+ * Python: the last); a model file must not be read two ways, so a repeated key is an error. Checked in every
+ * object reachable through objects (the arrays hold vocabularies and numbers, whose errors show elsewhere). */
+static int check_unique_keys(const cJSON *object, const char *path, const char *where, rs_error *err)
+{
+    size_t count = 0;
+    for (const cJSON *item = object->child; item; item = item->next)
+        count++;
+    if (count > 1) {
+        const char **keys = rs_alloc_array(count, sizeof *keys, "model", err);
+        if (!keys)
+            return -1;
+        size_t n = 0;
+        for (const cJSON *item = object->child; item; item = item->next)
+            keys[n++] = item->string ? item->string : "";
+        qsort(keys, count, sizeof *keys, compare_keys);
+        for (size_t i = 1; i < count; i++)
+            if (strcmp(keys[i - 1], keys[i]) == 0) {
+                int rc = strcmp(path, "tensors") == 0
+                             ? rs_fail(err, "%s: tensor %.200s: given twice", where, keys[i])
+                             : rs_fail(err, "%s: %s%s%.200s: given twice", where, path, *path ? "." : "", keys[i]);
+                free(keys);
+                return rc;
+            }
+        free(keys);
+    }
+    for (const cJSON *item = object->child; item; item = item->next) {
+        if (!cJSON_IsObject(item))
+            continue;
+        char child_path[256];
+        snprintf(child_path, sizeof child_path, "%s%s%s", path, *path ? "." : "", item->string ? item->string : "");
+        if (check_unique_keys(item, child_path, where, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk, const char *where,
+                         rs_error *err)
 {
     if (!cJSON_IsObject(doc))
         return rs_fail(err, "%s: not a model file (the top level is not a JSON object)", where);
+    if (check_unique_keys(doc, "", where, err) < 0)
+        return -1;
     const cJSON *format = cJSON_GetObjectItemCaseSensitive(doc, "format");
     if (!cJSON_IsString(format) || strcmp(format->valuestring, "rnnsearch-model") != 0)
         return rs_fail(err, "%s: format: expected \"rnnsearch-model\" (not an rnnsearch model file?)", where);
@@ -292,6 +441,10 @@ static int load_document(rs_model *model, const cJSON *doc, const char *where, r
     if (version->valuedouble != 1)
         return rs_fail(err, "%s: version: %g is not supported (this rnnsearch reads version 1)", where,
                        version->valuedouble);
+
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "meta");
+    if (meta && !cJSON_IsObject(meta))
+        return rs_fail(err, "%s: meta: expected an object", where);
 
     const cJSON *config = cJSON_GetObjectItemCaseSensitive(doc, "config");
     if (!config)
@@ -324,10 +477,44 @@ static int load_document(rs_model *model, const cJSON *doc, const char *where, r
 
     if (rs_tokenizer_parse(&model->tokenizer, cJSON_GetObjectItemCaseSensitive(doc, "tokenizer"), where, err) < 0)
         return -1;
-    return load_tensors(model, cJSON_GetObjectItemCaseSensitive(doc, "tensors"), where, err);
+    return load_tensors(model, cJSON_GetObjectItemCaseSensitive(doc, "tensors"), bulk, where, err);
 }
 
-int rs_model_load_text(rs_model *model, const char *text, size_t len, const char *where, rs_error *err)
+/* Line and column (in code points) of text + offset, for messages. */
+static void position(const char *text, size_t offset, size_t *line, size_t *column)
+{
+    *line = 1;
+    *column = 1;
+    for (size_t i = 0; i < offset; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *column = 1;
+        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+            ++*column;
+        }
+    }
+}
+
+/* The offset of the first NUL character in the text, raw or as the JSON escape \u0000, or len if none. cJSON
+ * would silently cut a string at it ("</s>\u0000x" read as "</s>"), where other readers keep it. */
+static size_t find_nul(const char *text, size_t len)
+{
+    const char *raw = memchr(text, '\0', len);
+    size_t end = raw ? (size_t)(raw - text) : len;
+    for (const char *p = text; (p = memchr(p, '\\', (size_t)(text + end - p))) != NULL;) {
+        size_t run = 0;
+        while (p + run < text + end && p[run] == '\\')
+            run++;
+        p += run;
+        if (run % 2 == 1 && (size_t)(text + end - p) >= 5 && memcmp(p, "u0000", 5) == 0)
+            return (size_t)(p - 1 - text);
+    }
+    return end;
+}
+
+/* rs_model_load_text, taking tensor values from `bulk` where it has them. */
+static int load_text(rs_model *model, const char *text, size_t len, rs_bulk_table *bulk, const char *where,
+                     rs_error *err)
 {
     memset(model, 0, sizeof *model);
     rs_vocab_init(&model->source_vocab);
@@ -341,34 +528,91 @@ int rs_model_load_text(rs_model *model, const char *text, size_t len, const char
         skip++;
     if (skip == len)
         return rs_fail(err, "%s: empty file, expected a JSON model", where);
+    size_t nul = find_nul(text, len);
+    if (nul < len) {
+        size_t line, column;
+        position(text, nul, &line, &column);
+        return rs_fail(err, "%s: a NUL character at line %zu, column %zu (%s)", where, line, column,
+                       text[nul] ? "model files cannot hold \\u0000" : "not a JSON text file");
+    }
     const char *end = NULL;
     cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (doc && end) {
         while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
             end++;
-        if (end < text + len && *end != '\0') {
+        if (end < text + len) {
             cJSON_Delete(doc);
             doc = NULL;
         }
     }
     if (!doc) {
-        size_t line = 1, column = 1;
+        size_t line, column;
         const char *stop = end && end >= text && end <= text + len ? end : text;
-        for (const char *p = text; p < stop; p++) {
-            if (*p == '\n') {
-                line++;
-                column = 1;
-            } else if (((unsigned char)*p & 0xc0) != 0x80) {
-                column++;
-            }
-        }
+        position(text, (size_t)(stop - text), &line, &column);
         return rs_fail(err, "%s: invalid JSON at line %zu, column %zu", where, line, column);
     }
-    int rc = load_document(model, doc, where, err);
+    int rc = load_document(model, doc, bulk, where, err);
     cJSON_Delete(doc);
+    /* Messages from helpers that know no file (out of memory) still name it. */
+    size_t where_len = strlen(where);
+    if (rc < 0 && err && (strncmp(err->message, where, where_len) != 0 || err->message[where_len] != ':')) {
+        rs_error inner = *err;
+        rs_fail(err, "%s: %s", where, inner.message);
+    }
     if (rc < 0)
         rs_model_free(model);
     return rc;
+}
+
+int rs_model_load_cjson(rs_model *model, const char *text, size_t len, const char *where, rs_error *err)
+{
+    return load_text(model, text, len, NULL, where, err);
+}
+
+/* The fast path (bulk.h): the tensors' values parsed ahead of cJSON, which then reads only the rest. Returns
+ * RS_BULK_DECLINED whenever the text is not for it or anything fails, so that the slow path decides (and
+ * words any error). `release`: text is a file mapping whose pages may be dropped as the scan passes. */
+static int load_fast(rs_model *model, const char *text, size_t len, bool release, const char *where)
+{
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    char *skeleton;
+    size_t skeleton_len;
+    rs_bulk_table table;
+    rs_error err;
+    if (rs_bulk_scan(text, len, release, &skeleton, &skeleton_len, &table, &err) != 0)
+        return RS_BULK_DECLINED;
+    int rc = load_text(model, skeleton, skeleton_len, &table, where, &err);
+    free(skeleton);
+    rs_bulk_table_free(&table);
+    return rc < 0 ? RS_BULK_DECLINED : 0;
+}
+
+/* Loads a regular file through a read-only mapping: no copy of the text, and the fast path hands its pages
+ * back as it goes, so the process holds little more than the weights. Returns RS_BULK_DECLINED when the file
+ * cannot be mapped. */
+static int load_mapped(rs_model *model, FILE *f, const struct stat *st, const char *path, rs_error *err)
+{
+    if (!S_ISREG(st->st_mode) || st->st_size <= 0 || (uintmax_t)st->st_size > SIZE_MAX)
+        return RS_BULK_DECLINED;
+    size_t len = (size_t)st->st_size;
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+    if (map == MAP_FAILED)
+        return RS_BULK_DECLINED;
+    int rc = load_fast(model, map, len, true, path);
+    if (rc == RS_BULK_DECLINED)
+        rc = rs_model_load_cjson(model, map, len, path, err);
+    munmap(map, len);
+    return rc;
+}
+
+int rs_model_load_text(rs_model *model, const char *text, size_t len, const char *where, rs_error *err)
+{
+    if (load_fast(model, text, len, false, where) == 0)
+        return 0;
+    return rs_model_load_cjson(model, text, len, where, err);
 }
 
 int rs_model_load(rs_model *model, const char *path, rs_error *err)
@@ -376,7 +620,19 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
     memset(model, 0, sizeof *model);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return rs_fail(err, "cannot open model %s: %s", path, strerror(errno));
+        return rs_fail(err, "%s: cannot open model: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return rs_fail(err, "%s: cannot read model: %s", path, strerror(EISDIR));
+    }
+    if (fstat(fileno(f), &st) == 0) {
+        int rc = load_mapped(model, f, &st, path, err);
+        if (rc != RS_BULK_DECLINED) {
+            fclose(f);
+            return rc;
+        }
+    }
     char *text = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
@@ -396,10 +652,14 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
                 int e = errno;
                 free(text);
                 fclose(f);
-                return rs_fail(err, "read error on model %s: %s", path, strerror(e));
+                return rs_fail(err, "%s: cannot read model: %s", path, strerror(e));
             }
             break;
         }
+        /* A JSON text holds no NUL: there the reading stops (rs_model_load_text says where), so a device like
+         * /dev/zero or /dev/urandom given as the model fails at once instead of filling the memory. */
+        if (memchr(text + len - got, '\0', got))
+            break;
     }
     fclose(f);
     int rc = rs_model_load_text(model, text, len, path, err);
@@ -409,6 +669,9 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
 
 void rs_model_free(rs_model *model)
 {
+    for (size_t i = 0; i < model->half_count; i++)
+        free(model->halves[i]);
+    free(model->halves);
     for (size_t i = 0; i < model->tensor_count; i++)
         free(model->tensors[i]);
     free(model->tensors);

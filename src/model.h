@@ -27,6 +27,13 @@ typedef struct rs_weights {
     rs_gru_layer *decoder_rnn; /* [Ld] */
     float *output_weight;     /* [Vt, Do] */
     float *output_bias;       /* [Vt] */
+    /* The matrices as f16 where every value is an f16 value (as in files written with "dtype": "f16"), for
+     * the kernels (ops.h rs_linear_h); NULL otherwise. The GRU layers hold theirs. */
+    const uint16_t *output_weight_half;
+    const uint16_t *query_weight_half;
+    const uint16_t *key_weight_half;
+    const uint16_t *bridge_weight_half;
+    const uint16_t *general_weight_half;
 } rs_weights;
 
 typedef struct rs_special_ids {
@@ -46,13 +53,20 @@ typedef struct rs_model {
     rs_tokenizer tokenizer;
     float **tensors; /* every weight buffer, for freeing */
     size_t tensor_count;
+    uint16_t **halves; /* every f16 copy, for freeing */
+    size_t half_count;
 } rs_model;
 
 /* Loads a v1 model file. Messages name the file and the JSON position or tensor at fault. */
 int rs_model_load(rs_model *model, const char *path, rs_error *err);
 
-/* Loads a model from JSON text of `len` bytes; `where` names it in messages. */
+/* Loads a model from JSON text of `len` bytes; `where` names it in messages. Both take the fast path of
+ * bulk.h where they can, and rs_model_load_cjson where it declines. */
 int rs_model_load_text(rs_model *model, const char *text, size_t len, const char *where, rs_error *err);
+
+/* rs_model_load_text by cJSON alone: slower and hungrier on big files, the reference the fast path must equal
+ * (same weights, same errors). */
+int rs_model_load_cjson(rs_model *model, const char *text, size_t len, const char *where, rs_error *err);
 
 void rs_model_free(rs_model *model);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,15 +202,29 @@ static ssize_t read_line(FILE *in, char **line, size_t *cap, unsigned long long 
     return (ssize_t)len;
 }
 
+/* Whether a line of `in` (a pipe or a terminal) can be read without waiting for whoever writes it. A line in
+ * stdio's buffer that the descriptor does not show waits for the next batch: never longer than its own
+ * translation. */
+static bool input_ready(FILE *in)
+{
+    struct pollfd p = {.fd = fileno(in), .events = POLLIN};
+    return poll(&p, 1, 0) > 0;
+}
+
 int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
 {
     struct stat st;
     bool regular = fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode);
-    int batch = regular ? s->batch_cap : 1;
+    int batch = s->batch_cap;
     long long line_number = 0;
     for (;;) {
         int count = 0;
+        bool end = false;
         while (count < batch) {
+            /* From a pipe or a terminal, a batch takes the lines already there: a lone line is answered at
+             * once, a stream of them is translated --batch-size at a time. */
+            if (!regular && count > 0 && !input_ready(in))
+                break;
             errno = 0;
             unsigned long long total = 0;
             ssize_t got = read_line(in, &s->lines[count], &s->line_caps[count], &total);
@@ -218,6 +233,7 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
                     return rs_fail(err, "read error on %s: %s", name, strerror(errno ? errno : EIO));
                 if (errno == ENOMEM)
                     return rs_fail(err, "out of memory (reading a line of %s)", name);
+                end = true;
                 break;
             }
             if (total > RS_MAX_LINE_BYTES)
@@ -255,7 +271,7 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
         if (rc < 0 || write_batch(s, count, name, line_number + 1, !regular, err) < 0)
             return -1;
         line_number += count;
-        if (count < batch)
+        if (end)
             return 0;
     }
 }

@@ -54,7 +54,8 @@ int rs_session_finish(rs_session *session, rs_error *err);
 void rs_session_free(rs_session *session);
 
 /* Translates every line of `in` (`name` in messages). A regular file is read batch_size lines at a time;
- * anything else (terminal, pipe) line by line, flushing each answer. */
+ * from anything else (terminal, pipe) a batch is the lines available without waiting (at most batch_size),
+ * so a lone line is answered at once, and each answer is flushed. */
 int rs_session_run(rs_session *session, FILE *in, const char *name, rs_error *err);
 
 #endif

@@ -2,8 +2,11 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #define RS_AVX2 __attribute__((target("avx2,fma")))
 #define RS_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
@@ -77,126 +80,417 @@ RS_AVX2_INLINE __m256 load_partial(const float *p, int count)
     return _mm256_loadu_ps(buf);
 }
 
-/* R rows (a compile-time constant after inlining) against one weight row. */
-RS_AVX2_INLINE void dot_rows(const float *w, const float *in, size_t ld_in, int in_dim, int R, float *res)
+/* The linear kernels' per-output sum (ops.h, "one order for every row"): 16 lanes, lane l accumulating
+ * in[k] * w[k] for k = l (mod 16) with one FMA per term in k order, then the tree t8 = l + (l + 8),
+ * t4 = l + (l + 4), t2 = l + (l + 2), t1 = 0 + 1. Here the 16 lanes are two ymm registers. */
+RS_AVX2_INLINE float tree16(__m256 lo, __m256 hi)
 {
-    /* The loops over r are unrolled so that acc lives in registers. */
-    __m256 acc[8];
-#pragma GCC unroll 8
-    for (int r = 0; r < R; r++)
-        acc[r] = _mm256_setzero_ps();
-    int k = 0;
-    for (; k + 8 <= in_dim; k += 8) {
-        __m256 wv = _mm256_loadu_ps(w + k);
-#pragma GCC unroll 8
-        for (int r = 0; r < R; r++)
-            acc[r] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(in + (size_t)r * ld_in + k), acc[r]);
-    }
-    if (k < in_dim) {
-        __m256 wv = load_partial(w + k, in_dim - k);
-#pragma GCC unroll 8
-        for (int r = 0; r < R; r++)
-            acc[r] = _mm256_fmadd_ps(wv, load_partial(in + (size_t)r * ld_in + k, in_dim - k), acc[r]);
-    }
-#pragma GCC unroll 8
-    for (int r = 0; r < R; r++)
-        res[r] = hsum(acc[r]);
+    return hsum(_mm256_add_ps(lo, hi));
 }
 
-/* Two weight rows against R input rows at once: each input load serves two FMAs. */
-RS_AVX2_INLINE void dot_rows2(const float *w0, const float *w1, const float *in, size_t ld_in, int in_dim, int R,
-                              float *res0, float *res1)
+/* Loads floats [k, k + 16) of p as two halves, the lanes at or past `end` zero. */
+RS_AVX2_INLINE void load16(const float *p, int k, int end, __m256 *lo, __m256 *hi)
 {
-    __m256 a0[6], a1[6];
-#pragma GCC unroll 6
-    for (int r = 0; r < R; r++) {
-        a0[r] = _mm256_setzero_ps();
-        a1[r] = _mm256_setzero_ps();
+    if (k + 16 <= end) {
+        *lo = _mm256_loadu_ps(p + k);
+        *hi = _mm256_loadu_ps(p + k + 8);
+        return;
     }
+    int left = end - k;
+    *lo = left >= 8 ? _mm256_loadu_ps(p + k) : load_partial(p + k, left);
+    *hi = left > 8 ? load_partial(p + k + 8, left - 8) : _mm256_setzero_ps();
+}
+
+/* R input rows against C weight rows: res[r * C + c] = in_r . w_c. R * C <= 6 keeps the 2 R C accumulators,
+ * C weight halves and an input half within the 16 ymm registers. */
+RS_AVX2_INLINE void tile_avx2(const float *in, size_t ld_in, const float *w, size_t ld_w, int in_dim, int R, int C,
+                              float *res)
+{
+    __m256 lo[6], hi[6];
+#pragma GCC unroll 6
+    for (int i = 0; i < R * C; i++)
+        lo[i] = hi[i] = _mm256_setzero_ps();
     int k = 0;
-    for (; k + 8 <= in_dim; k += 8) {
-        __m256 v0 = _mm256_loadu_ps(w0 + k), v1 = _mm256_loadu_ps(w1 + k);
+    for (; k + 16 <= in_dim; k += 16) {
+        __m256 wv[6];
+#pragma GCC unroll 6
+        for (int c = 0; c < C; c++)
+            wv[c] = _mm256_loadu_ps(w + (size_t)c * ld_w + k);
 #pragma GCC unroll 6
         for (int r = 0; r < R; r++) {
             __m256 x = _mm256_loadu_ps(in + (size_t)r * ld_in + k);
-            a0[r] = _mm256_fmadd_ps(v0, x, a0[r]);
-            a1[r] = _mm256_fmadd_ps(v1, x, a1[r]);
+#pragma GCC unroll 6
+            for (int c = 0; c < C; c++)
+                lo[r * C + c] = _mm256_fmadd_ps(x, wv[c], lo[r * C + c]);
+        }
+#pragma GCC unroll 6
+        for (int c = 0; c < C; c++)
+            wv[c] = _mm256_loadu_ps(w + (size_t)c * ld_w + k + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < R; r++) {
+            __m256 x = _mm256_loadu_ps(in + (size_t)r * ld_in + k + 8);
+#pragma GCC unroll 6
+            for (int c = 0; c < C; c++)
+                hi[r * C + c] = _mm256_fmadd_ps(x, wv[c], hi[r * C + c]);
         }
     }
     if (k < in_dim) {
-        __m256 v0 = load_partial(w0 + k, in_dim - k), v1 = load_partial(w1 + k, in_dim - k);
 #pragma GCC unroll 6
-        for (int r = 0; r < R; r++) {
-            __m256 x = load_partial(in + (size_t)r * ld_in + k, in_dim - k);
-            a0[r] = _mm256_fmadd_ps(v0, x, a0[r]);
-            a1[r] = _mm256_fmadd_ps(v1, x, a1[r]);
+        for (int c = 0; c < C; c++) {
+            __m256 wl, wh;
+            load16(w + (size_t)c * ld_w, k, in_dim, &wl, &wh);
+#pragma GCC unroll 6
+            for (int r = 0; r < R; r++) {
+                __m256 xl, xh;
+                load16(in + (size_t)r * ld_in, k, in_dim, &xl, &xh);
+                lo[r * C + c] = _mm256_fmadd_ps(xl, wl, lo[r * C + c]);
+                hi[r * C + c] = _mm256_fmadd_ps(xh, wh, hi[r * C + c]);
+            }
         }
     }
 #pragma GCC unroll 6
-    for (int r = 0; r < R; r++) {
-        res0[r] = hsum(a0[r]);
-        res1[r] = hsum(a1[r]);
-    }
+    for (int i = 0; i < R * C; i++)
+        res[i] = tree16(lo[i], hi[i]);
 }
 
-#define DOT_CASE(R)                                                                                            \
+#define TILE_AVX2(R, C)                                                                                        \
     case R:                                                                                                    \
-        dot_rows(w, block, ld_in, in_dim, R, res);                                                             \
+        tile_avx2(block, ld_in, w, (size_t)in_dim, in_dim, R, C, res);                                         \
         break;
 
-#define DOT2_CASE(R)                                                                                           \
-    case R:                                                                                                    \
-        dot_rows2(w, w + in_dim, block, ld_in, in_dim, R, res, res + 6);                                       \
-        break;
-
-RS_AVX2 void rs_simd_linear(float *out, size_t ld_out, const float *in, size_t ld_in, int n, const float *weight,
-                            int out_dim, int in_dim, const float *bias)
+/* Writes a tile's sums (plus bias) to out. */
+static inline void store_tile(float *out, size_t ld_out, int v, const float *res, int R, int C, const float *bias)
 {
-    int v = 0;
-    /* pairs of weight rows, input rows in groups of at most 6 */
-    for (; v + 2 <= out_dim; v += 2) {
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            out[(size_t)r * ld_out + (size_t)(v + c)] = bias ? res[r * C + c] + bias[v + c] : res[r * C + c];
+}
+
+RS_AVX2 void rs_simd_linear_avx2(float *out, size_t ld_out, const float *in, size_t ld_in, int n,
+                                 const float *weight, int v_begin, int v_end, int in_dim, const float *bias)
+{
+    float res[8];
+    int v = v_begin;
+    for (; v + 2 <= v_end; v += 2) {
         const float *w = weight + (size_t)v * (size_t)in_dim;
-        float b0 = bias ? bias[v] : 0.0f, b1 = bias ? bias[v + 1] : 0.0f;
         for (int start = 0; start < n;) {
-            int left = n - start;
-            int rows = left <= 6 ? left : left == 7 ? 4 : left <= 12 ? left - left / 2 : 6;
+            int rows = n - start < 3 ? n - start : 3;
             const float *block = in + (size_t)start * ld_in;
-            float res[12];
             switch (rows) {
-                DOT2_CASE(1)
-                DOT2_CASE(2)
-                DOT2_CASE(3)
-                DOT2_CASE(4)
-                DOT2_CASE(5)
-                DOT2_CASE(6)
+                TILE_AVX2(1, 2)
+                TILE_AVX2(2, 2)
+                TILE_AVX2(3, 2)
             }
-            for (int r = 0; r < rows; r++) {
-                out[(size_t)(start + r) * ld_out + (size_t)v] = res[r] + b0;
-                out[(size_t)(start + r) * ld_out + (size_t)v + 1] = res[6 + r] + b1;
-            }
+            store_tile(out + (size_t)start * ld_out, ld_out, v, res, rows, 2, bias);
             start += rows;
         }
     }
-    for (; v < out_dim; v++) {
+    for (; v < v_end; v++) {
         const float *w = weight + (size_t)v * (size_t)in_dim;
-        float b = bias ? bias[v] : 0.0f;
-        for (int start = 0; start < n; start += 8) {
-            int rows = n - start < 8 ? n - start : 8;
+        for (int start = 0; start < n;) {
+            int rows = n - start < 6 ? n - start : 6;
             const float *block = in + (size_t)start * ld_in;
-            float res[8];
             switch (rows) {
-                DOT_CASE(1)
-                DOT_CASE(2)
-                DOT_CASE(3)
-                DOT_CASE(4)
-                DOT_CASE(5)
-                DOT_CASE(6)
-                DOT_CASE(7)
-                DOT_CASE(8)
+                TILE_AVX2(1, 1)
+                TILE_AVX2(2, 1)
+                TILE_AVX2(3, 1)
+                TILE_AVX2(4, 1)
+                TILE_AVX2(5, 1)
+                TILE_AVX2(6, 1)
             }
-            for (int r = 0; r < rows; r++)
-                out[(size_t)(start + r) * ld_out + (size_t)v] = res[r] + b;
+            store_tile(out + (size_t)start * ld_out, ld_out, v, res, rows, 1, bias);
+            start += rows;
         }
+    }
+}
+
+/* out[c] = sum over j < count of a[j] * m[j * ld_m + c] for c < width: one FMA per term in j order. */
+RS_AVX2 void rs_simd_mix_avx2(float *out, const float *a, int count, const float *m, size_t ld_m, int width)
+{
+    int c = 0;
+    for (; c + 32 <= width; c += 32) {
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int j = 0; j < count; j++) {
+            const float *row = m + (size_t)j * ld_m + c;
+            __m256 x = _mm256_broadcast_ss(a + j);
+            acc0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(row), acc0);
+            acc1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(row + 8), acc1);
+            acc2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(row + 16), acc2);
+            acc3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(row + 24), acc3);
+        }
+        _mm256_storeu_ps(out + c, acc0);
+        _mm256_storeu_ps(out + c + 8, acc1);
+        _mm256_storeu_ps(out + c + 16, acc2);
+        _mm256_storeu_ps(out + c + 24, acc3);
+    }
+    for (; c < width; c += 8) {
+        int lanes = width - c < 8 ? width - c : 8;
+        __m256 acc = _mm256_setzero_ps();
+        for (int j = 0; j < count; j++) {
+            const float *row = m + (size_t)j * ld_m + c;
+            acc = _mm256_fmadd_ps(_mm256_broadcast_ss(a + j), lanes == 8 ? _mm256_loadu_ps(row) : load_partial(row, lanes),
+                                  acc);
+        }
+        float buf[8];
+        _mm256_storeu_ps(buf, acc);
+        for (int i = 0; i < lanes; i++)
+            out[c + i] = buf[i];
+    }
+}
+
+/* ---- f16 -> f32 ---- */
+
+bool rs_simd_f16c_available(void)
+{
+    /* CPUID leaf 1, ECX bit 29: clang's __builtin_cpu_supports knows no "f16c" (gcc's does) */
+    unsigned eax, ebx, ecx, edx;
+    return __builtin_cpu_supports("avx") && __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+}
+
+__attribute__((target("f16c,avx"))) size_t rs_simd_halves_to_floats(const uint16_t *halves, float *out, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(halves + i))));
+    return i;
+}
+
+__attribute__((target("f16c,avx2"))) bool rs_simd_to_halves(const float *x, size_t n, uint16_t *out)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m128i h = _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m256 back = _mm256_cvtph_ps(h);
+        __m256i same = _mm256_cmpeq_epi32(_mm256_castps_si256(back), _mm256_castps_si256(v));
+        if (_mm256_movemask_epi8(same) != -1)
+            return false;
+        _mm_storeu_si128((__m128i *)(void *)(out + i), h);
+    }
+    for (; i < n; i++) {
+        __m128 v = _mm_set_ss(x[i]);
+        __m128i h = _mm_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        float back = _mm_cvtss_f32(_mm_cvtph_ps(h));
+        if (memcmp(&back, x + i, sizeof back) != 0)
+            return false;
+        out[i] = (uint16_t)_mm_extract_epi16(h, 0);
+    }
+    return true;
+}
+
+/* ---- AVX-512: the same sums, 16 lanes in one zmm register ---- */
+
+#define RS_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define RS_AVX512_INLINE __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline
+
+bool rs_simd_avx512_available(void)
+{
+    return __builtin_cpu_supports("avx512f") && rs_simd_available();
+}
+
+/* The tree of tree16 on one zmm: lanes l + (l + 8) first. */
+RS_AVX512_INLINE float tree16_512(__m512 v)
+{
+    __m256 lo = _mm512_castps512_ps256(v);
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    __m256 s = _mm256_add_ps(lo, hi);
+    __m128 t = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    t = _mm_add_ps(t, _mm_movehl_ps(t, t));
+    t = _mm_add_ss(t, _mm_movehdup_ps(t));
+    return _mm_cvtss_f32(t);
+}
+
+/* 16 weights from row w at k: f32, or f16 widened (exactly) when `half`. */
+RS_AVX512_INLINE __m512 load_weights(const void *w, size_t k, bool half)
+{
+    if (half)
+        return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)((const uint16_t *)w + k)));
+    return _mm512_loadu_ps((const float *)w + k);
+}
+
+/* The last `count` < 16 weights from row w at k, zeros after. */
+RS_AVX512_INLINE __m512 load_weights_tail(const void *w, size_t k, int count, bool half)
+{
+    if (half) {
+        uint16_t buf[16] = {0};
+        memcpy(buf, (const uint16_t *)w + k, (size_t)count * sizeof *buf);
+        return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)buf));
+    }
+    return _mm512_maskz_loadu_ps((__mmask16)((1u << count) - 1u), (const float *)w + k);
+}
+
+/* R input rows against C weight rows (rows ld_w weights apart, f32 or f16), R * C <= 24 accumulators, over
+ * inputs [k0, k1) (k0 a multiple of 16). The 16-lane sums start from `spill` (or zero when NULL); when `last`
+ * they are added up into res[r * C + c], else saved back to spill for the next inputs, unchanged: a sum is the
+ * same whether its inputs are taken in one stretch or several. */
+RS_AVX512_INLINE void tile_avx512(const float *in, size_t ld_in, const void *w, size_t ld_w, int k0, int k1, int R,
+                                  int C, float *res, float *spill, bool last, bool half)
+{
+    __m512 acc[24];
+    size_t width = half ? sizeof(uint16_t) : sizeof(float);
+#pragma GCC unroll 24
+    for (int i = 0; i < R * C; i++)
+        acc[i] = k0 > 0 ? _mm512_loadu_ps(spill + 16 * i) : _mm512_setzero_ps();
+    int k = k0;
+    for (; k + 16 <= k1; k += 16) {
+        __m512 wv[8];
+#pragma GCC unroll 8
+        for (int c = 0; c < C; c++)
+            wv[c] = load_weights((const char *)w + (size_t)c * ld_w * width, (size_t)k, half);
+#pragma GCC unroll 6
+        for (int r = 0; r < R; r++) {
+            __m512 x = _mm512_loadu_ps(in + (size_t)r * ld_in + k);
+#pragma GCC unroll 8
+            for (int c = 0; c < C; c++)
+                acc[r * C + c] = _mm512_fmadd_ps(x, wv[c], acc[r * C + c]);
+        }
+    }
+    if (k < k1) {
+        __mmask16 mask = (__mmask16)((1u << (k1 - k)) - 1u);
+        __m512 wv[8];
+#pragma GCC unroll 8
+        for (int c = 0; c < C; c++)
+            wv[c] = load_weights_tail((const char *)w + (size_t)c * ld_w * width, (size_t)k, k1 - k, half);
+#pragma GCC unroll 6
+        for (int r = 0; r < R; r++) {
+            __m512 x = _mm512_maskz_loadu_ps(mask, in + (size_t)r * ld_in + k);
+#pragma GCC unroll 8
+            for (int c = 0; c < C; c++)
+                acc[r * C + c] = _mm512_fmadd_ps(x, wv[c], acc[r * C + c]);
+        }
+    }
+    if (!last) {
+#pragma GCC unroll 24
+        for (int i = 0; i < R * C; i++)
+            _mm512_storeu_ps(spill + 16 * i, acc[i]);
+        return;
+    }
+#pragma GCC unroll 24
+    for (int i = 0; i < R * C; i++)
+        res[i] = tree16_512(acc[i]);
+}
+
+#define TILE_AVX512(R, C)                                                                                      \
+    case R:                                                                                                    \
+        tile_avx512(block, ld_in, w, (size_t)in_dim, k0, k1, R, C, res, spill, last, half);                   \
+        break;
+
+/* Input rows taken per pass over the weights: their slice stays in L2 while the weight rows stream by. */
+#define RS_ROW_CHUNK 64
+/* Inputs taken per pass over a chunk when the rows are long: a tile's slices of inputs and weights then stay
+ * in L1 across the chunk (a multiple of 16). */
+#define RS_K_BLOCK 512
+
+RS_AVX512_INLINE void linear_avx512(float *out, size_t ld_out, const float *in, size_t ld_in, int n,
+                                    const void *weight, int v_begin, int v_end, int in_dim, const float *bias,
+                                    bool half)
+{
+    float res[24];
+    /* the 16-lane sums of every tile of a chunk between stretches of inputs */
+    float spill_area[((RS_ROW_CHUNK + 5) / 6) * 24 * 16];
+    size_t row_bytes = (size_t)in_dim * (half ? sizeof(uint16_t) : sizeof(float));
+    int k_block = in_dim > RS_K_BLOCK + RS_K_BLOCK / 2 ? RS_K_BLOCK : in_dim;
+    /* equal chunks of at most RS_ROW_CHUNK rows: the weights stream by once per chunk */
+    int chunks = (n + RS_ROW_CHUNK - 1) / RS_ROW_CHUNK, size = (n + chunks - 1) / chunks;
+    for (int chunk = 0; chunk < n; chunk += size) {
+        int chunk_rows = n - chunk < size ? n - chunk : size;
+        const float *chunk_in = in + (size_t)chunk * ld_in;
+        float *chunk_out = out + (size_t)chunk * ld_out;
+        int v = v_begin;
+        if (chunk_rows == 1) {
+            /* one input row: eight weight rows at a time keep eight FMA chains going */
+            for (; v + 8 <= v_end; v += 8) {
+                const void *w = (const char *)weight + (size_t)v * row_bytes;
+                tile_avx512(chunk_in, ld_in, w, (size_t)in_dim, 0, in_dim, 1, 8, res, NULL, true, half);
+                store_tile(chunk_out, ld_out, v, res, 1, 8, bias);
+            }
+        }
+        for (; v + 4 <= v_end; v += 4) {
+            const void *w = (const char *)weight + (size_t)v * row_bytes;
+            for (int k0 = 0; k0 < in_dim; k0 += k_block) {
+                int k1 = in_dim - k0 <= k_block + k_block / 2 ? in_dim : k0 + k_block;
+                bool last = k1 == in_dim;
+                float *spill = spill_area;
+                for (int start = 0; start < chunk_rows; spill += 24 * 16) {
+                    int rows = chunk_rows - start < 6 ? chunk_rows - start : 6;
+                    const float *block = chunk_in + (size_t)start * ld_in;
+                    switch (rows) {
+                        TILE_AVX512(1, 4)
+                        TILE_AVX512(2, 4)
+                        TILE_AVX512(3, 4)
+                        TILE_AVX512(4, 4)
+                        TILE_AVX512(5, 4)
+                        TILE_AVX512(6, 4)
+                    }
+                    if (last)
+                        store_tile(chunk_out + (size_t)start * ld_out, ld_out, v, res, rows, 4, bias);
+                    start += rows;
+                }
+                if (last)
+                    break;
+            }
+        }
+        for (; v < v_end; v++) {
+            const void *w = (const char *)weight + (size_t)v * row_bytes;
+            int k0 = 0, k1 = in_dim;
+            bool last = true;
+            float *spill = NULL;
+            for (int start = 0; start < chunk_rows;) {
+                int rows = chunk_rows - start < 6 ? chunk_rows - start : 6;
+                const float *block = chunk_in + (size_t)start * ld_in;
+                switch (rows) {
+                    TILE_AVX512(1, 1)
+                    TILE_AVX512(2, 1)
+                    TILE_AVX512(3, 1)
+                    TILE_AVX512(4, 1)
+                    TILE_AVX512(5, 1)
+                    TILE_AVX512(6, 1)
+                }
+                store_tile(chunk_out + (size_t)start * ld_out, ld_out, v, res, rows, 1, bias);
+                start += rows;
+            }
+        }
+    }
+}
+
+RS_AVX512 void rs_simd_linear_avx512(float *out, size_t ld_out, const float *in, size_t ld_in, int n,
+                                     const float *weight, int v_begin, int v_end, int in_dim, const float *bias)
+{
+    linear_avx512(out, ld_out, in, ld_in, n, weight, v_begin, v_end, in_dim, bias, false);
+}
+
+RS_AVX512 void rs_simd_linear_avx512_half(float *out, size_t ld_out, const float *in, size_t ld_in, int n,
+                                          const uint16_t *weight, int v_begin, int v_end, int in_dim,
+                                          const float *bias)
+{
+    linear_avx512(out, ld_out, in, ld_in, n, weight, v_begin, v_end, in_dim, bias, true);
+}
+
+RS_AVX512 void rs_simd_mix_avx512(float *out, const float *a, int count, const float *m, size_t ld_m, int width)
+{
+    int c = 0;
+    for (; c + 64 <= width; c += 64) {
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int j = 0; j < count; j++) {
+            const float *row = m + (size_t)j * ld_m + c;
+            __m512 x = _mm512_set1_ps(a[j]);
+            acc0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(row), acc0);
+            acc1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(row + 16), acc1);
+            acc2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(row + 32), acc2);
+            acc3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(row + 48), acc3);
+        }
+        _mm512_storeu_ps(out + c, acc0);
+        _mm512_storeu_ps(out + c + 16, acc1);
+        _mm512_storeu_ps(out + c + 32, acc2);
+        _mm512_storeu_ps(out + c + 48, acc3);
+    }
+    for (; c < width; c += 16) {
+        int lanes = width - c < 16 ? width - c : 16;
+        __mmask16 mask = (__mmask16)((1u << lanes) - 1u);
+        __m512 acc = _mm512_setzero_ps();
+        for (int j = 0; j < count; j++)
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(a[j]), _mm512_maskz_loadu_ps(mask, m + (size_t)j * ld_m + c), acc);
+        _mm512_mask_storeu_ps(out + c, mask, acc);
     }
 }
 
@@ -314,10 +608,43 @@ RS_AVX2 void rs_simd_gru_update(const float *gi, const float *gh, float *h, int 
 #else /* no AVX2 path on this platform */
 
 bool rs_simd_available(void) { return false; }
-void rs_simd_linear(float *out, size_t ld_out, const float *in, size_t ld_in, int n, const float *weight,
-                    int out_dim, int in_dim, const float *bias)
+bool rs_simd_avx512_available(void) { return false; }
+bool rs_simd_f16c_available(void) { return false; }
+bool rs_simd_to_halves(const float *x, size_t n, uint16_t *out)
 {
-    (void)out, (void)ld_out, (void)in, (void)ld_in, (void)n, (void)weight, (void)out_dim, (void)in_dim, (void)bias;
+    (void)x, (void)n, (void)out;
+    return false;
+}
+size_t rs_simd_halves_to_floats(const uint16_t *halves, float *out, size_t n)
+{
+    (void)halves, (void)out, (void)n;
+    return 0;
+}
+void rs_simd_linear_avx2(float *out, size_t ld_out, const float *in, size_t ld_in, int n, const float *weight,
+                         int v_begin, int v_end, int in_dim, const float *bias)
+{
+    (void)out, (void)ld_out, (void)in, (void)ld_in, (void)n, (void)weight, (void)v_begin, (void)v_end, (void)in_dim,
+        (void)bias;
+}
+void rs_simd_linear_avx512(float *out, size_t ld_out, const float *in, size_t ld_in, int n, const float *weight,
+                           int v_begin, int v_end, int in_dim, const float *bias)
+{
+    (void)out, (void)ld_out, (void)in, (void)ld_in, (void)n, (void)weight, (void)v_begin, (void)v_end, (void)in_dim,
+        (void)bias;
+}
+void rs_simd_linear_avx512_half(float *out, size_t ld_out, const float *in, size_t ld_in, int n,
+                                const uint16_t *weight, int v_begin, int v_end, int in_dim, const float *bias)
+{
+    (void)out, (void)ld_out, (void)in, (void)ld_in, (void)n, (void)weight, (void)v_begin, (void)v_end, (void)in_dim,
+        (void)bias;
+}
+void rs_simd_mix_avx2(float *out, const float *a, int count, const float *m, size_t ld_m, int width)
+{
+    (void)out, (void)a, (void)count, (void)m, (void)ld_m, (void)width;
+}
+void rs_simd_mix_avx512(float *out, const float *a, int count, const float *m, size_t ld_m, int width)
+{
+    (void)out, (void)a, (void)count, (void)m, (void)ld_m, (void)width;
 }
 float rs_simd_additive_score(const float *q, const float *k, const float *v, int n)
 {

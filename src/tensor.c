@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "mem.h"
+#include "simd.h"
 
 float rs_half_to_float(uint16_t half)
 {
@@ -118,7 +120,8 @@ static int store_number(const cJSON *item, float *dst, const char *name, const c
     double v = item->valuedouble;
     if (!isfinite(v) || fabs(v) > FLT_MAX)
         return rs_fail(err, "%s: tensor %s: %s[%zu] is not a finite float32 value", where, name, path, index);
-    *dst = (float)v;
+    if (dst) /* NULL: only checking */
+        *dst = (float)v;
     return 0;
 }
 
@@ -138,8 +141,10 @@ static int read_nested(const cJSON *array, const size_t *shape, int ndim, int de
     cJSON_ArrayForEach(item, array)
     {
         if (depth + 1 == ndim) {
-            if (store_number(item, (*dst)++, name, where, path, index, err) < 0)
+            if (store_number(item, *dst, name, where, path, index, err) < 0)
                 return -1;
+            if (*dst)
+                (*dst)++;
         } else {
             snprintf(path + path_len, path_cap - path_len, "[%zu]", index);
             if (read_nested(item, shape, ndim, depth + 1, dst, name, where, path, path_cap, err) < 0)
@@ -173,7 +178,7 @@ static int read_numbers(const cJSON *data, const size_t *shape, int ndim, size_t
     const cJSON *item;
     cJSON_ArrayForEach(item, data)
     {
-        if (store_number(item, values + index, name, where, "data", index, err) < 0)
+        if (store_number(item, values ? values + index : NULL, name, where, "data", index, err) < 0)
             return -1;
         index++;
     }
@@ -226,10 +231,11 @@ static int read_base64(const cJSON *tensor, const cJSON *b64, size_t count, floa
     return 0;
 }
 
-int rs_tensor_decode(const cJSON *tensor, const char *name, const size_t *expected, int ndim, float **out,
-                     const char *where, rs_error *err)
+/* The checks every tensor gets before its values: an object, a shape equal to `expected`, one of "data" and
+ * "base64". Sets *count to the number of values. */
+static int check_header(const cJSON *tensor, const char *name, const size_t *expected, int ndim, size_t *count,
+                        const cJSON **data, const cJSON **b64, const char *where, rs_error *err)
 {
-    *out = NULL;
     if (!cJSON_IsObject(tensor))
         return rs_fail(err, "%s: tensor %s: expected an object with \"shape\" and \"data\" or \"base64\"", where,
                        name);
@@ -261,18 +267,41 @@ int rs_tensor_decode(const cJSON *tensor, const char *name, const size_t *expect
         format_shape(want_text, sizeof want_text, expected, ndim);
         return rs_fail(err, "%s: tensor %s: shape %s but config needs %s", where, name, got_text, want_text);
     }
-    size_t count = 1;
+    *count = 1;
     for (int d = 0; d < ndim; d++)
-        if (!rs_mul_size(count, expected[d], &count))
+        if (!rs_mul_size(*count, expected[d], count))
             return rs_fail(err, "%s: tensor %s: too large", where, name);
 
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(tensor, "data");
-    const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(tensor, "base64");
-    if (data && b64)
+    *data = cJSON_GetObjectItemCaseSensitive(tensor, "data");
+    *b64 = cJSON_GetObjectItemCaseSensitive(tensor, "base64");
+    if (*data && *b64)
         return rs_fail(err, "%s: tensor %s: has both \"data\" and \"base64\"", where, name);
-    if (!data && !b64)
+    if (!*data && !*b64)
         return rs_fail(err, "%s: tensor %s: missing \"data\" or \"base64\"", where, name);
+    const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(tensor, "dtype");
+    if (*data && dtype && !(cJSON_IsString(dtype) && (strcmp(dtype->valuestring, "f32") == 0 ||
+                                                      strcmp(dtype->valuestring, "f16") == 0)))
+        return rs_fail(err, "%s: tensor %s: dtype must be \"f32\" or \"f16\"", where, name);
+    return 0;
+}
 
+int rs_tensor_decode(const cJSON *tensor, const char *name, const size_t *expected, int ndim, float **out,
+                     const char *where, rs_error *err)
+{
+    *out = NULL;
+    size_t count;
+    const cJSON *data, *b64;
+    if (check_header(tensor, name, expected, ndim, &count, &data, &b64, where, err) < 0)
+        return -1;
+    /* A file may declare a tensor far larger than the data it holds: the data's size is checked before the
+     * values are allocated (with values NULL, read_numbers only checks). */
+    if (data && cJSON_IsArray(data) &&
+        ((ndim > 1 && data->child && cJSON_IsArray(data->child)) || (size_t)cJSON_GetArraySize(data) != count) &&
+        read_numbers(data, expected, ndim, count, NULL, name, where, err) < 0)
+        return -1;
+    if (b64 && cJSON_IsString(b64) && strlen(b64->valuestring) / 4 * 3 + 2 < count * 2) /* f16: 2 bytes a value */
+        return rs_fail(err, "%s: tensor %s: base64 holds at most %zu bytes but %zu values need at least %zu", where,
+                       name, strlen(b64->valuestring) / 4 * 3 + 2, count, count * 2);
     float *values = rs_alloc_array(count, sizeof *values, "tensor", err);
     if (!values)
         return -1;
@@ -283,5 +312,102 @@ int rs_tensor_decode(const cJSON *tensor, const char *name, const size_t *expect
         return -1;
     }
     *out = values;
+    return 0;
+}
+
+/* The count f16 values of `halves` as f32 (exact). */
+static void widen_halves(const void *halves, float *out, size_t count)
+{
+    const unsigned char *bytes = halves;
+    size_t i = rs_simd_f16c_available() ? rs_simd_halves_to_floats(halves, out, count) : 0;
+    for (; i < count; i++) {
+        uint16_t half;
+        memcpy(&half, bytes + 2 * i, 2);
+        out[i] = rs_half_to_float(half);
+    }
+}
+
+/* Shrinks (or grows) a bulk buffer to exactly `bytes`. */
+static int fit(rs_bulk *bulk, size_t bytes, rs_error *err)
+{
+    if (bulk->values && bulk->capacity == bytes)
+        return 0;
+    void *p = realloc(bulk->values, bytes ? bytes : 1);
+    if (!p)
+        return rs_fail(err, "out of memory (tensor: %zu bytes)", bytes);
+    bulk->values = p;
+    bulk->capacity = bytes;
+    return 0;
+}
+
+int rs_tensor_decode_bulk(const cJSON *tensor, const char *name, const size_t *expected, int ndim, rs_bulk *bulk,
+                          float **out, uint16_t **half, const char *where, rs_error *err)
+{
+    *out = NULL;
+    if (half)
+        *half = NULL;
+    size_t count;
+    const cJSON *data, *b64;
+    if (check_header(tensor, name, expected, ndim, &count, &data, &b64, where, err) < 0)
+        return -1;
+    size_t bytes;
+    if (!rs_mul_size(count, sizeof(float), &bytes))
+        return rs_fail(err, "%s: tensor %s: too large", where, name);
+    if (bulk->is_base64) {
+        const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(tensor, "dtype");
+        size_t width = 4;
+        if (dtype) {
+            if (cJSON_IsString(dtype) && strcmp(dtype->valuestring, "f32") == 0)
+                width = 4;
+            else if (cJSON_IsString(dtype) && strcmp(dtype->valuestring, "f16") == 0)
+                width = 2;
+            else
+                return rs_fail(err, "%s: tensor %s: dtype must be \"f32\" or \"f16\"", where, name);
+        }
+        if (!b64 || bulk->count != count * width)
+            return rs_fail(err, "%s: tensor %s: base64 holds %zu bytes but %zu values need %zu", where, name,
+                           bulk->count, count, count * width);
+        const unsigned char *raw = bulk->values;
+        uint32_t bad = 0;
+        if (width == 4) {
+            for (size_t i = 0; i < count; i++) {
+                uint32_t bits;
+                memcpy(&bits, raw + 4 * i, 4);
+                bad |= (bits & 0x7f800000u) == 0x7f800000u;
+            }
+        } else {
+            for (size_t i = 0; i < count; i++) {
+                uint16_t bits;
+                memcpy(&bits, raw + 2 * i, 2);
+                bad |= (bits & 0x7c00u) == 0x7c00u;
+            }
+        }
+        if (bad)
+            return rs_fail(err, "%s: tensor %s: a value is not finite", where, name);
+        if (width == 2) {
+            float *values = rs_alloc_array(count, sizeof *values, "tensor", err);
+            if (!values)
+                return -1;
+            widen_halves(bulk->values, values, count);
+            if (half && fit(bulk, count * 2, err) == 0) {
+                *half = bulk->values; /* the f16 copy the kernels may read (model.h) */
+                bulk->values = NULL;
+                bulk->capacity = 0;
+            }
+            *out = values;
+            return 0;
+        }
+    } else {
+        bool matches = bulk->depth == 1 ? bulk->count == count : ndim > 1 && bulk->depth == ndim;
+        for (int d = 0; matches && bulk->depth > 1 && d < ndim; d++)
+            matches = bulk->dims[d] == expected[d];
+        if (!data || !matches)
+            return rs_fail(err, "%s: tensor %s: data does not match the shape", where, name);
+    }
+    if (fit(bulk, bytes, err) < 0)
+        return -1;
+    *out = bulk->values;
+    bulk->values = NULL;
+    bulk->capacity = 0;
     return 0;
 }

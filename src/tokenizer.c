@@ -88,6 +88,7 @@ void rs_tokens_clear(rs_tokens *tokens)
 {
     tokens->text_len = 0;
     tokens->count = 0;
+    tokens->dropped = 0;
 }
 
 void rs_tokens_free(rs_tokens *tokens)
@@ -131,6 +132,11 @@ static int reserve_text(rs_tokens *tokens, size_t extra, rs_error *err)
 /* Ends the token that starts at text offset `start` (its bytes are already in text). */
 static int finish_token(rs_tokens *tokens, size_t start, rs_error *err)
 {
+    if (tokens->limit && tokens->count >= tokens->limit) {
+        tokens->text_len = start;
+        tokens->dropped++;
+        return 0;
+    }
     if (reserve_text(tokens, 1, err) < 0)
         return -1;
     void *starts = tokens->starts;

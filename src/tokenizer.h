@@ -30,6 +30,10 @@ typedef struct rs_tokens {
     size_t *starts; /* starts[i]: offset of token i in text */
     size_t count;
     size_t starts_cap;
+    /* When limit > 0, tokens after the first `limit` are only counted in `dropped`, not stored, so that a
+     * huge line needs no more memory than its longest token. rs_tokens_init sets 0: no limit. */
+    size_t limit;
+    size_t dropped;
 } rs_tokens;
 
 /* Reads the model's "tokenizer" object (NULL or {} gives the spec's whitespace default). `where` names the
@@ -37,7 +41,7 @@ typedef struct rs_tokens {
 int rs_tokenizer_parse(rs_tokenizer *tok, const cJSON *object, const char *where, rs_error *err);
 
 void rs_tokens_init(rs_tokens *tokens);
-void rs_tokens_clear(rs_tokens *tokens); /* count = 0, keeps memory */
+void rs_tokens_clear(rs_tokens *tokens); /* count = dropped = 0, keeps memory and the limit */
 void rs_tokens_free(rs_tokens *tokens);
 int rs_tokens_push(rs_tokens *tokens, const char *token, size_t len, rs_error *err);
 static inline const char *rs_tokens_get(const rs_tokens *tokens, size_t i) { return tokens->text + tokens->starts[i]; }

@@ -37,6 +37,9 @@ void rs_translator_free(rs_translator *t)
     free(t->batch_targets);
     free(t->batch_searches);
     free(t->batch_target_lengths);
+    free(t->batch_ids);
+    free(t->batch_lengths);
+    free(t->batch_encodings);
     rs_encoder_free(&t->encoder);
     rs_decoder_free(&t->decoder);
     rs_search_free(&t->search);
@@ -67,6 +70,18 @@ static int reserve_lines(rs_translator *t, int count, rs_error *err)
     if (!searches)
         return rs_fail(err, "out of memory (%d lines)", count);
     t->batch_searches = searches;
+    const int32_t **ids = realloc(t->batch_ids, (size_t)count * sizeof *ids);
+    if (!ids)
+        return rs_fail(err, "out of memory (%d lines)", count);
+    t->batch_ids = ids;
+    int *id_lengths = realloc(t->batch_lengths, (size_t)count * sizeof *id_lengths);
+    if (!id_lengths)
+        return rs_fail(err, "out of memory (%d lines)", count);
+    t->batch_lengths = id_lengths;
+    rs_encoding **encodings = realloc(t->batch_encodings, (size_t)count * sizeof *encodings);
+    if (!encodings)
+        return rs_fail(err, "out of memory (%d lines)", count);
+    t->batch_encodings = encodings;
     for (int i = t->line_cap; i < count; i++) {
         rs_translator_line *line = &lines[i];
         memset(line, 0, sizeof *line);
@@ -79,17 +94,19 @@ static int reserve_lines(rs_translator *t, int count, rs_error *err)
     return 0;
 }
 
-/* Tokenizes and encodes one line; a line without tokens gets length 0. */
+/* Tokenizes one line into its source ids; a line without tokens gets length 0. */
 static int prepare(rs_translator *t, rs_translator_line *line, const char *text, size_t len, rs_translation *out,
                    rs_error *err)
 {
     const rs_model *m = t->model;
     memset(out, 0, sizeof *out);
+    line->tokens.limit = t->max_source_tokens; /* the tokens past it are counted, not kept */
     if (rs_tokenize(&m->tokenizer.source, text, len, &line->tokens, err) < 0)
         return -1;
     size_t count = line->tokens.count;
+    out->dropped_tokens = line->tokens.dropped;
     if (count > t->max_source_tokens) {
-        out->dropped_tokens = count - t->max_source_tokens;
+        out->dropped_tokens += count - t->max_source_tokens;
         count = t->max_source_tokens;
     }
     if (count > INT_MAX - 2)
@@ -126,7 +143,20 @@ static int prepare(rs_translator *t, rs_translator_line *line, const char *text,
     }
     out->source = line->source;
     out->length = (int)length;
-    return rs_encode(&t->encoder, line->ids, (int)length, &line->encoding, err);
+    return 0;
+}
+
+/* Encodes the prepared lines that have tokens, all together. */
+static int encode_lines(rs_translator *t, const rs_translation *out, int count, rs_error *err)
+{
+    int n = 0;
+    for (int i = 0; i < count; i++)
+        if (out[i].length > 0) {
+            t->batch_ids[n] = t->lines[i].ids;
+            t->batch_lengths[n] = out[i].length;
+            t->batch_encodings[n++] = &t->lines[i].encoding;
+        }
+    return rs_encode_batch(&t->encoder, t->batch_ids, t->batch_lengths, n, t->batch_encodings, err);
 }
 
 int rs_translate_batch(rs_translator *t, const char *const *lines, const size_t *lens, int count,
@@ -137,6 +167,8 @@ int rs_translate_batch(rs_translator *t, const char *const *lines, const size_t 
     for (int i = 0; i < count; i++)
         if (prepare(t, &t->lines[i], lines[i], lens[i], &out[i], err) < 0)
             return -1;
+    if (encode_lines(t, out, count, err) < 0)
+        return -1;
     if (o->beam > 1) {
         int decoded = 0;
         for (int i = 0; i < count; i++)
@@ -217,6 +249,8 @@ int rs_translate_forced_batch(rs_translator *t, const char *const *lines, const 
         t->batch_target_lengths[decoded] = out[i].target_count;
         decoded++;
     }
+    if (encode_lines(t, out, count, err) < 0)
+        return -1;
     if (rs_search_forced_batch(&t->search, &t->decoder, t->batch, t->batch_targets, t->batch_target_lengths,
                                decoded, o, err) < 0)
         return -1;

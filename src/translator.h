@@ -54,6 +54,9 @@ typedef struct rs_translator {
     const int32_t **batch_targets;
     int *batch_target_lengths;
     rs_search **batch_searches;
+    const int32_t **batch_ids; /* the sentences encoded together */
+    int *batch_lengths;
+    rs_encoding **batch_encodings;
     rs_encoder encoder;
     rs_decoder decoder;
     rs_search search; /* greedy batches */

@@ -3,6 +3,8 @@
 #   tests/bin/test_*   cmocka unit tests (built by `make test`)
 #   tests/test_*.py    Python unittest suites: reference parity, CLI, tokenizer vectors, BLEU, export, ...
 # RNNSEARCH_TEST_WRAPPER (e.g. "valgrind -q --error-exitcode=99") runs ./rnnsearch and the unit tests under it.
+# RNNSEARCH_BIN and RNNSEARCH_UNIT_DIR test another build (make check-asan: build/asan/rnnsearch, build/asan/bin);
+# RNNSEARCH_PY_TESTS (module names, e.g. "test_io test_hostile") runs those Python suites only (make check-valgrind).
 set -u
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -10,7 +12,7 @@ passed=0 failed=0 skipped=0 broken=""
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-for test in tests/bin/test_*; do
+for test in "${RNNSEARCH_UNIT_DIR:-tests/bin}"/test_*; do
     [ -x "$test" ] || continue
     ${RNNSEARCH_TEST_WRAPPER:-} "$test" >"$log" 2>&1
     status=$?
@@ -24,7 +26,11 @@ for test in tests/bin/test_*; do
     fi
 done
 
-"$PYTHON" -m unittest discover -s tests -p 'test_*.py' -v >"$log" 2>&1
+if [ -n "${RNNSEARCH_PY_TESTS:-}" ]; then
+    (cd tests && "$PYTHON" -m unittest -v ${RNNSEARCH_PY_TESTS}) >"$log" 2>&1
+else
+    "$PYTHON" -m unittest discover -s tests -p 'test_*.py' -v >"$log" 2>&1
+fi
 status=$?
 cat "$log"
 ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' "$log" | tail -n 1)

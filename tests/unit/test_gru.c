@@ -1,5 +1,5 @@
-/* The GRU layer and the linear kernels under it: hand-computed values, torch.nn.GRU's gate layout, every
- * matrix path (sgemv, the AVX2 kernel, sgemm) against a plain double-precision loop. */
+/* The GRU layer and the linear kernels under it: hand-computed values, torch.nn.GRU's gate layout, every row
+ * count (kernel tiles and tails) against a plain double-precision loop. test_kernels.c checks the bits. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,7 +89,7 @@ static void test_rows_match_naive(void **state)
     enum { MAXN = 20 };
     float x[MAXN * 13], h[MAXN * 21], gates[MAXN * 63], scratch[MAXN * 63];
     double expected[MAXN * 21];
-    for (int n = 1; n <= MAXN; n++) { /* 1: sgemv, 2-8: the AVX2 kernel where present, 9+: sgemm */
+    for (int n = 1; n <= MAXN; n++) { /* every tile size and tail of the kernels */
         for (int i = 0; i < n * I; i++)
             x[i] = rnd(&s);
         for (int i = 0; i < n * H; i++)

@@ -321,7 +321,7 @@ static void test_invalid_json_position(void **state)
     assert_int_equal(rs_model_load_text(&model, "{} x", 4, "x.json", &err), -1);
     assert_string_equal(err.message, "x.json: invalid JSON at line 1, column 4");
     assert_int_equal(rs_model_load(&model, "/nonexistent/model.json", &err), -1);
-    assert_string_equal(err.message, "cannot open model /nonexistent/model.json: No such file or directory");
+    assert_string_equal(err.message, "/nonexistent/model.json: cannot open model: No such file or directory");
 }
 
 static void test_duplicate_vocab_keeps_first(void **state)

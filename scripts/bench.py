@@ -1,0 +1,522 @@
+#!/usr/bin/python3
+"""rnnsearch against PyTorch eager (scripts/reference.py) on a model of the size of bentrevett's tutorial 3, in
+one run: builds the model files, decodes the same inputs with both, checks they agree, and prints ratios.
+
+  /usr/bin/python3 scripts/bench.py [--repeats 3] [--lines 400] [--markdown FILE]     (or `make bench`)
+
+The model (random weights, 14.8M parameters): embeddings 256, bidirectional GRU encoder 2 x 256, GRU decoder
+512, additive attention 512, bridge linear_tanh, output ["state", "context", "embedding"], vocabularies
+8000 / 6000, add_bos and add_eos (as tutorial 3). PyTorch's default initialisation, then two changes so that
+outputs look like translations (confident tokens, eos after 10-30 of them) instead of random strings that run
+to the length limit:
+  - the output layer is scaled by 12, so the best token typically has log p between -2.5 and -0.5;
+  - eos needs two things: decoder unit 0 is a clock (its GRU weights zeroed, biases set so that
+    h_t = 0.99 - 1.985 * 0.9^t, rising from -1 towards 1) and 10% of the target words are "final" (their
+    embeddings get +10 along a unit vector u, orthogonal to all the others). The eos row of the output layer
+    reads only 10 u from the embedding part and 40 from unit 0, with bias -100 + 8, so its logit is
+    40 (h_t + 0.2) after a final word and 100 less after any other: eos wins after a final word once the
+    clock is past about 0.15 (step 8), never before, never after other words. On the benchmark's input,
+    greedy outputs then have 7-63 tokens before eos (median 14, mean 17), beam-5 outputs 7-17.
+Files: f32 base64 (79 MB), f16 base64, and the number-array form a plain json.dump of tensor.tolist() writes
+(nested lists of Python floats, 321 MB).
+
+What is measured (medians of --repeats runs; each side at its faster thread setting, 1 or 2):
+  - greedy file throughput: the whole rnnsearch process on the input file (load included, --batch-size 256)
+    against PyTorch's batched greedy decoding (batch 64, model already loaded);
+  - beam 5 throughput: the same, on the first --beam-lines lines (PyTorch decodes a sentence at a time);
+  - interactive latency: one sentence at a time, greedy: rnnsearch as a coprocess (a line written to its
+    pipe, its answer read back) against PyTorch batch 1;
+  - model load: rnnsearch with empty input (the whole process) against Python's json.load of the same file;
+  - peak memory: max RSS of the whole rnnsearch process translating the file, against the f32 weights and
+    against PyTorch's process;
+  - GFLOP/s of the greedy file decode (matrix-product FLOPs counted from the outputs) against OpenBLAS sgemm
+    on 2048 x 2048 matrices measured in the same run.
+PyTorch runs in fresh processes (one per thread setting, after a warm-up; its threads and OpenBLAS's both set
+to the setting), rnnsearch as a new process per run.
+The f16 form of the model is decoded too: its weights are exact f16 values, which rnnsearch keeps as f16 for
+its products (PyTorch widens them to f32 on load).
+Outputs must agree: the same text for every line, scores within 1e-3 (sums of up to 60 and more float32
+log-probabilities, added in another order)."""
+import argparse
+import ctypes
+import ctypes.util
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import reference  # noqa: E402
+from jsonl_compare import compare  # noqa: E402
+from model import RNNSearch, save_v1  # noqa: E402
+
+BINARY = os.path.join(ROOT, "rnnsearch")
+CONFIG = {"encoder": {"embedding_dim": 256, "hidden_size": 256, "num_layers": 1, "bidirectional": True},
+          "decoder": {"embedding_dim": 256, "hidden_size": 512, "num_layers": 1},
+          "bridge": "linear_tanh", "attention": {"score": "additive", "dim": 512},
+          "output": ["state", "context", "embedding"]}
+VS, VT = 8000, 6000
+SPECIALS = ["<unk>", "<s>", "</s>", "<pad>"]
+EOS = 2
+
+
+# ---- the model ----
+
+def build_model(seed=0):
+    """Tutorial 3's sizes with random weights whose greedy outputs end at eos after 10-30 tokens (module
+    docstring)."""
+    torch.manual_seed(seed)
+    m = RNNSearch(CONFIG, VS, VT).eval()
+    g = torch.Generator().manual_seed(seed + 1)
+    hd, clock = 512, 0
+    with torch.no_grad():
+        m.output.weight.mul_(12)
+        m.output.bias.mul_(12)
+        u = torch.randn(256, generator=g)
+        u /= u.norm()
+        emb = m.decoder.embedding.weight
+        emb -= torch.outer(emb @ u, u)
+        words = torch.randperm(VT - len(SPECIALS), generator=g) + len(SPECIALS)
+        emb[words[: (VT - len(SPECIALS)) // 10]] += 10 * u
+        rnn = m.decoder.rnn
+        for gate in range(3):
+            for t in (rnn.weight_ih_l0, rnn.weight_hh_l0):
+                t[gate * hd + clock].zero_()
+            rnn.bias_ih_l0[gate * hd + clock] = 0
+            rnn.bias_hh_l0[gate * hd + clock] = 0
+        rnn.bias_ih_l0[hd + clock] = math.log(0.9 / 0.1)  # z = 0.9
+        rnn.bias_ih_l0[2 * hd + clock] = math.atanh(0.99)  # n = 0.99
+        m.bridge.weight[clock].zero_()
+        m.bridge.bias[clock] = -3.0  # h_0 = tanh(-3)
+        w = m.output.weight
+        w[EOS].zero_()
+        w[EOS, 512 + 512:] = 10 * u
+        w[EOS, clock] = 40
+        m.output.bias[EOS] = -100 + 40 * 0.2
+    return m
+
+
+def vocabularies():
+    return SPECIALS + [f"s{i}" for i in range(VS - 4)], SPECIALS + [f"t{i}" for i in range(VT - 4)]
+
+
+def write_models(directory, log):
+    m = build_model()
+    params = sum(p.numel() for p in m.parameters())
+    src, tgt = vocabularies()
+    paths = {}
+    for dtype in ("f32", "f16"):
+        paths[dtype] = os.path.join(directory, f"tutorial3.{dtype}.json")
+        save_v1(paths[dtype], m, src, tgt, add_bos=True, add_eos=True, dtype=dtype)
+    # the number-array form: what json.dump of tensor.tolist() writes
+    paths["numbers"] = os.path.join(directory, "tutorial3.numbers.json")
+    with open(paths["f32"], encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["tensors"] = {name: {"shape": list(t.shape), "data": t.tolist()} for name, t in m.state_dict().items()}
+    with open(paths["numbers"], "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False)
+    del doc
+    for key, path in paths.items():
+        log(f"model {key}: {path} ({os.path.getsize(path) / 1e6:.0f} MB)")
+    return paths, params
+
+
+def write_input(path, lines, seed=5):
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as f:
+        for _ in range(lines):
+            f.write(" ".join(f"s{rng.randrange(VS - 4)}" for _ in range(rng.randint(4, 30))) + "\n")
+
+
+# ---- running things ----
+
+# The max RSS of a child forked from this (big) Python process counts the pages it shared with it before exec,
+# so commands run under a small parent that reports its child's: GNU time, else a minimal Python.
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+RSS_HELPER = ("import os, subprocess, sys\n"
+              "p = subprocess.Popen(sys.argv[2:])\n"
+              "_, status, usage = os.wait4(p.pid, 0)\n"
+              "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+              "sys.exit(os.waitstatus_to_exitcode(status))\n")
+
+
+def run_child(args, stdin_path=None, stdout_path=None, env=None):
+    """Runs a command (its output to stdout_path, or dropped); returns (wall seconds, its max RSS in MB)."""
+    fd, rss_path = tempfile.mkstemp(prefix="rnnsearch-bench-rss-")
+    os.close(fd)
+    if GNU_TIME:
+        wrapped = [GNU_TIME, "-f", "%M", "-o", rss_path] + list(args)
+    else:
+        wrapped = [sys.executable, "-S", "-c", RSS_HELPER, rss_path] + list(args)
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
+    try:
+        start = time.perf_counter()
+        result = subprocess.run(wrapped, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=env)
+        wall = time.perf_counter() - start
+    finally:
+        for f in (stdin, stdout):
+            if f is not subprocess.DEVNULL:
+                f.close()
+    with open(rss_path, encoding="utf-8") as f:
+        rss = f.read().split()
+    os.unlink(rss_path)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: exit {result.returncode}: {result.stderr.decode('utf-8', 'replace')}")
+    return wall, int(rss[-1]) / 1024.0
+
+
+def best_of_threads(measure, repeats, log, what):
+    """measure(threads) -> seconds. Every repeat tries 1 and 2 threads; returns (median of the faster
+    setting, its thread count)."""
+    times = {1: [], 2: []}
+    for _ in range(repeats):
+        for threads in (1, 2):
+            times[threads].append(measure(threads))
+    med = {t: statistics.median(v) for t, v in times.items()}
+    best = min(med, key=med.get)
+    log(f"  {what}: 1 thread {med[1]:.3f} s, 2 threads {med[2]:.3f} s")
+    return med[best], best
+
+
+# ---- PyTorch ----
+
+def torch_decode(model, lines, beam, batch):
+    return list(reference.translate_lines(model, lines, beam=beam, batch_size=batch))
+
+
+def torch_jsonl(model, results):
+    return [reference.jsonl_line(model, i, src, hyps, False) for i, (src, hyps) in enumerate(results)]
+
+
+def torch_text(model, results):
+    out = []
+    for i, (src, hyps) in enumerate(results):
+        out += reference.text_lines(model, i, src, hyps, 1, False)
+    return out
+
+
+def torch_worker(spec):
+    """Runs in a fresh process (bench.py --torch-worker SPEC), so that PyTorch's timings do not depend on what
+    this process did before (its heap after writing a 316 MB JSON file slowed PyTorch down several times).
+    spec: model, input, mode ("file" or "interactive"), beam, batch, threads, repeats. Prints JSON: the times
+    (file: seconds per run; interactive: the median seconds per sentence of each run), and the text and JSONL
+    outputs of the last file run."""
+    torch.set_num_threads(spec["threads"])
+    model = reference.load_model(spec["model"])
+    with open(spec["input"], encoding="utf-8") as f:
+        lines = f.read().split("\n")[:-1]
+    torch_decode(model, lines[:2], spec["beam"], spec["batch"])  # warm-up
+    out = {"times": []}
+    for _ in range(spec["repeats"]):
+        if spec["mode"] == "file":
+            start = time.perf_counter()
+            results = torch_decode(model, lines, spec["beam"], spec["batch"])
+            out["times"].append(time.perf_counter() - start)
+        else:
+            times = []
+            for line in lines:
+                start = time.perf_counter()
+                torch_decode(model, [line], spec["beam"], 1)
+                times.append(time.perf_counter() - start)
+            out["times"].append(statistics.median(times))
+    if spec["mode"] == "file":
+        out["text"] = torch_text(model, results)
+        out["jsonl"] = torch_jsonl(model, results)
+    print(json.dumps(out))
+    return 0
+
+
+# ---- FLOPs ----
+
+def decode_flops(jsonl_lines):
+    """Matrix-product FLOPs (2 per multiply-add) of decoding these outputs: per source position the encoder
+    (both directions' input and hidden products) and the attention keys; per sentence the bridge; per target
+    step (eos included) the query, the additive scores and context over the source, the decoder GRU and the
+    output layer."""
+    es, he, hd, et, a, k = 256, 256, 512, 256, 512, 512
+    do = hd + k + et
+    total = 0
+    for line in jsonl_lines:
+        obj = json.loads(line)
+        s = len(obj["source"])
+        if not s:
+            continue
+        steps = len(obj["hypotheses"][0]["tokens"]) + 1
+        total += s * (2 * (3 * he * es + 3 * he * he) + a * k) + hd * k
+        total += steps * (a * hd + s * (a + k) + 3 * hd * (et + k) + 3 * hd * hd + VT * do)
+    return 2.0 * total
+
+
+def sgemm_peak(threads, size=2048, repeats=3):
+    """GFLOP/s of OpenBLAS sgemm (single precision, row-major, n = size) with `threads` threads."""
+    name = ctypes.util.find_library("openblas") or "libopenblas.so.0"
+    lib = ctypes.CDLL(name)
+    lib.openblas_set_num_threads(threads)
+    a = np.random.rand(size, size).astype(np.float32)
+    b = np.random.rand(size, size).astype(np.float32)
+    c = np.zeros((size, size), dtype=np.float32)
+    p = ctypes.c_void_p
+    f = ctypes.c_float
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        lib.cblas_sgemm(101, 111, 111, size, size, size, f(1.0), p(a.ctypes.data), size, p(b.ctypes.data), size,
+                        f(0.0), p(c.ctypes.data), size)
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * size ** 3 / best / 1e9
+
+
+# ---- the run ----
+
+def machine():
+    """The CPU's name, its cores and vector extensions, as /proc/cpuinfo tells them."""
+    name, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    name = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+    except OSError:
+        pass
+    vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return f"{name}, {os.cpu_count()} cores, {vector}"
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--torch-worker"]:
+        return torch_worker(json.loads(argv[1]))
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--lines", type=int, default=400, help="lines of the greedy file")
+    p.add_argument("--beam-lines", type=int, default=40, help="lines decoded with beam 5")
+    p.add_argument("--interactive-lines", type=int, default=40)
+    p.add_argument("--beam-f16", action="store_true", help="also time beam 5 on the f16 model")
+    p.add_argument("--batch-size", type=int, default=256, help="rnnsearch --batch-size for the file")
+    p.add_argument("--workdir", default=None, help="keep the files here (default: a temporary directory)")
+    p.add_argument("--markdown", default=None, help="also write the results table to this file")
+    p.add_argument("--reuse", action="store_true", help="use the model files already in --workdir")
+    args = p.parse_args(argv)
+    if not os.access(BINARY, os.X_OK):
+        sys.exit("bench.py: ./rnnsearch is not built (run make)")
+    workdir = args.workdir or tempfile.mkdtemp(prefix="rnnsearch-bench-")
+    os.makedirs(workdir, exist_ok=True)
+
+    def log(text):
+        print(text, file=sys.stderr, flush=True)
+
+    log(f"bench: files in {workdir}")
+    if args.reuse:
+        paths = {key: os.path.join(workdir, f"tutorial3.{key}.json") for key in ("f32", "f16", "numbers")}
+        params = sum(p.numel() for p in build_model().parameters())
+    else:
+        paths, params = write_models(workdir, log)
+    source = os.path.join(workdir, "input.txt")
+    write_input(source, args.lines)
+    with open(source, encoding="utf-8") as f:
+        lines = f.read().split("\n")[:-1]
+    beam_source = os.path.join(workdir, "input.beam.txt")
+    with open(beam_source, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines[:args.beam_lines]) + "\n")
+    interactive_source = os.path.join(workdir, "input.interactive.txt")
+    with open(interactive_source, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines[:args.interactive_lines]) + "\n")
+    weights_mb = params * 4 / 1e6
+    rows = []  # (measure, rnnsearch, pytorch or baseline, ratio, target, holds)
+
+    def row(measure, ours, theirs, ratio, target, holds):
+        rows.append((measure, ours, theirs, ratio, target, "yes" if holds else "NO"))
+
+    problems = []
+    differ = {}
+    torch_peak = {}  # model key -> PyTorch's max RSS decoding the greedy file
+    speed = {}  # model key -> (rnnsearch file seconds, threads, jsonl lines)
+    peak_rss = {}  # model key -> max RSS of each greedy file run
+
+    def torch_runs(key, mode, input_path, beam, batch):
+        """PyTorch in fresh processes, 1 and 2 threads: (median seconds of the faster, its threads, the
+        worker's output, its max RSS in MB)."""
+        best = None
+        for threads in (1, 2):
+            spec = {"model": paths[key], "input": input_path, "mode": mode, "beam": beam, "batch": batch,
+                    "threads": threads, "repeats": args.repeats}
+            out_path = os.path.join(workdir, "torch.out.json")
+            # Debian's PyTorch calls OpenBLAS without setting its threads: left alone, OpenBLAS runs one
+            # thread per core beside PyTorch's own, and the two fight (sched_yield) whenever anything else runs
+            threads_env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+                               MKL_NUM_THREADS=str(threads))
+            _, rss = run_child([sys.executable, os.path.abspath(__file__), "--torch-worker", json.dumps(spec)],
+                               stdout_path=out_path, env=threads_env)
+            with open(out_path, encoding="utf-8") as f:
+                out = json.load(f)
+            med = statistics.median(out["times"])
+            log(f"  PyTorch {mode} {threads} thread{'s' if threads > 1 else ''}: {med:.3f} s "
+                f"(runs: {', '.join(f'{t:.3f}' for t in out['times'])}), max RSS {rss:.0f} MB")
+            if best is None or med < best[0]:
+                best = (med, threads, out, rss)
+        return best
+
+    def compare_outputs(what, got_text, want_text, got_jsonl, want_jsonl):
+        differ[what] = sum(g != w for g, w in zip(got_text, want_text)) + abs(len(got_text) - len(want_text))
+        # scores: sums of up to 60+ float32 log-probabilities, computed in another order
+        problems.extend(f"{what}: {p}" for p in compare(want_jsonl, got_jsonl, score_tol=1e-3, attention=False))
+        log(f"  lines whose text differs from PyTorch's: {differ[what]}")
+
+    def decode(key, with_beam):
+        """The greedy file, beam 5 (with_beam) and interactive rows for one model file."""
+        path = paths[key]
+        log(f"greedy file ({key})")
+        ours_out = os.path.join(workdir, f"rnnsearch.{key}.greedy.txt")
+
+        def ours_greedy(threads):
+            wall, rss = run_child([BINARY, "-m", path, "-b", "1", "--batch-size", str(args.batch_size), "-t",
+                                   str(threads), source], stdout_path=ours_out)
+            peak_rss.setdefault(key, []).append(rss)
+            return wall
+
+        t_ours, ours_threads = best_of_threads(ours_greedy, args.repeats, log, "rnnsearch")
+        t_torch, torch_threads, torch_out, torch_rss = torch_runs(key, "file", source, 1, 64)
+        torch_peak[key] = torch_rss
+        with open(ours_out, encoding="utf-8") as f:
+            got = f.read().split("\n")[:-1]
+        ours_jsonl = subprocess.run([BINARY, "-m", path, "-b", "1", "--format", "jsonl", source],
+                                    capture_output=True, check=True).stdout.decode("utf-8").split("\n")[:-1]
+        compare_outputs(f"greedy {key}", got, torch_out["text"], ours_jsonl, torch_out["jsonl"])
+        lengths = [len(json.loads(x)["hypotheses"][0]["tokens"]) for x in ours_jsonl]
+        log(f"  output lengths: median {statistics.median(lengths)}, mean {statistics.mean(lengths):.1f}, "
+            f"min {min(lengths)}, max {max(lengths)}")
+        speed[key] = (t_ours, ours_threads, ours_jsonl)
+        row(f"greedy, {args.lines}-line file, {key} model (lines/s)", f"{args.lines / t_ours:.0f} (-t {ours_threads})",
+            f"{args.lines / t_torch:.0f} ({torch_threads} thr.)", t_torch / t_ours, ">= 2x", t_torch / t_ours >= 2)
+
+        if with_beam:
+            log(f"beam 5 ({key})")
+            beam_out = os.path.join(workdir, f"rnnsearch.{key}.beam.txt")
+
+            def ours_beam(threads):
+                return run_child([BINARY, "-m", path, "-b", "5", "--batch-size", str(args.batch_size), "-t",
+                                  str(threads), beam_source], stdout_path=beam_out)[0]
+
+            b_ours, b_ours_threads = best_of_threads(ours_beam, args.repeats, log, "rnnsearch")
+            b_torch, b_torch_threads, torch_out, _ = torch_runs(key, "file", beam_source, 5, 1)
+            with open(beam_out, encoding="utf-8") as f:
+                got = f.read().split("\n")[:-1]
+            beam_jsonl = subprocess.run([BINARY, "-m", path, "-b", "5", "--format", "jsonl", beam_source],
+                                        capture_output=True, check=True).stdout.decode("utf-8").split("\n")[:-1]
+            compare_outputs(f"beam {key}", got, torch_out["text"], beam_jsonl, torch_out["jsonl"])
+            n = args.beam_lines
+            row(f"beam 5, {n} lines, {key} model (lines/s)", f"{n / b_ours:.1f} (-t {b_ours_threads})",
+                f"{n / b_torch:.1f} ({b_torch_threads} thr.)", b_torch / b_ours, ">= 5x", b_torch / b_ours >= 5)
+
+        log(f"interactive ({key})")
+        with open(interactive_source, encoding="utf-8") as f:
+            sample = f.read().split("\n")[:-1]
+
+        def ours_latency(threads):
+            proc = subprocess.Popen([BINARY, "-m", path, "-b", "1", "-t", str(threads)], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE)
+            times = []
+            for line in [sample[0]] + sample:  # the first answer (after the load) is not timed
+                start = time.perf_counter()
+                proc.stdin.write((line + "\n").encode("utf-8"))
+                proc.stdin.flush()
+                proc.stdout.readline()
+                times.append(time.perf_counter() - start)
+            proc.stdin.close()
+            proc.wait()
+            return statistics.median(times[1:])
+
+        l_ours, l_ours_threads = best_of_threads(ours_latency, args.repeats, log, "rnnsearch")
+        l_torch, l_torch_threads, _, _ = torch_runs(key, "interactive", interactive_source, 1, 1)
+        row(f"interactive greedy, per sentence, {key} model (ms)", f"{1000 * l_ours:.2f} (-t {l_ours_threads})",
+            f"{1000 * l_torch:.2f} ({l_torch_threads} thr.)", l_torch / l_ours, ">= 5x", l_torch / l_ours >= 5)
+
+    decode("f32", True)
+    decode("f16", args.beam_f16)
+    t_ours, ours_threads, ours_jsonl = speed["f32"]
+
+    # model load
+    log("model load")
+    load = {}
+    for key in ("f32", "f16", "numbers"):
+        times, rss = [], []
+        for _ in range(args.repeats):
+            wall, peak = run_child([BINARY, "-m", paths[key]])
+            times.append(wall)
+            rss.append(peak)
+        load[key] = (statistics.median(times), max(rss))
+        log(f"  rnnsearch {key}: {load[key][0]:.3f} s, {load[key][1]:.0f} MB")
+    json_times, json_rss = [], []
+    for _ in range(args.repeats):
+        out = subprocess.run([sys.executable, "-c", "import json, resource, sys, time\n"
+                              "t = time.perf_counter()\njson.load(open(sys.argv[1], encoding='utf-8'))\n"
+                              "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
+                              paths["numbers"]], capture_output=True, check=True, text=True).stdout.split()
+        json_times.append(float(out[0]))
+        json_rss.append(int(out[1]) / 1024.0)
+    t_json = statistics.median(json_times)
+    log(f"  Python json.load of the number-array file: {t_json:.3f} s, {max(json_rss):.0f} MB")
+    f32_mb = os.path.getsize(paths["f32"]) / 1e6
+    num_mb = os.path.getsize(paths["numbers"]) / 1e6
+    row(f"load, base64 f32 ({f32_mb:.0f} MB) (s)", f"{load['f32'][0]:.3f}", "0.3 (target)",
+        0.3 / load["f32"][0], "<= 0.3 s", load["f32"][0] <= 0.3)
+    row("load, base64 f16 (s)", f"{load['f16'][0]:.3f}", f"{load['f32'][0]:.3f} (f32)",
+        load["f32"][0] / load["f16"][0], "faster than f32", load["f16"][0] < load["f32"][0])
+    row(f"load, number arrays ({num_mb:.0f} MB) (s)", f"{load['numbers'][0]:.3f}", f"{t_json:.3f} (json.load)",
+        t_json / load["numbers"][0], ">= 2x", t_json / load["numbers"][0] >= 2)
+    row("load, number arrays: max RSS (MB)", f"{load['numbers'][1]:.0f}", f"{max(json_rss):.0f} (json.load)",
+        max(json_rss) / load["numbers"][1], "< 1000 MB", load["numbers"][1] < 1000)
+
+    # memory
+    for key in ("f32", "f16"):
+        peak = max(peak_rss[key])
+        row(f"max RSS, greedy file, {key} model (MB)", f"{peak:.0f}", f"{weights_mb:.0f} (f32 weights)",
+            peak / weights_mb, "<= 3x weights", peak <= 3 * weights_mb)
+        row(f"max RSS, greedy file, {key} model, vs PyTorch (MB)", f"{peak:.0f}", f"{torch_peak[key]:.0f} (PyTorch)",
+            torch_peak[key] / peak, "-", True)
+
+    # GFLOP/s
+    log("OpenBLAS sgemm peak")
+    flops = decode_flops(ours_jsonl)
+    peak_blas = sgemm_peak(ours_threads)
+    achieved = flops / t_ours / 1e9
+    row(f"greedy file GFLOP/s (whole process, -t {ours_threads})", f"{achieved:.1f}",
+        f"{peak_blas:.1f} (sgemm {ours_threads} thr.)", achieved / peak_blas, "-", True)
+
+    # report
+    print(f"rnnsearch vs PyTorch {torch.__version__} eager on {machine()}; model {params / 1e6:.1f}M parameters "
+          f"(tutorial 3 sizes); medians of {args.repeats} runs")
+    header = ["measure", "rnnsearch", "PyTorch / baseline", "ratio", "target", "holds"]
+    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for measure, ours, theirs, ratio, target, holds in rows:
+        table.append(f"| {measure} | {ours} | {theirs} | {ratio:.2f}x | {target} | {holds} |")
+    print("\n".join(table))
+    differing = {k: v for k, v in differ.items() if v}
+    agree = "outputs agree" if not problems and not differing else \
+        f"OUTPUTS DIFFER: lines {differing}; {problems[:5]}"
+    print(agree)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(f"Machine: {machine()}.\n\n" + "\n".join(table) + "\n\n" + agree + "\n")
+    return 0 if agree == "outputs agree" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
