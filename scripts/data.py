@@ -1,7 +1,19 @@
 """The corpora: where they live, and the deterministic splits. Used by train.py, evaluate.sh and aer.py.
 
   /usr/bin/python3 scripts/data.py CORPUS PART SIDE   prints one side of a split, a line per pair
-  CORPUS: multi30k (de->en) | tatoeba (fr->en) | persian (en->fa); PART: train | dev | test; SIDE: src | tgt
+
+CORPUS (source -> target):
+  multi30k      de -> en  Multi30k captions: train, val (dev), test_2016_flickr (test)
+  tatoeba-deu   de -> en  Tatoeba German-English
+  deu-eng       de -> en  multi30k + tatoeba-deu together (train and dev only; test each part on its own)
+  tatoeba       fr -> en  Tatoeba French-English
+  tatoeba-rev   en -> fr  the same pairs and splits, reversed
+  persian       en -> fa  Tatoeba English-Persian
+PART: train | dev | test; SIDE: src | tgt
+
+Tatoeba splits are made by sentence, not by line: pairs that share a sentence (on either side) form one
+group, and a whole group goes to one part (2% test, 2% dev, the rest train) by the MD5 of the group's first
+sentence in sorted order. So no sentence is in two parts, and both directions of a pair use the same split.
 """
 import argparse
 import hashlib
@@ -10,6 +22,13 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data"))
+CORPORA = ["multi30k", "tatoeba-deu", "deu-eng", "tatoeba", "tatoeba-rev", "persian"]
+LANGS = {"multi30k": ("de", "en"), "tatoeba-deu": ("de", "en"), "deu-eng": ("de", "en"),
+         "tatoeba": ("fr", "en"), "tatoeba-rev": ("en", "fr"), "persian": ("en", "fa")}
+# (file under the data root, column of the source side, column of the target side)
+TATOEBA_FILES = {"tatoeba-deu": ("tatoeba-deu/eng-deu.txt", 1, 0), "tatoeba": ("tatoeba/eng-fra.txt", 1, 0),
+                 "persian": ("persian/pes.txt", 0, 1)}
+PARTS = {"test": (0, 2), "dev": (2, 4), "train": (4, 100)}
 
 
 def data_root():
@@ -26,35 +45,70 @@ def read_lines(path):
 
 
 def bucket(text):
-    """A stable 0..99 bucket of a source sentence: the Tatoeba and Persian dev/test splits hash the source side,
-    so a sentence with several translations lands in one part only."""
+    """A stable 0..99 bucket of a text."""
     return int(hashlib.md5(text.encode("utf-8")).hexdigest()[:8], 16) % 100
 
 
+def group_buckets(pairs):
+    """The bucket of each pair's group: pairs sharing a source or a target sentence are one group (union-find)."""
+    parent = {}
+
+    def find(x):
+        root = x
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for s, t in pairs:
+        a, b = find(("s", s)), find(("t", t))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    # min() over ("s", text)/("t", text) keys: the root is the group's smallest key, a source sentence if any.
+    return [bucket(find(("s", s))[1]) for s, _ in pairs]
+
+
+_cache = {}
+
+
+def tatoeba_pairs(corpus):
+    if corpus not in _cache:
+        name, si, ti = TATOEBA_FILES[corpus]
+        rows = [line.split("\t") for line in read_lines(os.path.join(data_root(), name)) if line]
+        pairs = [(row[si], row[ti]) for row in rows]
+        _cache[corpus] = (pairs, group_buckets(pairs))
+    return _cache[corpus]
+
+
 def pairs(corpus, part):
-    root = data_root()
+    if part not in PARTS:
+        raise ValueError(part)
     if corpus == "multi30k":
         name = {"train": "train", "dev": "val", "test": "test_2016_flickr"}[part]
-        src = read_lines(os.path.join(root, "multi30k", name + ".de"))
-        tgt = read_lines(os.path.join(root, "multi30k", name + ".en"))
+        src = read_lines(os.path.join(data_root(), "multi30k", name + ".de"))
+        tgt = read_lines(os.path.join(data_root(), "multi30k", name + ".en"))
         return list(zip(src, tgt))
-    if corpus == "tatoeba":
-        rows = [line.split("\t") for line in read_lines(os.path.join(root, "tatoeba", "eng-fra.txt")) if line]
-        all_pairs = [(fr, en) for en, fr in (row[:2] for row in rows)]
-    elif corpus == "persian":
-        rows = [line.split("\t") for line in read_lines(os.path.join(root, "persian", "pes.txt")) if line]
-        all_pairs = [(en, fa) for en, fa in (row[:2] for row in rows)]
-    else:
+    if corpus == "deu-eng":
+        if part == "test":
+            raise ValueError("deu-eng has no joint test set: use multi30k and tatoeba-deu")
+        multi = pairs("multi30k", part)
+        held_out = {s for s, _ in pairs("multi30k", "test")} | {s for s, _ in pairs("multi30k", "dev")}
+        tato = [p for p in pairs("tatoeba-deu", part) if part != "train" or p[0] not in held_out]
+        return multi + tato
+    if corpus == "tatoeba-rev":
+        return [(t, s) for s, t in pairs("tatoeba", part)]
+    if corpus not in TATOEBA_FILES:
         raise ValueError(corpus)
-    # 2% test, 2% dev; the rest trains.
-    want = {"test": (0, 2), "dev": (2, 4), "train": (4, 100)}[part]
-    return [(s, t) for s, t in all_pairs if want[0] <= bucket(s) < want[1]]
+    all_pairs, buckets = tatoeba_pairs(corpus)
+    lo, hi = PARTS[part]
+    return [p for p, b in zip(all_pairs, buckets) if lo <= b < hi]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", choices=["multi30k", "tatoeba", "persian"])
-    parser.add_argument("part", choices=["train", "dev", "test"])
+    parser.add_argument("corpus", choices=CORPORA)
+    parser.add_argument("part", choices=list(PARTS))
     parser.add_argument("side", choices=["src", "tgt"])
     args = parser.parse_args()
     index = 0 if args.side == "src" else 1
