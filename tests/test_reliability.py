@@ -2,13 +2,18 @@
 before anything runs, signals end a run on a record boundary, non-blocking descriptors are waited for, models
 that change while they load give a clean error, several processes agree. Runs ./rnnsearch (or RNNSEARCH_BIN,
 under RNNSEARCH_TEST_WRAPPER: tests/clitools.py)."""
+import fcntl
 import glob
+import json
 import os
+import random
+import signal
 import shlex
 import shutil
 import stat
 import subprocess
 import tempfile
+import time
 import unittest
 
 import clitools
@@ -195,6 +200,97 @@ class AtomicOutputTest(ReliabilityCase):
                 self.assertEqual(self.read(self.path("o.txt")), b"old\n")
                 self.assertFalse(os.path.exists(self.path("h1.svg")))
                 self.assertNoTemporaryFiles()
+
+
+def many_lines(count, seed=1):
+    rng = random.Random(seed)
+    words = ["ein", "hund", "katze"]
+    return "".join(" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))) + "\n"
+                   for _ in range(count)).encode()
+
+
+class SignalTest(ReliabilityCase):
+    """SIGINT, SIGTERM, SIGHUP at random points: output ends on a record boundary, output files keep their old
+    contents, exit 128 + n (src/signals.h)."""
+
+    def start(self, args, stdin=subprocess.DEVNULL):
+        return subprocess.Popen(clitools.wrapper() + [clitools.BINARY, "-m", self.model] + args, stdin=stdin,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clitools.child_env())
+
+    def test_killed_runs_end_on_a_record_boundary(self):
+        source = self.write("in.de", many_lines(3000))
+        rng = random.Random(13)
+        kinds = [(["--format", "jsonl", "-a"], b"\n"), (["-a"], b"\n\n"), (["-n", "2"], b"\n")]
+        killed = 0
+        for attempt in range(9):
+            sig = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)[attempt % 3]
+            args, end = kinds[attempt % len(kinds)]
+            csv = self.write("old.csv", b"old\n")
+            with self.subTest(attempt=attempt, signal=sig, args=args):
+                process = self.start(args + ["--align-csv", csv, source])
+                time.sleep(rng.uniform(0.05, 0.6))
+                process.send_signal(sig)
+                out, err = process.communicate(timeout=clitools.timeout())
+                if process.returncode == 0:
+                    continue  # finished before the signal
+                killed += 1
+                self.assertEqual((process.returncode, err), (128 + sig, b""))
+                self.assertTrue(out == b"" or out.endswith(end), out[-300:])
+                if "jsonl" in args:
+                    for line in out.splitlines():
+                        json.loads(line)
+                self.assertEqual(self.read(csv), b"old\n")
+                self.assertNoTemporaryFiles()
+        self.assertGreater(killed, 0)
+
+    def test_signal_while_waiting_for_input(self):
+        process = self.start(["-b", "1"], stdin=subprocess.PIPE)
+        self.addCleanup(process.stdout.close)
+        process.stdin.write(b"ein hund\n")
+        process.stdin.flush()
+        first = process.stdout.readline()
+        self.assertTrue(first.endswith(b"\n"))
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=clitools.timeout())
+        self.assertEqual((process.returncode, out, err), (130, b"", b""))
+
+
+class NonBlockingTest(ReliabilityCase):
+    """Descriptors set O_NONBLOCK by whoever started rnnsearch (a coprocess set-up) are waited for with poll."""
+
+    def test_non_blocking_standard_input(self):
+        read_end, write_end = os.pipe()
+        os.set_blocking(read_end, False)
+        process = subprocess.Popen(clitools.wrapper() + [clitools.BINARY, "-m", self.model, "-b", "1"],
+                                   stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=clitools.child_env())
+        os.close(read_end)
+        for line in (b"ein\n", b"hund\n", b"katze\n"):
+            os.write(write_end, line)
+            time.sleep(0.1)
+        os.close(write_end)
+        out, err = process.communicate(timeout=clitools.timeout())
+        self.assertEqual((process.returncode, err), (0, b""))
+        self.assertEqual(len(out.splitlines()), 3)
+
+    def test_non_blocking_standard_output(self):
+        source = self.write("in.de", many_lines(2000))
+        expected = self.run_cli(["-b", "1", "--format", "jsonl", source]).stdout
+        self.assertGreater(len(expected), 200000)  # more than a pipe holds
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        process = subprocess.Popen(clitools.wrapper() + [clitools.BINARY, "-m", self.model, "-b", "1", "--format",
+                                                         "jsonl", source],
+                                   stdout=write_end, stderr=subprocess.PIPE, env=clitools.child_env())
+        os.close(write_end)
+        time.sleep(0.3)  # the pipe fills up
+        chunks = []
+        with os.fdopen(read_end, "rb") as reader:
+            while chunk := reader.read(65536):
+                chunks.append(chunk)
+        process.wait(timeout=clitools.timeout())
+        self.assertEqual((process.returncode, process.stderr.read()), (0, b""))
+        self.assertEqual(b"".join(chunks), expected)
 
 
 if __name__ == "__main__":
