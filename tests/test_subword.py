@@ -1,0 +1,151 @@
+"""SentencePiece segmentation in C equals python3-sentencepiece's (README "Subword models").
+
+tests/bin/sp_segment (built by `make test` from tests/unit/sp_segment.c) runs rnnsearch's own segmenter over a
+whole file; python3-sentencepiece segments the same lines. They must agree on every line of the training, dev
+and test data of every bundled segmentation model (models/spm/*.model, on the corpus sides scripts/data.py
+gives; skipped when the data folder is absent) and on hostile text. Decoding is checked the same way."""
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import clitools
+from test_tokenizer import read_cases
+
+sys.path.insert(0, os.path.join(clitools.ROOT, "scripts"))
+try:
+    import sentencepiece as spm
+except ImportError:  # the suite still runs where python3-sentencepiece is missing
+    spm = None
+
+SPM_DIR = os.path.join(clitools.ROOT, "models", "spm")
+# The segmentation tool: the build under test (make check-asan sets RNNSEARCH_UNIT_DIR), else tests/bin.
+TOOL_DIRS = [os.environ.get("RNNSEARCH_UNIT_DIR") or "", os.path.join("tests", "bin")]
+TOOL = next((os.path.join(clitools.ROOT, d, "sp_segment") for d in TOOL_DIRS
+             if d and os.access(os.path.join(clitools.ROOT, d, "sp_segment"), os.X_OK)),
+            os.path.join(clitools.ROOT, "tests", "bin", "sp_segment"))
+
+# Each bundled segmentation model and the corpus sides it segments: (corpus, parts, side index).
+MODELS = {
+    "deu-eng.de": [("deu-eng", ("train", "dev"), 0), ("multi30k", ("test",), 0), ("tatoeba-deu", ("test",), 0)],
+    "deu-eng.en": [("deu-eng", ("train", "dev"), 1), ("multi30k", ("test",), 1), ("tatoeba-deu", ("test",), 1)],
+    "fra-eng.fr": [("tatoeba", ("train", "dev", "test"), 0)],
+    "fra-eng.en": [("tatoeba", ("train", "dev", "test"), 1)],
+    "eng-pes.en": [("persian", ("train", "dev", "test"), 0)],
+    "eng-pes.fa": [("persian", ("train", "dev", "test"), 1)],
+}
+
+
+def hostile_lines():
+    """Raw byte lines (no newline inside) that are hard on a segmenter."""
+    lines = [unescape_input for _, _, unescape_input, _ in read_cases("tokenizer_vectors.tsv")]
+    lines = [line.replace(b"\n", b"") for line in lines]
+    lines += [
+        b"", b" ", b"\t", b"   \t  ", b"a  b\t\tc   d ", b"\x00", b"a\x00b", b"\x00\x00 \x00",
+        b"\x01\x02\x03\x1b[31mred\x1b[0m\x7f", b"\xef\xbb\xbfBOM", b"in\xef\xbb\xbfside", b"\xff\xfe\xfd",
+        b"\xc3", b"\xe2\x82", b"\xf0\x9f\x98", b"\xed\xa0\x80 surrogate", b"\xc0\xaf overlong", b"\xf4\x90\x80\x80",
+        "emoji 👩‍👩‍👧‍👦 🏳️‍🌈 👍🏽 family".encode(), "RTL: שלום עולם مرحبا بالعالم سلام دنیا".encode(),
+        "combining: e\u0301 a\u0308 n\u0303 \u0928\u093f Zalgo: Z\u0351\u036b\u0343a\u0352l\u0310g\u0344o".encode(),
+        "fullwidth: ＡＢＣ　１２３！？ ｶﾀｶﾅ ①②③ ﬁ ﬂ ㎏ ℃ Ⅻ".encode(),
+        "spaces: a\u00a0b\u2002c\u3000d\u200be\u2028f\u2029g\u0085h".encode(),
+        "CJK 漢字かなカナ 한국어 ไทย".encode(), "quotes „Hallo“ «salut» ‹›".encode(),
+        "\u2581 visible space \u2581\u2581 and <unk> <s> </s> <pad>".encode(),
+        ("long " * 20000).encode(), ("x" * 50000).encode(), "é".encode() * 30000,
+        bytes(range(1, 256)), b"\r", b"trailing CR\r",
+    ]
+    rng = random.Random(9)
+    for _ in range(300):
+        lines.append(bytes(rng.choice(b"ab \t\x00\xc3\xa9\xe2\x96\x81\xf0\x9f\x98\x80.,!?\xff") for _ in
+                           range(rng.randint(0, 40))))
+    return [line.replace(b"\n", b"") for line in lines]
+
+
+def python_text(raw):
+    """What rnnsearch's input reading gives SentencePiece: U+FFFD for invalid UTF-8, the final CR dropped."""
+    text = raw.decode("utf-8", "replace")
+    return text[:-1] if text.endswith("\r") else text
+
+
+def corpus_lines(spec):
+    import data  # scripts/data.py: imported late, it exits when no data folder exists
+    lines = []
+    for corpus, parts, side in spec:
+        for part in parts:
+            lines += [pair[side] for pair in data.pairs(corpus, part)]
+    return lines
+
+
+def data_present():
+    import data
+    roots = [os.environ.get("RNNSEARCH_DATA"), data.DEFAULT_ROOT, os.path.join(data.HERE, "..", "data", "corpora")]
+    return any(r and os.path.isdir(os.path.join(r, "tatoeba")) for r in roots)
+
+
+@unittest.skipUnless(spm, "python3-sentencepiece is not installed")
+@unittest.skipUnless(os.access(TOOL, os.X_OK), "tests/bin/sp_segment is not built (run `make test`)")
+class SegmentationTestCase(unittest.TestCase):
+    def segment_c(self, model, raw_lines, *flags):
+        with tempfile.TemporaryFile() as f:
+            f.write(b"".join(line + b"\n" for line in raw_lines))
+            f.seek(0)
+            result = subprocess.run(clitools.wrapper() + [TOOL, *flags, model], stdin=f, capture_output=True,
+                                    timeout=600)
+        self.assertEqual(result.returncode, 0, result.stderr.decode("utf-8", "replace"))
+        out = result.stdout.decode("utf-8").split("\n")
+        self.assertEqual(out[-1], "")
+        self.assertEqual(len(out) - 1, len(raw_lines), "one output line per input line")
+        return out[:-1]
+
+    def assert_same_segmentation(self, name, raw_lines, ids=True):
+        model = os.path.join(SPM_DIR, name + ".model")
+        sp = spm.SentencePieceProcessor(model_file=model)
+        texts = [python_text(raw) for raw in raw_lines]
+        expected = [" ".join(pieces) for pieces in sp.encode(texts, out_type=str)]
+        got = self.segment_c(model, raw_lines)
+        differ = [i for i, (e, g) in enumerate(zip(expected, got)) if e != g]
+        self.assertEqual(differ, [], f"{name}: {len(differ)} of {len(raw_lines)} lines differ, first: "
+                         f"{raw_lines[differ[0]][:200]!r}: python {expected[differ[0]][:200]!r}, "
+                         f"C {got[differ[0]][:200]!r}" if differ else "")
+        if ids:
+            expected_ids = [" ".join(map(str, ids)) for ids in sp.encode(texts)]
+            self.assertEqual(self.segment_c(model, raw_lines, "--ids"), expected_ids, f"{name}: ids differ")
+
+    def test_hostile_text(self):
+        lines = hostile_lines()
+        for name in sorted(MODELS):
+            with self.subTest(model=name):
+                self.assert_same_segmentation(name, lines)
+
+    def test_corpora(self):
+        if not data_present():
+            self.skipTest("no corpus data (../shared/data or RNNSEARCH_DATA): the corpus equality is not checked")
+        for name, spec in sorted(MODELS.items()):
+            with self.subTest(model=name):
+                lines = [line.encode("utf-8") for line in corpus_lines(spec)]
+                self.assertGreater(len(lines), 1000)
+                self.assert_same_segmentation(name, lines, ids=False)  # ids: test_hostile_text, to save time
+
+    def test_decode(self):
+        """C decoding equals decode_pieces: on segmented text (the round trip) and on random piece sequences."""
+        rng = random.Random(5)
+        for name in sorted(MODELS):
+            model = os.path.join(SPM_DIR, name + ".model")
+            sp = spm.SentencePieceProcessor(model_file=model)
+            pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+            texts = ["Ein Hund läuft im Park.", "  two  spaces ", "Tom & Mary's 25 cats!", "", "x"]
+            seqs = [p for p in sp.encode(texts, out_type=str)]
+            seqs += [[rng.choice(pieces) for _ in range(rng.randint(0, 12))] for _ in range(500)]
+            seqs += [["\u2581", "\u2581a"], ["<s>", "\u2581a"], ["<unk>", "\u2581b"], ["\u2581", "<unk>", "\u2581c"],
+                     ["</s>", "\u2581", "\u2581b"], ["not-a-piece", "\u2581a"], ["\u2581\u2581x", "y\u2581"]]
+            lines = [" ".join(s).encode("utf-8") for s in seqs]
+            got = self.segment_c(model, lines, "--decode")
+            with self.subTest(model=name):
+                self.assertEqual(got, [sp.decode_pieces(s) for s in seqs])
+                self.assertEqual(got[:3], [sp.decode_pieces(sp.encode(t, out_type=str)) for t in texts[:3]])
+                self.assertEqual(got[0], texts[0], "decode(encode(text)) gives the text back")
+
+
+if __name__ == "__main__":
+    unittest.main()
