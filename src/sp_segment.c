@@ -123,6 +123,23 @@ static int merge(bpe *b, size_t len, rs_error *err)
     return 0;
 }
 
+/* Stores a piece with its id. Token strings end at NUL, so a NUL byte of a piece (an unknown character to every
+ * bundled model) is shown as U+2400 SYMBOL FOR NULL; the id is SentencePiece's either way. */
+static int push_piece(rs_tokens *out, const char *piece, size_t len, int32_t id, rs_error *err)
+{
+    if (!memchr(piece, '\0', len))
+        return rs_tokens_push_id(out, piece, len, id, err);
+    rs_strbuf shown;
+    rs_strbuf_init(&shown);
+    int rc = 0;
+    for (size_t i = 0; i < len && rc == 0; i++)
+        rc = piece[i] ? rs_strbuf_putc(&shown, piece[i], err) : rs_strbuf_append(&shown, "\xe2\x90\x80", 3, err);
+    if (rc == 0)
+        rc = rs_tokens_push_id(out, shown.data, shown.len, id, err);
+    rs_strbuf_free(&shown);
+    return rc;
+}
+
 /* Emits the merged symbols as pieces; a run of unknown ones becomes one piece (sentencepiece_processor.cc). */
 static int emit(const bpe *b, size_t len, rs_tokens *out, rs_error *err)
 {
@@ -138,13 +155,13 @@ static int emit(const bpe *b, size_t len, rs_tokens *out, rs_error *err)
             unk_len += s->len;
             continue;
         }
-        if (unk_len > 0 && rs_tokens_push_id(out, b->text + unk_start, unk_len, b->model->unk_id, err) < 0)
+        if (unk_len > 0 && push_piece(out, b->text + unk_start, unk_len, b->model->unk_id, err) < 0)
             return -1;
         unk_len = 0;
-        if (rs_tokens_push_id(out, b->text + s->start, s->len, id, err) < 0)
+        if (push_piece(out, b->text + s->start, s->len, id, err) < 0)
             return -1;
     }
-    if (unk_len > 0 && rs_tokens_push_id(out, b->text + unk_start, unk_len, b->model->unk_id, err) < 0)
+    if (unk_len > 0 && push_piece(out, b->text + unk_start, unk_len, b->model->unk_id, err) < 0)
         return -1;
     return 0;
 }

@@ -11,7 +11,8 @@
 
 /* Segments one line of `len` bytes (any bytes: invalid UTF-8 becomes U+FFFD, maximal subparts; a trailing "\n"
  * and then "\r" are ignored) into `out` (cleared first): each piece with its id, an unknown one (a run of
- * characters the model lacks) as its text with the unk id. Fails only when memory runs out. */
+ * characters the model lacks) as its text with the unk id, a NUL byte in it shown as U+2400. Fails only when
+ * memory runs out. */
 int rs_sp_encode(const rs_sp_model *model, const char *line, size_t len, rs_tokens *out, rs_error *err);
 
 /* The text of pieces, as SentencePiece's DecodePieces: U+2581 becomes a space, the space of the first word is

@@ -49,9 +49,8 @@ static int segment(const rs_sp_model *model, const char *line, size_t len, int i
             putchar(' ');
         if (ids)
             printf("%d", (int)tokens.ids[i]);
-        else /* the length from the packing, not strlen: an unknown piece may hold a NUL byte */
-            fwrite(rs_tokens_get(&tokens, i), 1,
-                   (i + 1 < tokens.count ? tokens.starts[i + 1] : tokens.text_len) - tokens.starts[i] - 1, stdout);
+        else
+            fputs(rs_tokens_get(&tokens, i), stdout);
     }
     putchar('\n');
     return 0;
