@@ -63,7 +63,7 @@ static bool read_field(wire *w, field *f)
         w->pos += 4;
         return true;
     case WIRE_BYTES:
-        if (!read_varint(w, &f->number) || f->number > left)
+        if (!read_varint(w, &f->number) || f->number > (uint64_t)(w->end - w->pos))
             return false;
         f->data = w->pos;
         f->len = (size_t)f->number;

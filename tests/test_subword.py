@@ -150,3 +150,143 @@ class SegmentationTestCase(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ---- malformed, truncated and inconsistent segmentation data in a model file ----
+
+def varint(n):
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def pb_varint(field, value):
+    return varint(field << 3) + varint(value)
+
+
+def pb_bytes(field, data):
+    return varint(field << 3 | 2) + varint(len(data)) + data
+
+
+def pb_piece(text, kind=1, score=0.0):
+    import struct
+    return pb_bytes(1, pb_bytes(1, text.encode()) + varint(2 << 3 | 5) + struct.pack("<f", score) + pb_varint(3, kind))
+
+
+def pb_trainer(**fields):
+    numbers = {"model_type": 3, "treat_whitespace_as_suffix": 24, "byte_fallback": 35}
+    return pb_bytes(2, b"".join(pb_varint(numbers[k], v) for k, v in fields.items()))
+
+
+SUBWORD = clitools.fixture("subword.json")
+BPE = pb_trainer(model_type=2)
+
+
+@unittest.skipUnless(os.access(clitools.BINARY, os.X_OK), "./rnnsearch is not built (run `make`)")
+class BadSegmentationDataTestCase(unittest.TestCase):
+    """Exit status 2, nothing on standard output, one line `rnnsearch: FILE: ...` naming what is wrong."""
+
+    @classmethod
+    def setUpClass(cls):
+        import base64
+        import json
+        cls.b64, cls.json = base64, json
+        with open(SUBWORD, encoding="utf-8") as f:
+            cls.doc = json.load(f)
+        cls.proto = base64.b64decode(cls.doc["tokenizer"]["source"]["sentencepiece"]["model_proto"])
+        cls.tmp = tempfile.TemporaryDirectory(prefix="rnnsearch-subword-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def fails(self, doc, *expected):
+        path = os.path.join(self.tmp.name, "model.json")
+        with open(path, "w", encoding="utf-8") as f:
+            self.json.dump(doc, f, ensure_ascii=False)
+        result = clitools.run(["-m", path], "Ein Hund\n")
+        what = clitools.describe(["-m", path], result)
+        self.assertEqual((result.returncode, result.stdout), (2, b""), what)
+        err = result.stderr.decode("utf-8", "replace")
+        self.assertTrue(err.startswith(f"rnnsearch: {path}: ") and err.count("\n") == 1 and err.endswith("\n"), what)
+        for part in expected:
+            self.assertIn(part, err, what)
+
+    def with_source(self, side):
+        doc = self.json.loads(self.json.dumps(self.doc))
+        doc["tokenizer"]["source"] = side
+        return doc
+
+    def with_proto(self, proto):
+        return self.with_source({"sentencepiece": {"model_proto": self.b64.b64encode(proto).decode()}})
+
+    def test_malformed_protos(self):
+        where = "tokenizer.source.sentencepiece.model_proto: "
+        cases = [
+            (self.proto[:len(self.proto) // 2], "truncated or malformed"),
+            (self.proto[:-3], "truncated or malformed"),
+            (b"\xff" * 40, "truncated or malformed"),
+            (self.proto + b"\x0b", "truncated or malformed"),  # a group wire type
+            (self.proto + pb_trainer(model_type=1), "model type unigram is not supported"),
+            (b"", "model type unigram is not supported"),
+            (self.proto + pb_trainer(byte_fallback=1), "byte_fallback is not supported"),
+            (self.proto + pb_trainer(treat_whitespace_as_suffix=1), "treat_whitespace_as_suffix is not supported"),
+            (self.proto + pb_piece("zz", kind=4), "has type USER_DEFINED"),
+            (self.proto + pb_piece("zz", kind=5), "has type UNUSED"),
+            (self.proto + pb_piece("<0x41>", kind=6), "has type BYTE"),
+            (self.proto + pb_piece("zz", kind=9), "unknown type 9"),
+            (self.proto + pb_piece(""), "is empty"),
+            (self.proto + pb_piece("<unk>", kind=2), "repeats piece 0"),
+            (self.proto + pb_piece("<unk2>", kind=2), "both of type UNKNOWN"),
+            (pb_piece("a") + BPE, "no piece of type UNKNOWN"),
+            (BPE, "no pieces"),
+            (self.proto + pb_bytes(3, pb_bytes(2, b"\xff\xff\xff\x7fabc\x00")), "precompiled_charsmap is truncated"),
+            (self.proto + pb_bytes(3, pb_bytes(2, b"\x04\x00\x00\x00abcdx")), "precompiled_charsmap is truncated"),
+            (self.proto + pb_bytes(5, pb_bytes(2, b"\x08\x00\x00\x00abcdefgh\x00")), "a denormalizer is not supported"),
+            (self.proto + pb_varint(3, 5), "wrong wire type"),
+        ]
+        for proto, message in cases:
+            with self.subTest(message=message, size=len(proto)):
+                self.fails(self.with_proto(proto), where, message)
+
+    def test_bad_side_objects(self):
+        proto = self.doc["tokenizer"]["source"]["sentencepiece"]["model_proto"]
+        cases = [
+            ({"sentencepiece": {"model_proto": "not base64!"}}, "model_proto: base64"),
+            ({"sentencepiece": {"model_proto": 5}}, "model_proto: expected a base64 string"),
+            ({"sentencepiece": {}}, "model_proto: missing"),
+            ({"sentencepiece": "x"}, "tokenizer.source.sentencepiece: expected an object"),
+            ({"sentencepiece": {"model_proto": proto, "alpha": 1}}, "sentencepiece.alpha: unknown key"),
+            ({"sentencepiece": {"model_proto": proto}, "lowercase": True}, "tokenizer.source.lowercase: a word-level key"),
+        ]
+        for side, message in cases:
+            with self.subTest(message=message):
+                self.fails(self.with_source(side), message)
+        doc = self.json.loads(self.json.dumps(self.doc))
+        doc["tokenizer"]["split_punctuation"] = False
+        self.fails(doc, "tokenizer.split_punctuation: a word-level key for both sides")
+
+    def test_vocabulary_must_be_the_pieces(self):
+        doc = self.json.loads(self.json.dumps(self.doc))
+        doc["source"]["vocab"][7] = "X"
+        self.fails(doc, "source.vocab[7] is \"X\", its SentencePiece model's piece 7 is")
+        doc = self.json.loads(self.json.dumps(self.doc))
+        doc["target"]["vocab"].append("extra")
+        self.fails(doc, "target.vocab has 61 entries, its SentencePiece model 60 pieces")
+        doc = self.json.loads(self.json.dumps(self.doc))
+        vocab = doc["source"]["vocab"]
+        vocab[1], vocab[2] = vocab[2], vocab[1]
+        self.fails(doc, "source.vocab[1] is \"</s>\"")
+        for key, piece, kind in (("bos", "e", "a control"), ("unk", "<s>", "unknown"), ("pad", "a", "a control")):
+            doc = self.json.loads(self.json.dumps(self.doc))
+            doc["special_tokens"][key] = piece
+            with self.subTest(key=key):
+                self.fails(doc, f"special_tokens.{key} \"{piece}\" is piece", f"not its {kind} piece")
+
+    def test_valid_model_still_loads(self):
+        result = clitools.run(["-m", SUBWORD, "-b", "1"], "Ein Hund\n\x00\xff\n")
+        self.assertEqual(result.returncode, 0, clitools.describe([], result))
+        self.assertEqual(result.stdout.count(b"\n"), 2)
