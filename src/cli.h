@@ -38,6 +38,7 @@ typedef struct rs_cli {
     bool replace_unk;       /* --replace-unk */
     bool stats;             /* --stats: entropy and coverage */
     bool explain;           /* --explain: occlusion importance */
+    bool tokenize;          /* --tokenize: print the source tokens, no translation */
     int threads;
     int batch_size;
     size_t max_source_tokens;

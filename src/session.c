@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "token_view.h"
 
 /* Plain percent for files and pipes (scripts read it); on a terminal shade blocks, or colours unless NO_COLOR
  * (https://no-color.org: set and not empty) or a dumb or unknown TERM says otherwise. */
@@ -98,6 +99,7 @@ void rs_session_free(rs_session *s)
     free(s->target_lens);
     rs_strbuf_free(&s->text);
     rs_strbuf_free(&s->csv_text);
+    rs_tokens_free(&s->tokens);
     memset(s, 0, sizeof *s);
 }
 
@@ -138,6 +140,27 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
                 return -1;
         }
         if (flush && ((s->out && rs_sink_flush(s->out, err) < 0) || (s->csv && rs_sink_flush(s->csv, err) < 0)))
+            return -1;
+    }
+    return 0;
+}
+
+/* --tokenize: writes the source tokens of the batch's lines instead of translations (token_view.h). */
+static int write_token_views(rs_session *s, int count, const char *name, long long first_line, bool flush,
+                             rs_error *err)
+{
+    for (int i = 0; i < count; i++) {
+        s->tokens.limit = s->cli->max_source_tokens;
+        if (rs_tokenize(&s->model->tokenizer.source, s->lines[i], s->lens[i], &s->tokens, err) < 0)
+            return -1;
+        if (s->tokens.dropped)
+            fprintf(stderr, "rnnsearch: warning: %s:%lld: %zu tokens, only the first %zu are shown "
+                            "(--max-source-tokens)\n", name, first_line + i, s->tokens.dropped + s->tokens.count,
+                    s->tokens.count);
+        rs_strbuf_clear(&s->text);
+        if (rs_format_token_view(&s->text, s->model, &s->tokens, s->next_id++, s->cli->format == RS_FORMAT_JSONL,
+                                 err) < 0 ||
+            rs_sink_write(s->out, s->text.data, s->text.len, err) < 0 || (flush && rs_sink_flush(s->out, err) < 0))
             return -1;
     }
     return 0;
@@ -246,6 +269,14 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
         if (count == 0)
             return 0;
         int rc;
+        if (s->cli->tokenize) {
+            if (write_token_views(s, count, name, line_number + 1, !regular, err) < 0)
+                return -1;
+            line_number += count;
+            if (end)
+                return 0;
+            continue;
+        }
         if (s->cli->forced) {
             /* source<TAB>target: the source part ends at the first tab; an empty line is an empty pair */
             for (int i = 0; i < count; i++) {
