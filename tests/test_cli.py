@@ -858,6 +858,11 @@ class UsageErrorTest(CliTestCase):
                 message = self.error(["-m", MODEL] + args)
                 self.assertRegex(message, "--check|--forced")
 
+    def test_output_file(self):
+        # tests/test_reliability.py has the atomic writing and the refusals
+        self.assertEqual(self.error(["-o", ""]), "--output: expected a file name ('-': standard output)")
+        self.assertEqual(self.error(["--output"]), "option '--output' needs an argument (see rnnsearch --help)")
+
     def test_unwritable_align_csv(self):
         self.assertIn("/nonexistent/out.csv", self.error(["-m", MODEL, "--align-csv", "/nonexistent/out.csv"],
                                                          stdin="ein\n"))
