@@ -106,6 +106,14 @@ int main(int argc, char **argv)
     if (rs_cli_parse(&cli, argc, argv, &err) < 0)
         return fail(&err);
     rs_sink out = {stdout, "standard output", false};
+    rs_check_file check_file;
+    memset(&check_file, 0, sizeof check_file);
+    if (cli.check_file && !cli.help && !cli.version &&
+        (rs_check_read(&check_file, cli.check_file, &err) < 0 ||
+         rs_check_apply_header(&check_file, argc, argv, &cli, &err) < 0)) {
+        rs_check_file_free(&check_file);
+        return fail(&err);
+    }
     if (cli.help || cli.version) {
         if (cli.help)
             rs_cli_help(stdout);
@@ -132,6 +140,7 @@ int main(int argc, char **argv)
     if (rs_model_load(&model, model_path, &err) < 0) {
         if (csv_file.file)
             fclose(csv_file.file);
+        rs_check_file_free(&check_file);
         if (!cli.model_path && strstr(err.message, ": cannot open model: "))
             fprintf(stderr, "rnnsearch: %s (give a model with -m FILE or RNNSEARCH_MODEL)\n", err.message);
         else
@@ -143,7 +152,7 @@ int main(int argc, char **argv)
     int status;
     if (cli.check_file) {
         long long differ = 0;
-        if (rs_check_run(&cli, &model, &out, &differ, &err) < 0)
+        if (rs_check_run(&cli, &model, &check_file, &out, &differ, &err) < 0)
             status = out.broken_pipe ? EXIT_SUCCESS : fail(&err);
         else
             status = differ ? EXIT_MISMATCH : EXIT_SUCCESS;
@@ -152,6 +161,7 @@ int main(int argc, char **argv)
         status = translate_inputs(&cli, &model, csv_to_stdout ? NULL : &out, csv);
     }
     rs_model_free(&model);
+    rs_check_file_free(&check_file);
 
     if (csv_file.file && rs_sink_close(&csv_file, &err) < 0 && status != EXIT_ERROR)
         status = fail(&err);

@@ -40,6 +40,9 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->output.stats = cli->stats;
     s->output.explain = cli->explain;
     s->output.matrix = matrix_style(cli->color, out);
+    s->output.piece_level = cli->piece_level;
+    s->pieces = rs_model_has_pieces(model);
+    rs_word_view_init(&s->words);
     if (cli->heatmap) {
         s->heatmapping = true;
         if (rs_heatmap_files_open(&s->heatmaps, cli->heatmap, cli->n_best, err) < 0)
@@ -53,8 +56,9 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     rs_strbuf_init(&s->text);
     rs_strbuf_init(&s->csv_text);
     int batch = cli->batch_size;
-    if (rs_translator_init(&s->translator, model, cli->max_source_tokens, err) < 0)
+    if (rs_joiner_init(&s->translator, model, cli->max_source_tokens, cli->split_sentences, err) < 0)
         return -1;
+    s->translator.keep_originals = cli->replace_unk;
     s->lines = rs_calloc_array((size_t)batch, sizeof *s->lines, "input lines", err);
     s->line_caps = rs_calloc_array((size_t)batch, sizeof *s->line_caps, "input lines", err);
     s->lens = rs_calloc_array((size_t)batch, sizeof *s->lens, "input lines", err);
@@ -65,7 +69,7 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
         return -1;
     s->batch_cap = batch;
     if (csv) {
-        if (rs_format_csv_header(&s->csv_text, err) < 0 ||
+        if ((s->pieces ? rs_format_csv_header_words(&s->csv_text, err) : rs_format_csv_header(&s->csv_text, err)) < 0 ||
             rs_sink_write(csv, s->csv_text.data, s->csv_text.len, err) < 0)
             return -1;
         rs_strbuf_clear(&s->csv_text);
@@ -87,7 +91,8 @@ void rs_session_free(rs_session *s)
         rs_heatmap_files_abandon(&s->heatmaps);
     if (s->explaining)
         rs_explainer_free(&s->explainer);
-    rs_translator_free(&s->translator);
+    rs_joiner_free(&s->translator);
+    rs_word_view_free(&s->words);
     for (int i = 0; i < s->batch_cap; i++)
         free(s->lines[i]);
     free(s->lines);
@@ -121,7 +126,14 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
                 return -1;
             s->output.explained = s->explainer.explanations;
         }
-        if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, tr, id, &s->output, err) < 0)
+        s->output.words = NULL;
+        if (s->pieces && tr->hypothesis_count > 0) {
+            if (rs_word_view_build(&s->words, s->model, tr, tr->hypothesis_count, true, s->cli->replace_unk, err) < 0)
+                return -1;
+            s->output.words = &s->words;
+        }
+        const rs_translation *shown = s->output.words && !s->output.piece_level ? &s->words.view : tr;
+        if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, id, &s->output, err) < 0)
             return -1;
         if (s->out) {
             rs_strbuf_clear(&s->text);
@@ -262,11 +274,12 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
                 s->target_lens[i] = s->lens[i] - (size_t)(tab + 1 - s->lines[i]);
                 s->lens[i] = (size_t)(tab - s->lines[i]);
             }
-            rc = rs_translate_forced_batch(&s->translator, (const char *const *)s->lines, s->lens, s->targets,
-                                           s->target_lens, count, &s->cli->search, s->results, err);
+            rc = rs_joiner_translate(&s->translator, (const char *const *)s->lines, s->lens,
+                                     (const char *const *)s->targets,
+                                     s->target_lens, count, &s->cli->search, s->results, err);
         } else {
-            rc = rs_translate_batch(&s->translator, (const char *const *)s->lines, s->lens, count, &s->cli->search,
-                                    s->results, err);
+            rc = rs_joiner_translate(&s->translator, (const char *const *)s->lines, s->lens, NULL, NULL, count,
+                                     &s->cli->search, s->results, err);
         }
         if (rc < 0 || write_batch(s, count, name, line_number + 1, !regular, err) < 0)
             return -1;
