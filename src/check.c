@@ -244,12 +244,14 @@ static int compare_batch(const rs_cli *cli, const rs_model *model, const rs_chec
                     results[i].token_count);
         rs_strbuf_clear(&got);
         options.words = NULL;
-        if (words && results[i].hypothesis_count > 0) { /* word-level alignments of a subword model */
+        rs_translation result = results[i];
+        if (words && result.hypothesis_count > 0) { /* a subword model: word-level links and --replace-unk */
             rc = rs_word_view_build(words, model, &results[i], 1, true, cli->replace_unk, err);
             options.words = words;
+            result = rs_word_view_source(words, &results[i]);
         }
         if (rc == 0)
-            rc = rs_format_text(&got, model, &results[i], (long long)(first + (size_t)i), &options, err);
+            rc = rs_format_text(&got, model, &result, (long long)(first + (size_t)i), &options, err);
         if (rc < 0)
             break;
         if (got.len && got.data[got.len - 1] == '\n')
@@ -276,7 +278,7 @@ int rs_check_run(const rs_cli *cli, const rs_model *model, const rs_check_file *
     memset(&joiner, 0, sizeof joiner);
     rs_word_view words;
     rs_word_view_init(&words);
-    bool pieces = cli->alignments && rs_model_has_pieces(model);
+    bool pieces = (cli->alignments || cli->replace_unk) && rs_model_has_pieces(model);
     rs_translation *results = rs_calloc_array((size_t)batch, sizeof *results, "check", err);
     const char **sources = rs_calloc_array((size_t)batch, sizeof *sources, "check", err);
     size_t *lens = rs_calloc_array((size_t)batch, sizeof *lens, "check", err);

@@ -156,7 +156,7 @@ static void join_hypothesis(const rs_translation *parts, int n, int last, int k,
         if (s == last)
             h->ended_by_eos = part->ended_by_eos;
     }
-    targets[n] = h->steps;
+    targets[n] = h->ended_by_eos ? h->steps - 1 : h->steps; /* eos is no sentence's token */
 }
 
 /* A forced line's target tokens: every sentence's, in order. */

@@ -27,6 +27,27 @@ static int top_source_token(const rs_translation *tr, const float *row)
     return best;
 }
 
+/* --replace-unk's source for a row: the tokenizer token with the largest weight, or for a subword model (words.h)
+ * the word with the largest summed weight (the first on a tie); returns a source index (of its first piece). */
+static int unk_source(const rs_translation *tr, const float *row)
+{
+    if (!tr->source_word_of)
+        return top_source_token(tr, row);
+    int best = tr->first_token;
+    double best_sum = -1.0;
+    for (int j = tr->first_token; j < tr->first_token + tr->token_count;) {
+        double sum = 0.0;
+        int w = tr->source_word_of[j], start = j;
+        for (; j < tr->first_token + tr->token_count && tr->source_word_of[j] == w; j++)
+            sum += (double)row[j];
+        if (sum > best_sum) {
+            best_sum = sum;
+            best = start;
+        }
+    }
+    return best;
+}
+
 const char *rs_format_step_token(const rs_model *m, const rs_translation *tr, const rs_hypothesis *h, int t,
                                  bool replace_unk)
 {
@@ -35,7 +56,9 @@ const char *rs_format_step_token(const rs_model *m, const rs_translation *tr, co
     if (tr->target_tokens && t < tr->target_count)
         return tr->target_tokens[t];
     if (replace_unk && h->tokens[t] == m->target_ids.unk && h->attention && tr->token_count > 0) {
-        int j = top_source_token(tr, h->attention + (size_t)t * (size_t)tr->length);
+        int j = unk_source(tr, h->attention + (size_t)t * (size_t)tr->length);
+        if (tr->unk_words)
+            return tr->unk_words[j];
         return tr->source_original ? tr->source_original[j - tr->first_token] : tr->source[j];
     }
     return target_string(m, h->tokens[t]);

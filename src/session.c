@@ -107,11 +107,30 @@ void rs_session_free(rs_session *s)
 }
 
 /* Writes the results of one batch; first_line is the 1-based line number of its first line in `name`. */
+/* A subword model's word view of the line (words.h), and the line as formatted: with the view's words for
+ * --replace-unk. */
+static int view_words(rs_session *s, const rs_translation *tr, rs_translation *line, rs_error *err)
+{
+    *line = *tr;
+    s->output.words = NULL;
+    if (!s->pieces || tr->hypothesis_count == 0)
+        return 0;
+    if (rs_word_view_build(&s->words, s->model, tr, tr->hypothesis_count, true, s->cli->replace_unk, err) < 0)
+        return -1;
+    s->output.words = &s->words;
+    *line = rs_word_view_source(&s->words, tr);
+    return 0;
+}
+
+/* Writes the results of one batch; first_line is the 1-based line number of its first line in `name`. */
 static int write_batch(rs_session *s, int count, const char *name, long long first_line, bool flush, rs_error *err)
 {
     for (int i = 0; i < count; i++) {
-        const rs_translation *tr = &s->results[i];
+        rs_translation line;
+        const rs_translation *tr = &line;
         long long id = s->next_id++;
+        if (view_words(s, &s->results[i], &line, err) < 0)
+            return -1;
         if (tr->dropped_tokens)
             fprintf(stderr,
                     "rnnsearch: warning: %s:%lld: %zu tokens, only the first %d are translated "
@@ -125,12 +144,6 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
             if (rs_explain(&s->explainer, tr, printed, err) < 0)
                 return -1;
             s->output.explained = s->explainer.explanations;
-        }
-        s->output.words = NULL;
-        if (s->pieces && tr->hypothesis_count > 0) {
-            if (rs_word_view_build(&s->words, s->model, tr, tr->hypothesis_count, true, s->cli->replace_unk, err) < 0)
-                return -1;
-            s->output.words = &s->words;
         }
         const rs_translation *shown = s->output.words && !s->output.piece_level ? &s->words.view : tr;
         if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, id, &s->output, err) < 0)

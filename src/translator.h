@@ -38,6 +38,10 @@ typedef struct rs_translation {
     /* --replace-unk: the tokenizer's tokens as the line wrote them (case and accents kept), token_count of
      * them, or NULL (joiner.h). */
     const char *const *source_original;
+    /* A subword model's --replace-unk (words.h): source position j's word, and the string an unk copies when
+     * that word gets the largest summed weight (the word as written, with its word mark); NULL otherwise. */
+    const int *source_word_of;
+    const char *const *unk_words;
     /* Word views only (words.h): hypothesis k's step t is shown as step_strings[step_offsets[k] + t]. */
     const char *const *step_strings;
     const int *step_offsets;

@@ -35,6 +35,16 @@ int rs_group_words(const char *const *tokens, int count, int first, int end, boo
 
 void rs_word_view_init(rs_word_view *v) { memset(v, 0, sizeof *v); }
 
+rs_translation rs_word_view_source(const rs_word_view *v, const rs_translation *tr)
+{
+    rs_translation with_words = *tr;
+    if (v->pieces_length == tr->length && tr->length > 0) {
+        with_words.source_word_of = v->source_word_of;
+        with_words.unk_words = v->unk_words;
+    }
+    return with_words;
+}
+
 void rs_word_view_free(rs_word_view *v)
 {
     free(v->text);
@@ -46,6 +56,10 @@ void rs_word_view_free(rs_word_view *v)
     free(v->tokens);
     free(v->attention);
     free(v->target_offsets);
+    free(v->step_offsets);
+    free(v->pieces);
+    free(v->offsets);
+    free(v->unk_words);
     memset(v, 0, sizeof *v);
 }
 
@@ -76,7 +90,7 @@ static long long append_text(rs_word_view *v, size_t *used, const char *text, bo
 /* Appends the words of strings[0 .. count) grouped by word_of to v->text; their offsets go to
  * v->offsets[base ..]. */
 static int build_words(rs_word_view *v, size_t *used, const char *const *strings, int count, const int *word_of,
-                       size_t base, rs_error *err)
+                       size_t base, bool keep_mark, rs_error *err)
 {
     for (int i = 0; i < count; i++) {
         bool starts = i == 0 || word_of[i] != word_of[i - 1];
@@ -87,7 +101,7 @@ static int build_words(rs_word_view *v, size_t *used, const char *const *strings
                 return -1;
             v->offsets[base + (size_t)word_of[i]] = *used;
         }
-        if (append_text(v, used, strings[i], starts, err) < 0)
+        if (append_text(v, used, strings[i], starts && !keep_mark, err) < 0)
             return -1;
     }
     if (count > 0)
@@ -130,8 +144,8 @@ static int source_words(rs_word_view *v, const rs_translation *tr, size_t *used,
         bool token = j >= tr->first_token && j < tr->first_token + tr->token_count;
         v->pieces[j] = token && tr->source_original ? tr->source_original[j - tr->first_token] : tr->source[j];
     }
-    if (build_words(v, used, tr->source, tr->length, v->source_word_of, 0, err) < 0 ||
-        build_words(v, used, v->pieces, tr->length, v->source_word_of, (size_t)words, err) < 0)
+    if (build_words(v, used, tr->source, tr->length, v->source_word_of, 0, false, err) < 0 ||
+        build_words(v, used, v->pieces, tr->length, v->source_word_of, (size_t)words, true, err) < 0)
         return -1;
     return words;
 }
@@ -164,8 +178,8 @@ static int step_strings(rs_word_view *v, const rs_model *m, const rs_translation
             free_step_strings(v, h->steps);
             return rs_fail(err, "out of memory (word view)");
         }
-        memcpy(copy, RS_WORD_MARK, MARK_LEN);
-        strcpy(copy + MARK_LEN, original);
+        strcpy(copy, marked(original) ? "" : RS_WORD_MARK);
+        strcat(copy, original);
         v->pieces[t] = v->pieces[steps + (size_t)t] = copy;
     }
     return 0;
@@ -201,7 +215,7 @@ static int add_hypothesis(rs_word_view *v, const rs_model *m, const rs_translati
         return -1;
     int words = rs_group_words(v->pieces, h->steps, 0, h->ended_by_eos ? h->steps - 1 : h->steps, v->pieces_mode,
                                word_of);
-    int rc = build_words(v, used, v->pieces, h->steps, word_of, 2 * sources + word_at, err);
+    int rc = build_words(v, used, v->pieces, h->steps, word_of, 2 * sources + word_at, false, err);
     free_step_strings(v, h->steps);
     if (rc < 0 || RESERVE(v->tokens, v->tokens_cap, word_at + (size_t)words, err) < 0)
         return -1;
@@ -231,6 +245,10 @@ static int finish_view(rs_word_view *v, const rs_translation *tr, int count, rs_
         v->source[w] = v->text + v->offsets[w];
     for (size_t u = 0; u < targets; u++)
         v->target[u] = v->text + v->offsets[2 * sources + u];
+    if (RESERVE(v->unk_words, v->unk_words_cap, (size_t)v->pieces_length, err) < 0)
+        return -1;
+    for (int j = 0; j < v->pieces_length; j++)
+        v->unk_words[j] = v->text + v->offsets[sources + (size_t)v->source_word_of[j]];
     for (int k = 0; k < count; k++) {
         v->hypotheses[k].tokens = v->tokens + v->target_offsets[k];
         if (v->hypotheses[k].attention)

@@ -44,10 +44,16 @@ typedef struct rs_word_view {
     size_t target_offsets_cap, step_offsets_cap, pieces_cap, offsets_cap;
     int source_words;    /* words of the source (the first of them in offsets) */
     bool pieces_mode;    /* the model has pieces (rs_model_has_pieces) */
+    const char **unk_words; /* [source position]: its word as written with its mark (rs_translation's) */
+    size_t unk_words_cap;
     int pieces_length;   /* source positions of the translation viewed (source_word_of's length) */
 } rs_word_view;
 
 void rs_word_view_init(rs_word_view *view);
+
+/* tr with the view's source_word_of and unk_words (a subword model's --replace-unk copies whole words); the view
+ * must have been built from tr. */
+rs_translation rs_word_view_source(const rs_word_view *view, const rs_translation *tr);
 void rs_word_view_free(rs_word_view *view);
 
 /* Builds view->view, a translation whose tokens are the words of tr (its first `count` hypotheses): source
