@@ -1,5 +1,6 @@
 #include "joiner.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,11 @@ void rs_joiner_free(rs_joiner *j)
     for (int i = 0; i < j->joined_cap; i++)
         free_joined(&j->joined[i]);
     free(j->joined);
+    for (int i = 0; i < j->explanations_cap; i++) {
+        free(j->explanations[i].occlusion);
+        free(j->explanations[i].rho);
+    }
+    free(j->explanations);
     for (int i = 0; i < j->originals_cap; i++) {
         rs_tokens_free(&j->originals[i].tokens);
         free(j->originals[i].strings);
@@ -322,4 +328,81 @@ int rs_joiner_translate(rs_joiner *j, const char *const *lines, const size_t *le
     if (rc == 0 && j->keep_originals)
         rc = keep_originals(j, lines, lens, count, out, err);
     return rc;
+}
+
+/* Sizes the joined explanations of hypotheses [0, count) of tr: occlusion zero, rho undefined. */
+static int reserve_explanations(rs_joiner *j, const rs_translation *tr, int count, rs_error *err)
+{
+    if (count > j->explanations_cap) {
+        rs_explanation *grown = realloc(j->explanations, (size_t)count * sizeof *grown);
+        if (!grown)
+            return rs_fail(err, "out of memory (explain)");
+        memset(grown + j->explanations_cap, 0, (size_t)(count - j->explanations_cap) * sizeof *grown);
+        j->explanations = grown;
+        j->explanations_cap = count;
+    }
+    for (int k = 0; k < count; k++) {
+        rs_explanation *e = &j->explanations[k];
+        size_t steps = (size_t)tr->hypotheses[k].steps, cells = steps * (size_t)tr->length;
+        e->steps = (int)steps;
+        e->length = tr->length;
+        if (rs_reserve_floats(&e->occlusion, &e->occlusion_cap, cells, "explain", err) < 0 ||
+            RESERVE(e->rho, e->rho_cap, steps, "explain", err) < 0)
+            return -1;
+        memset(e->occlusion, 0, cells * sizeof *e->occlusion);
+        for (size_t t = 0; t < steps; t++)
+            e->rho[t] = NAN;
+    }
+    return 0;
+}
+
+/* Adds sentence s's explanations (in explainer->explanations) into the joined ones. */
+static void join_explanations(rs_joiner *j, const rs_explainer *x, const rs_translation *parts, int n, int s,
+                              int last, const rs_translation *tr, int count)
+{
+    for (int k = 0; k < count; k++) {
+        const rs_explanation *part = &x->explanations[k];
+        rs_explanation *e = &j->explanations[k];
+        int steps = kept_steps(parts, s, last, k), at = tr->sentence_targets[k * (n + 1) + s];
+        fold_rows(&parts[s], part->occlusion, steps, tr->sentence_sources[s], tr->length,
+                  e->occlusion + (size_t)at * (size_t)tr->length);
+        memcpy(e->rho + at, part->rho, (size_t)steps * sizeof *e->rho);
+    }
+}
+
+int rs_joiner_explain(rs_joiner *j, rs_explainer *x, int line, const rs_translation *tr, int count,
+                      const rs_explanation **out, rs_error *err)
+{
+    if (tr->sentence_count < 2) {
+        if (rs_explain(x, tr, count, err) < 0)
+            return -1;
+        *out = x->explanations; /* after the call: it may move them */
+        return 0;
+    }
+    const rs_translation *parts = j->piece_results + j->line_first[line];
+    int n = tr->sentence_count, last = -1;
+    for (int s = 0; s < n; s++)
+        last = parts[s].length > 0 ? s : last;
+    if (reserve_explanations(j, tr, count, err) < 0)
+        return -1;
+    for (int s = 0; s < n; s++) {
+        if (parts[s].length == 0)
+            continue;
+        if (rs_explain(x, &parts[s], count, err) < 0)
+            return -1;
+        join_explanations(j, x, parts, n, s, last, tr, count);
+    }
+    for (int k = 0; k < count; k++) {
+        rs_explanation *e = &j->explanations[k];
+        double sum = 0.0;
+        int defined = 0;
+        for (int t = 0; t < e->steps; t++)
+            if (!isnan(e->rho[t])) {
+                sum += e->rho[t];
+                defined++;
+            }
+        e->mean_rho = defined ? sum / defined : NAN;
+    }
+    *out = j->explanations;
+    return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "explain.h"
 #include "model.h"
 #include "sentences.h"
 #include "translator.h"
@@ -56,6 +57,8 @@ typedef struct rs_joiner {
     size_t line_first_cap;
     rs_joined_line *joined;
     int joined_cap;
+    rs_explanation *explanations; /* rs_joiner_explain's, of one split line */
+    int explanations_cap;
 } rs_joiner;
 
 int rs_joiner_init(rs_joiner *joiner, const rs_model *model, size_t max_source_tokens, bool split, rs_error *err);
@@ -66,5 +69,12 @@ void rs_joiner_free(rs_joiner *joiner);
 int rs_joiner_translate(rs_joiner *joiner, const char *const *lines, const size_t *lens, const char *const *targets,
                         const size_t *target_lens, int count, const rs_search_options *options, rs_translation *out,
                         rs_error *err);
+
+/* --explain of the first `count` hypotheses of line `line` of the last call, whose result is tr (or a copy of
+ * it): a line kept whole is explained as it is; a split line sentence by sentence (each occlusion decodes its
+ * sentence alone), the explanations joined like the attention (occlusion rows folded, rho per kept step, the
+ * mean rho over the joined steps). *out points at `count` explanations, valid until the next call. */
+int rs_joiner_explain(rs_joiner *joiner, rs_explainer *explainer, int line, const rs_translation *tr, int count,
+                      const rs_explanation **out, rs_error *err);
 
 #endif

@@ -140,11 +140,9 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
                       : tr->hypothesis_count < s->output.n_best ? tr->hypothesis_count
                                                                 : s->output.n_best;
         s->output.explained = NULL;
-        if (s->explaining && printed > 0) {
-            if (rs_explain(&s->explainer, tr, printed, err) < 0)
-                return -1;
-            s->output.explained = s->explainer.explanations;
-        }
+        if (s->explaining && printed > 0 &&
+            rs_joiner_explain(&s->translator, &s->explainer, i, tr, printed, &s->output.explained, err) < 0)
+            return -1;
         const rs_translation *shown = s->output.words && !s->output.piece_level ? &s->words.view : tr;
         if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, id, &s->output, err) < 0)
             return -1;

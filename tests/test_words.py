@@ -255,6 +255,24 @@ class SentencesTest(unittest.TestCase):
                     self.assertTrue(all(x == 0.0 for x in row[:s0] + row[s1:-1]))
                     self.assertEqual(row[-1], part_row[-1])
 
+    def test_explain_is_per_sentence(self):
+        line = self.PARTS[0] + " " + self.PARTS[1]
+        obj = json.loads(self.ok(["-b", "1", "--format", "jsonl", "--explain"], line + "\n"))
+        alone = [json.loads(x) for x in split_lines(self.ok(["-b", "1", "--format", "jsonl", "--explain"],
+                                                            "".join(p + "\n" for p in self.PARTS[:2])))]
+        h = obj["hypotheses"][0]
+        (t0, t1), (u0, u1) = h["sentence_targets"]
+        (s0, s1), (r0, r1) = obj["sentences"]
+        first, second = alone[0]["hypotheses"][0], alone[1]["hypotheses"][0]
+        self.assertEqual(h["rank_correlation"], first["rank_correlation"][:-1] + second["rank_correlation"])
+        for t in range(t0, t1):
+            self.assertEqual(h["occlusion"][t][s0:s1], first["occlusion"][t][:-1])
+            self.assertTrue(all(x == 0.0 for x in h["occlusion"][t][r0:]))
+        for t in range(u0, len(h["occlusion"])):
+            self.assertEqual(h["occlusion"][t][r0:r1], second["occlusion"][t - u0][:-1])
+        defined = [r for r in h["rank_correlation"] if r is not None]
+        self.assertAlmostEqual(h["mean_rank_correlation"], sum(defined) / len(defined), delta=1e-9)
+
     def test_one_sentence_lines_are_as_before(self):
         for line in ("Dr. Müller kommt am 1. Mai.", "Ich esse z. B. Äpfel.", "Ein Hund läuft... vielleicht.",
                      "Ein Mann fährt Fahrrad."):
