@@ -26,6 +26,8 @@ enum {
     OPT_STATS,
     OPT_EXPLAIN,
     OPT_TOKENIZE,
+    OPT_NO_SPLIT_SENTENCES,
+    OPT_PIECE_LEVEL,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -49,6 +51,8 @@ static const struct option LONG_OPTIONS[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"tokenize", no_argument, NULL, OPT_TOKENIZE},
+    {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
+    {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
@@ -130,6 +134,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->threads = 1;
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
+    cli->split_sentences = true;
     bool n_best_given = false;
 
     opterr = 0;
@@ -220,6 +225,12 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_TOKENIZE:
             cli->tokenize = true;
+            break;
+        case OPT_NO_SPLIT_SENTENCES:
+            cli->split_sentences = false;
+            break;
+        case OPT_PIECE_LEVEL:
+            cli->piece_level = true;
             break;
         case 't':
             if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
@@ -328,6 +339,9 @@ void rs_cli_help(FILE *out)
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
           "      --tokenize            print the source tokens of each line (a subword model's pieces) instead\n"
           "                            of translating (jsonl: \"tokens\", \"ids\", \"word_start\")\n"
+          "      --no-split-sentences  translate each line whole (default: sentence by sentence, joined with a\n"
+          "                            space on the line's output; see the README)\n"
+          "      --piece-level         subword models: show pieces, not words, in the -a matrix and heatmaps\n"
           "  -t, --threads N           threads (default 1, at most 256; output identical for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
