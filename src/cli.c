@@ -25,6 +25,9 @@ enum {
     OPT_REPLACE_UNK,
     OPT_STATS,
     OPT_EXPLAIN,
+    OPT_TOKENIZE,
+    OPT_NO_SPLIT_SENTENCES,
+    OPT_PIECE_LEVEL,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -47,6 +50,9 @@ static const struct option LONG_OPTIONS[] = {
     {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
     {"stats", no_argument, NULL, OPT_STATS},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"tokenize", no_argument, NULL, OPT_TOKENIZE},
+    {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
+    {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
@@ -128,6 +134,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->threads = 1;
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
+    cli->split_sentences = true;
     bool n_best_given = false;
 
     opterr = 0;
@@ -216,6 +223,15 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case OPT_EXPLAIN:
             cli->explain = true;
             break;
+        case OPT_TOKENIZE:
+            cli->tokenize = true;
+            break;
+        case OPT_NO_SPLIT_SENTENCES:
+            cli->split_sentences = false;
+            break;
+        case OPT_PIECE_LEVEL:
+            cli->piece_level = true;
+            break;
         case 't':
             if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
                 return -1;
@@ -276,6 +292,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
                                 "--stats or --explain");
     }
+    if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
+                          cli->heatmap || cli->replace_unk || cli->stats || cli->explain || cli->n_best > 1))
+        return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
+                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --replace-unk, --stats, "
+                            "--explain or --n-best");
     if (cli->forced && (cli->check_file || cli->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
@@ -316,6 +337,11 @@ void rs_cli_help(FILE *out)
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
+          "      --tokenize            print the source tokens of each line (a subword model's pieces) instead\n"
+          "                            of translating (jsonl: \"tokens\", \"ids\", \"word_start\")\n"
+          "      --no-split-sentences  translate each line whole (default: sentence by sentence, joined with a\n"
+          "                            space on the line's output; see the README)\n"
+          "      --piece-level         subword models: show pieces, not words, in the -a matrix and heatmaps\n"
           "  -t, --threads N           threads (default 1, at most 256; output identical for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"

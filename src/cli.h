@@ -40,6 +40,9 @@ typedef struct rs_cli {
     bool replace_unk;       /* --replace-unk */
     bool stats;             /* --stats: entropy and coverage */
     bool explain;           /* --explain: occlusion importance */
+    bool tokenize;          /* --tokenize: print the source tokens, no translation */
+    bool split_sentences;   /* true unless --no-split-sentences (joiner.h) */
+    bool piece_level;       /* --piece-level: -a matrices and heatmaps of a subword model show pieces */
     int threads;
     int batch_size;
     size_t max_source_tokens;

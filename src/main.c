@@ -204,12 +204,13 @@ static int load_model(const rs_cli *cli, rs_model *model)
 }
 
 /* Runs --check or the translation of the inputs into the open outputs. */
-static int run(const rs_cli *cli, const rs_model *model, run_files *files, rs_sink *out)
+static int run(const rs_cli *cli, const rs_model *model, const rs_check_file *check_file, run_files *files,
+               rs_sink *out)
 {
     rs_error err;
     if (cli->check_file) {
         long long differ = 0;
-        if (rs_check_run(cli, model, out, &differ, &err) < 0)
+        if (rs_check_run(cli, model, check_file, out, &differ, &err) < 0)
             return out->broken_pipe ? EXIT_SUCCESS : fail(&err);
         return differ ? EXIT_MISMATCH : EXIT_SUCCESS;
     }
@@ -255,6 +256,14 @@ int main(int argc, char **argv)
     if (rs_cli_parse(&cli, argc, argv, &err) < 0)
         return fail(&err);
     rs_sink out = {.file = stdout, .name = "standard output"};
+    rs_check_file check_file;
+    memset(&check_file, 0, sizeof check_file);
+    if (cli.check_file && !cli.help && !cli.version &&
+        (rs_check_read(&check_file, cli.check_file, &err) < 0 ||
+         rs_check_apply_header(&check_file, argc, argv, &cli, &err) < 0)) {
+        rs_check_file_free(&check_file);
+        return fail(&err);
+    }
     if (cli.help || cli.version) {
         if (cli.help)
             rs_cli_help(stdout);
@@ -266,8 +275,10 @@ int main(int argc, char **argv)
     out = stdout_sink();
 
     rs_model model;
-    if (load_model(&cli, &model) < 0)
+    if (load_model(&cli, &model) < 0) {
+        rs_check_file_free(&check_file);
         return rs_stop_signal() ? 128 + rs_stop_signal() : EXIT_ERROR;
+    }
     rs_signals_block(true);
     rs_set_threads(cli.threads);
     rs_signals_block(false);
@@ -280,9 +291,10 @@ int main(int argc, char **argv)
     if (status == EXIT_SUCCESS && !rs_stop_signal()) {
         if (cli.output)
             out = (rs_sink){.file = files.output.file, .name = files.output.path};
-        status = run(&cli, &model, &files, &out);
+        status = run(&cli, &model, &check_file, &files, &out);
     }
     rs_model_free(&model);
+    rs_check_file_free(&check_file);
     close_inputs(&files);
     status = finish_outputs(&cli, &files, &out, status);
     rs_outfile_reset();
