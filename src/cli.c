@@ -113,7 +113,9 @@ static int parse_number(const char *text, int option, bool allow_zero, double *o
     char *end;
     errno = 0;
     double value = strtod(text, &end);
-    bool ok = *text != '\0' && *end == '\0' && text[0] != ' ' && isfinite(value) && errno != ERANGE &&
+    /* An underflow (ERANGE with a finite result, e.g. 1e-320, a subnormal) is the nearest double, taken as it
+     * is; an overflow is infinite and refused. */
+    bool ok = *text != '\0' && *end == '\0' && text[0] != ' ' && isfinite(value) &&
               (allow_zero ? value >= 0 : value > 0);
     if (!ok)
         return rs_fail(err, "--%s: expected a %s number, got '%s'", option_name(option),

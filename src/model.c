@@ -560,6 +560,9 @@ static int load_text(rs_model *model, const char *text, size_t len, rs_bulk_tabl
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 byte order mark */
         text += 3;
         len -= 3;
+        /* One, as Python's utf-8-sig decoder takes; cJSON would skip a second. */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+            return rs_fail(err, "%s: a second byte order mark at line 1, column 2 (not a JSON text)", where);
     }
     size_t skip = 0;
     while (skip < len && (text[skip] == ' ' || text[skip] == '\t' || text[skip] == '\n' || text[skip] == '\r'))
@@ -618,6 +621,8 @@ static int load_fast(rs_model *model, const char *text, size_t len, bool release
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
         text += 3;
         len -= 3;
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+            return RS_BULK_DECLINED; /* one BOM is allowed, as Python's utf-8-sig reads: the slow path says so */
     }
     char *skeleton;
     size_t skeleton_len;

@@ -139,6 +139,13 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
                     "rnnsearch: warning: %s:%lld: %zu tokens, only the first %d are translated "
                     "(--max-source-tokens)\n",
                     name, first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
+        const rs_translation *decoded = &s->results[i];
+        if (decoded->dropped_target_tokens)
+            fprintf(stderr,
+                    "rnnsearch: warning: %s:%lld: target of %zu tokens, only the first %d are decoded "
+                    "(--max-source-tokens)\n",
+                    name, first_line + i, decoded->dropped_target_tokens + (size_t)decoded->target_count,
+                    decoded->target_count);
         int printed = tr->length == 0                           ? 0
                       : tr->hypothesis_count < s->output.n_best ? tr->hypothesis_count
                                                                 : s->output.n_best;

@@ -206,9 +206,15 @@ static int prepare_target(rs_translator *t, rs_translator_line *line, const char
                           rs_translation *out, rs_error *err)
 {
     const rs_model *m = t->model;
+    line->target_tokens.limit = t->max_source_tokens; /* a forced target is held to the source's limit */
     if (rs_tokenize(&m->tokenizer.target, text, len, &line->target_tokens, err) < 0)
         return -1;
     size_t count = line->target_tokens.count;
+    out->dropped_target_tokens = line->target_tokens.dropped;
+    if (count > t->max_source_tokens) {
+        out->dropped_target_tokens += count - t->max_source_tokens;
+        count = t->max_source_tokens;
+    }
     if (count > INT_MAX - 1)
         return rs_fail(err, "target too long (%zu tokens)", count);
     void *p = line->target_strings;

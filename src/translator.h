@@ -29,6 +29,7 @@ typedef struct rs_translation {
      * is shown as target_tokens[i], also where it maps to unk); NULL otherwise. */
     const char *const *target_tokens;
     int target_count;
+    size_t dropped_target_tokens; /* forced target tokens cut off by max_source_tokens */
     /* A line translated sentence by sentence (joiner.h), sentence_count > 1: sentence s's tokens are source
      * positions [sentence_sources[s], sentence_sources[s + 1]); hypothesis k's steps for it are
      * [sentence_targets[k * (sentence_count + 1) + s], ... + s + 1]. 0 and NULL for a line kept whole. */

@@ -70,6 +70,20 @@ class ReliabilityCase(unittest.TestCase):
         for fragment in fragments:
             self.assertIn(fragment, text)
 
+    def run_measured(self, args, stdin=b""):
+        """Runs rnnsearch with args; returns the CompletedProcess and its peak resident memory in KiB."""
+        stdin_path = self.write(".stdin", stdin)
+        with open(stdin_path, "rb") as source:
+            process = subprocess.Popen(clitools.wrapper() + [clitools.BINARY] + args, stdin=source,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clitools.child_env())
+            out, err = process.stdout.read(), process.stderr.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.stdout.close()
+        process.stderr.close()
+        os.unlink(stdin_path)
+        code = os.waitstatus_to_exitcode(status)
+        return subprocess.CompletedProcess(process.args, code, out, err), usage.ru_maxrss
+
     def assertNoTemporaryFiles(self):
         self.assertEqual(glob.glob(os.path.join(self.dir, ".*.??????")), [])
 
@@ -376,18 +390,10 @@ class LoaderTest(ReliabilityCase):
         path = self.path("sparse.json")
         shutil.copy(self.model, path)
         os.truncate(path, 1 << 30)
-        process = subprocess.Popen(clitools.wrapper() + [clitools.BINARY, "-m", path, "-b", "1"],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   env=clitools.child_env())
-        out, err = process.stdout.read(), process.stderr.read()
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        process.stdout.close()
-        process.stderr.close()
-        self.assertOneErrorLine(subprocess.CompletedProcess(process.args, process.returncode, out, err),
-                                "a NUL character", "not a JSON text file")
+        result, max_rss = self.run_measured(["-m", path, "-b", "1"])
+        self.assertOneErrorLine(result, "a NUL character", "not a JSON text file")
         if not clitools.wrapper():
-            self.assertLess(usage.ru_maxrss, 100 * 1024)  # KiB
+            self.assertLess(max_rss, 100 * 1024)  # KiB
 
     def test_model_rewritten_while_it_loads(self):
         """`cp` over a model in use, or a model cut short, while rnnsearch loads it: each run translates with
@@ -419,6 +425,42 @@ class LoaderTest(ReliabilityCase):
         finally:
             stop.set()
             writer.join()
+
+
+class PolicyTest(ReliabilityCase):
+    """The questionable cases of issue 13, settled (README, Reliability)."""
+
+    def test_one_byte_order_mark_in_a_model(self):
+        with open(self.model, "rb") as f:
+            text = f.read()
+        one = self.write("bom1.json", b"\xef\xbb\xbf" + text)
+        two = self.write("bom2.json", b"\xef\xbb\xbf\xef\xbb\xbf" + text)
+        self.assertEqual(clitools.run(["-m", one, "-b", "1"], b"ein\n").returncode, 0)
+        self.assertOneErrorLine(clitools.run(["-m", two, "-b", "1"], b"ein\n"), "a second byte order mark")
+
+    def test_subnormal_option_values_are_numbers(self):
+        for args in (["--length-penalty", "1e-320"], ["--max-length-factor", "4.9e-324"]):
+            with self.subTest(args=args):
+                result = self.run_cli(["-b", "1"] + args, b"ein\n")
+                self.assertEqual((result.returncode, result.stderr), (0, b""), result)
+        # what underflows to zero is zero, and infinity is no number
+        self.assertOneErrorLine(self.run_cli(["--max-length-factor", "1e-400"]), "expected a positive number")
+        self.assertOneErrorLine(self.run_cli(["--length-penalty", "1e999"]), "expected a non-negative number")
+
+    def test_forced_targets_are_held_to_the_token_limit(self):
+        line = b"ein\t" + b"a " * 200000 + b"\n"
+        result = self.run_cli(["-b", "1", "--forced", "--max-source-tokens", "50"], line)
+        self.assertEqual(result.returncode, 0, result)
+        self.assertEqual(result.stdout, b"a " * 49 + b"a\n")
+        self.assertEqual(result.stderr, b"rnnsearch: warning: standard input:1: target of 200000 tokens, only the "
+                                        b"first 50 are decoded (--max-source-tokens)\n")
+
+    def test_threads_are_capped(self):
+        """-t 100000 took 302 MB for its threads' stacks; more than 256 count as 256 (tests/unit/test_cli.c)."""
+        result, max_rss = self.run_measured(["-m", self.model, "-b", "1", "-t", "100000"], b"ein\n")
+        self.assertEqual((result.returncode, result.stderr), (0, b""), result)
+        if not clitools.wrapper():
+            self.assertLess(max_rss, 100 * 1024)
 
 
 class ConcurrentRunsTest(ReliabilityCase):

@@ -82,6 +82,10 @@ static void test_all_options(void **state)
     assert_string_equal(cli.files[1], "-");
     assert_string_equal(cli.files[2], "in2.txt");
 
+    /* more threads than RS_MAX_THREADS count as that many (issue 13: -t 100000 took 302 MB) */
+    assert_int_equal(parse(&cli, &err, "-t", "100000", "-o", "out.txt", NULL), 0);
+    assert_int_equal(cli.threads, RS_MAX_THREADS);
+    assert_string_equal(cli.output, "out.txt");
     assert_int_equal(parse(&cli, &err, "--beam=1", "--n-best=1", "--", "-b", NULL), 0);
     assert_int_equal(cli.search.beam, 1);
     assert_int_equal(cli.file_count, 1);
