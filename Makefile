@@ -31,7 +31,7 @@ LIB_OBJS := $(filter-out build/main.o,$(OBJS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,tests/bin/%,$(TEST_SRCS))
 
-.PHONY: all test unit check check-asan check-valgrind fuzz bench install uninstall clean FORCE
+.PHONY: all test unit check check-asan check-valgrind fuzz faults coverage bench install uninstall clean FORCE
 
 all: rnnsearch
 
@@ -146,6 +146,17 @@ fuzz: $(FUZZ_BINS)
 			$$(ls -d tests/fuzz/regressions/$$f 2>/dev/null) \
 			|| exit 1; \
 	done
+
+# Allocation-failure injection (tests/faults/alloc_faults.c, tests/test_faults.py): the objects of ./rnnsearch
+# linked again with malloc, calloc, realloc and free wrapped; build/faults/rnnsearch fails its Nth allocation
+# when RS_FAIL_ALLOC=N and reports leaked blocks at exit. `make test` builds it (a link step).
+FAULT_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+build/faults/rnnsearch: $(OBJS) tests/faults/alloc_faults.c
+	@mkdir -p build/faults
+	$(CC) $(RS_CFLAGS) $(CFLAGS) $(LDFLAGS) $(FAULT_WRAP) -o $@ $(OBJS) tests/faults/alloc_faults.c $(RS_LDLIBS) $(LDLIBS)
+
+faults: build/faults/rnnsearch
 
 install: rnnsearch
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/rnnsearch

@@ -277,6 +277,7 @@ int main(int argc, char **argv)
     rs_model model;
     if (load_model(&cli, &model) < 0) {
         rs_check_file_free(&check_file);
+        rs_outfile_reset();
         return rs_stop_signal() ? 128 + rs_stop_signal() : EXIT_ERROR;
     }
     rs_signals_block(true);

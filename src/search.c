@@ -77,8 +77,10 @@ static int reserve_beam(rs_search *s, int beam, rs_error *err)
         if (!rs_mul_size(k, sizes[i], &bytes))
             return rs_fail(err, "out of memory (beam of %d)", beam);
         void *grown = realloc(p[i], bytes);
-        if (!grown)
-            return rs_fail(err, "out of memory (beam of %d)", beam);
+        if (!grown) {
+            k = s->beam_cap; /* the arrays grown so far are kept (and freed) with the rest */
+            break;
+        }
         p[i] = grown;
     }
     s->alive = p[0];
@@ -89,6 +91,8 @@ static int reserve_beam(rs_search *s, int beam, rs_error *err)
     s->candidates = p[5];
     s->finished = p[6];
     s->hypotheses = p[7];
+    if (k < (size_t)beam)
+        return rs_fail(err, "out of memory (beam of %d)", beam);
     s->beam_cap = k;
     return 0;
 }
