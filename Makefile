@@ -123,7 +123,7 @@ check:
 # build/fuzz/NAME-crash-*. The seeds are tests/fuzz/corpus/NAME, and tests/fuzz/regressions/NAME the inputs
 # that once crashed (tests/fuzz/README.md).
 FUZZ_SECONDS ?= 60
-FUZZERS = model tokenizer decode
+FUZZERS = model file cli tokenizer decode
 FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS)))
 FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZERS))
@@ -140,6 +140,7 @@ fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZERS); do \
 		mkdir -p build/fuzz/corpus/$$f; \
 		dict=; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
+		[ $$f = file ] && dict=-dict=tests/fuzz/model.dict; \
 		echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
 		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix=build/fuzz/$$f- $$dict build/fuzz/corpus/$$f tests/fuzz/corpus/$$f \
@@ -157,6 +158,42 @@ build/faults/rnnsearch: $(OBJS) tests/faults/alloc_faults.c
 	$(CC) $(RS_CFLAGS) $(CFLAGS) $(LDFLAGS) $(FAULT_WRAP) -o $@ $(OBJS) tests/faults/alloc_faults.c $(RS_LDLIBS) $(LDLIBS)
 
 faults: build/faults/rnnsearch
+
+# Branch coverage (gcov, lcov from Debian): the unit tests and COVERAGE_PY_TESTS run against a --coverage build
+# (build/coverage); the summary and the uncovered error paths (scripts/coverage_report.py) are printed, and
+# lcov's HTML report goes to build/coverage/html. Slow: run it on an idle machine.
+COVERAGE_PY_TESTS ?= test_cli test_io test_hostile test_reliability test_interpret test_words test_check
+COV_FLAGS = -O0 -g --coverage
+COV_OBJS := $(patsubst src/%.c,build/coverage/%.o,$(SRCS))
+COV_LIB_OBJS := $(filter-out build/coverage/main.o,$(COV_OBJS))
+COV_TEST_BINS := $(patsubst tests/unit/%.c,build/coverage/bin/%,$(TEST_SRCS))
+
+build/coverage build/coverage/bin:
+	mkdir -p $@
+
+build/coverage/%.o: src/%.c | build/coverage
+	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(COV_FLAGS) -c -o $@ $<
+
+build/coverage/main.o: build/flags.stamp
+
+build/coverage/rnnsearch: $(COV_OBJS)
+	$(CC) $(COV_FLAGS) -o $@ $(COV_OBJS) $(RS_LDLIBS)
+
+build/coverage/bin/%: tests/unit/%.c $(COV_LIB_OBJS) | build/coverage/bin
+	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(COV_FLAGS) -o $@ $< $(COV_LIB_OBJS) \
+		$(CMOCKA_LIBS) $(RS_LDLIBS)
+
+coverage: build/coverage/rnnsearch $(COV_TEST_BINS)
+	rm -f build/coverage/*.gcda
+	-RNNSEARCH_BIN=build/coverage/rnnsearch RNNSEARCH_UNIT_DIR=build/coverage/bin \
+		RNNSEARCH_PY_TESTS="$(COVERAGE_PY_TESTS)" bash tests/run.sh > build/coverage/tests.log 2>&1
+	tail -n 1 build/coverage/tests.log
+	lcov --quiet --capture --rc lcov_branch_coverage=1 --directory build/coverage --base-directory . \
+		--output-file build/coverage/lcov.info
+	lcov --quiet --rc lcov_branch_coverage=1 --extract build/coverage/lcov.info '*/src/*' \
+		--output-file build/coverage/lcov.info
+	genhtml --quiet --branch-coverage --output-directory build/coverage/html build/coverage/lcov.info
+	$(BENCH_PYTHON) scripts/coverage_report.py build/coverage/lcov.info
 
 install: rnnsearch
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/rnnsearch
