@@ -31,7 +31,7 @@ LIB_OBJS := $(filter-out build/main.o,$(OBJS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,tests/bin/%,$(TEST_SRCS))
 
-.PHONY: all test unit check check-asan check-valgrind fuzz faults coverage bench install uninstall clean FORCE
+.PHONY: all test unit check check-asan check-valgrind fuzz fuzz-merge faults coverage bench install uninstall clean FORCE
 
 all: rnnsearch
 
@@ -146,6 +146,17 @@ fuzz: $(FUZZ_BINS)
 			-artifact_prefix=build/fuzz/$$f- $$dict build/fuzz/corpus/$$f tests/fuzz/corpus/$$f \
 			$$(ls -d tests/fuzz/regressions/$$f 2>/dev/null) \
 			|| exit 1; \
+	done
+
+# The kept corpora minimized: tests/fuzz/corpus/NAME and what `make fuzz` found (build/fuzz/corpus/NAME) merged
+# into the fewest inputs that keep their coverage, written back to tests/fuzz/corpus/NAME. FUZZERS="file cli"
+# picks harnesses.
+fuzz-merge: $(FUZZ_BINS)
+	@for f in $(FUZZERS); do \
+		rm -rf build/fuzz/merged/$$f; mkdir -p build/fuzz/merged/$$f build/fuzz/corpus/$$f; \
+		build/fuzz/fuzz_$$f -merge=1 -timeout=10 -rss_limit_mb=2048 build/fuzz/merged/$$f tests/fuzz/corpus/$$f \
+			build/fuzz/corpus/$$f || exit 1; \
+		rm -f tests/fuzz/corpus/$$f/*; cp build/fuzz/merged/$$f/* tests/fuzz/corpus/$$f/; \
 	done
 
 # Allocation-failure injection (tests/faults/alloc_faults.c, tests/test_faults.py): the objects of ./rnnsearch

@@ -351,6 +351,6 @@ void rs_cli_help(FILE *out)
           "  -h, --help                show this help and exit\n"
           "  -V, --version             show the version and exit\n"
           "\n"
-          "Exit status: 0 success, 1 --check found differences, 2 usage, model or I/O error.\n",
+          "Exit status: 0 success, 1 --check found differences, 2 usage, model or I/O error, 128+N signal N.\n",
           out);
 }
