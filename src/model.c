@@ -172,6 +172,57 @@ static void add_halves(rs_model *model, stored_halves *stored)
     }
 }
 
+/* The tensor of `table` named `name`, or NULL. */
+static expected_tensor *find_expected(tensor_table *table, const char *name)
+{
+    for (size_t i = 0; i < table->count; i++)
+        if (strcmp(table->items[i].name, name) == 0)
+            return &table->items[i];
+    return NULL;
+}
+
+/* Every tensor's name, count and shape, checked with load_tensors' messages before the vocabularies' tables and
+ * the weights are built: a bad tensor in a model of millions of vocabulary entries is reported at once, not
+ * after seconds of building. Without vocab lists or tensors object, the later checks report. */
+static int check_tensors_early(rs_model *model, const cJSON *doc, const char *where, rs_error *err)
+{
+    const cJSON *tensors = cJSON_GetObjectItemCaseSensitive(doc, "tensors");
+    const cJSON *sources = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "source"), "vocab");
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "target"), "vocab");
+    if (!cJSON_IsObject(tensors) || !cJSON_IsArray(sources) || !cJSON_IsArray(targets) ||
+        cJSON_GetArraySize(sources) > RS_MAX_DIM || cJSON_GetArraySize(targets) > RS_MAX_DIM)
+        return 0;
+    model->config.source_vocab_size = cJSON_GetArraySize(sources);
+    model->config.target_vocab_size = cJSON_GetArraySize(targets);
+    tensor_table table = {0};
+    int rc = build_table(model, &table, err);
+    const cJSON *item;
+    for (item = tensors->child; rc == 0 && item; item = item->next) {
+        const char *name = item->string;
+        if (strcmp(name, "attention.v.bias") == 0 && model->config.score == RS_SCORE_ADDITIVE)
+            continue;
+        expected_tensor *t = find_expected(&table, name);
+        if (!t)
+            rc = rs_fail(err, "%s: tensor %.200s: unknown tensor (not part of a model with this config)", where, name);
+        else if (t->found)
+            rc = rs_fail(err, "%s: tensor %s: given twice", where, name);
+        else
+            rc = rs_tensor_check_header(item, name, t->shape, t->ndim, where, err);
+        if (t)
+            t->found = true;
+    }
+    for (size_t i = 0; rc == 0 && i < table.count; i++)
+        if (!table.items[i].found && !table.items[i].optional)
+            rc = rs_fail(err, "%s: tensor %s: missing", where, table.items[i].name);
+    free(table.items);
+    free(model->weights.encoder_rnn);
+    free(model->weights.decoder_rnn);
+    free(model->tensors);
+    model->weights.encoder_rnn = model->weights.decoder_rnn = NULL;
+    model->tensors = NULL;
+    return rc;
+}
+
 /* bulk: the values parsed by bulk.h's pre-pass, or NULL. */
 static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bulk, const char *where,
                         rs_error *err)
@@ -193,10 +244,7 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
         const char *name = item->string;
         if (strcmp(name, "attention.v.bias") == 0 && model->config.score == RS_SCORE_ADDITIVE)
             continue; /* v's bias shifts every score equally, so softmax cancels it: accepted and ignored */
-        expected_tensor *t = NULL;
-        for (size_t i = 0; i < table.count && !t; i++)
-            if (strcmp(table.items[i].name, name) == 0)
-                t = &table.items[i];
+        expected_tensor *t = find_expected(&table, name);
         if (!t) {
             rc = rs_fail(err, "%s: tensor %.200s: unknown tensor (not part of a model with this config)", where, name);
             break;
@@ -430,9 +478,14 @@ static int check_unique_keys(const cJSON *object, const char *path, const char *
     return 0;
 }
 
+/* How far a load got when it failed: messages about the text carry positions in it (which differ between the
+ * fast path's skeleton and the file); the rest do not. */
+typedef enum load_stage { STAGE_TEXT, STAGE_STRUCTURE, STAGE_VALUES } load_stage;
+
 static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk, const char *where,
-                         rs_error *err)
+                         load_stage *stage, rs_error *err)
 {
+    *stage = STAGE_STRUCTURE;
     if (!cJSON_IsObject(doc))
         return rs_fail(err, "%s: not a model file (the top level is not a JSON object)", where);
     if (check_unique_keys(doc, "", where, err) < 0)
@@ -467,6 +520,8 @@ static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk,
     const cJSON *target = source ? get_object(doc, "target", where, err) : NULL;
     if (!source || !target)
         return -1;
+    if (check_tensors_early(model, doc, where, err) < 0)
+        return -1;
     if (load_vocab(&model->source_vocab, source, "source", where, err) < 0 ||
         load_vocab(&model->target_vocab, target, "target", where, err) < 0)
         return -1;
@@ -493,6 +548,7 @@ static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk,
     if (rs_tokenizer_check_vocab(&model->tokenizer, &model->source_vocab, &source_specials, &model->target_vocab,
                                  &target_specials, where, err) < 0)
         return -1;
+    *stage = STAGE_VALUES;
     return load_tensors(model, cJSON_GetObjectItemCaseSensitive(doc, "tensors"), bulk, where, err);
 }
 
@@ -552,8 +608,9 @@ static cJSON *parse_json(const char *text, size_t len, const char **end, bool *o
 
 /* rs_model_load_text, taking tensor values from `bulk` where it has them. */
 static int load_text(rs_model *model, const char *text, size_t len, rs_bulk_table *bulk, const char *where,
-                     rs_error *err)
+                     load_stage *stage, rs_error *err)
 {
+    *stage = STAGE_TEXT;
     memset(model, 0, sizeof *model);
     rs_vocab_init(&model->source_vocab);
     rs_vocab_init(&model->target_vocab);
@@ -595,7 +652,7 @@ static int load_text(rs_model *model, const char *text, size_t len, rs_bulk_tabl
         position(text, (size_t)(stop - text), &line, &column);
         return rs_fail(err, "%s: invalid JSON at line %zu, column %zu", where, line, column);
     }
-    int rc = load_document(model, doc, bulk, where, err);
+    int rc = load_document(model, doc, bulk, where, stage, err);
     cJSON_Delete(doc);
     /* Messages from helpers that know no file (out of memory) still name it. */
     size_t where_len = strlen(where);
@@ -610,13 +667,17 @@ static int load_text(rs_model *model, const char *text, size_t len, rs_bulk_tabl
 
 int rs_model_load_cjson(rs_model *model, const char *text, size_t len, const char *where, rs_error *err)
 {
-    return load_text(model, text, len, NULL, where, err);
+    load_stage stage;
+    return load_text(model, text, len, NULL, where, &stage, err);
 }
 
 /* The fast path (bulk.h): the tensors' values parsed ahead of cJSON, which then reads only the rest. Returns
- * RS_BULK_DECLINED whenever the text is not for it or anything fails, so that the slow path decides (and
- * words any error). `release`: text is a file mapping whose pages may be dropped as the scan passes. */
-static int load_fast(rs_model *model, const char *text, size_t len, bool release, const char *where)
+ * RS_BULK_DECLINED whenever the text is not for it or anything fails in the text or the values, so that the
+ * slow path decides (and words any such error); an error in the document's structure (config, vocabularies,
+ * tensor names and shapes) is the slow path's too, and is returned (-1) at once: a big model with a bad shape
+ * is not parsed twice. `release`: text is memory whose pages may be dropped as the scan passes. */
+static int load_fast(rs_model *model, const char *text, size_t len, bool release, const char *where,
+                     rs_error *err)
 {
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
         text += 3;
@@ -627,19 +688,27 @@ static int load_fast(rs_model *model, const char *text, size_t len, bool release
     char *skeleton;
     size_t skeleton_len;
     rs_bulk_table table;
-    rs_error err;
-    if (rs_bulk_scan(text, len, release, &skeleton, &skeleton_len, &table, &err) != 0)
+    rs_error scan_err;
+    if (rs_bulk_scan(text, len, release, &skeleton, &skeleton_len, &table, &scan_err) != 0)
         return RS_BULK_DECLINED;
-    int rc = load_text(model, skeleton, skeleton_len, &table, where, &err);
+    rs_error load_err;
+    load_stage stage;
+    int rc = load_text(model, skeleton, skeleton_len, &table, where, &stage, &load_err);
     free(skeleton);
     rs_bulk_table_free(&table);
+    if (rc < 0 && stage == STAGE_STRUCTURE && !strstr(load_err.message, "out of memory")) {
+        if (err)
+            *err = load_err;
+        return -1;
+    }
     return rc < 0 ? RS_BULK_DECLINED : 0;
 }
 
 int rs_model_load_text(rs_model *model, const char *text, size_t len, const char *where, rs_error *err)
 {
-    if (load_fast(model, text, len, false, where) == 0)
-        return 0;
+    int rc = load_fast(model, text, len, false, where, err);
+    if (rc != RS_BULK_DECLINED)
+        return rc;
     return rs_model_load_cjson(model, text, len, where, err);
 }
 
@@ -743,7 +812,7 @@ static int load_regular(rs_model *model, int fd, const char *path, rs_error *err
     file_text text = {0};
     int rc = read_whole(fd, &text, path, err);
     if (rc == 0)
-        rc = load_fast(model, text.data, text.len, true, path);
+        rc = load_fast(model, text.data, text.len, true, path, err);
     if (rc == RS_BULK_DECLINED) {
         text_free(&text);
         rc = read_whole(fd, &text, path, err);

@@ -284,6 +284,14 @@ static int check_header(const cJSON *tensor, const char *name, const size_t *exp
     return 0;
 }
 
+int rs_tensor_check_header(const cJSON *tensor, const char *name, const size_t *expected, int ndim, const char *where,
+                           rs_error *err)
+{
+    size_t count;
+    const cJSON *data, *b64;
+    return check_header(tensor, name, expected, ndim, &count, &data, &b64, where, err);
+}
+
 int rs_tensor_decode(const cJSON *tensor, const char *name, const size_t *expected, int ndim, float **out,
                      const char *where, rs_error *err)
 {

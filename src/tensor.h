@@ -29,6 +29,11 @@ int rs_base64_decode(const char *text, size_t len, unsigned char **out, size_t *
 int rs_tensor_decode(const cJSON *tensor, const char *name, const size_t *expected, int ndim, float **out,
                      const char *where, rs_error *err);
 
+/* rs_tensor_decode's checks that come before the values (an object, the shape, "data" or "base64", the dtype),
+ * with its messages: cheap, for a first pass over a model's tensors. */
+int rs_tensor_check_header(const cJSON *tensor, const char *name, const size_t *expected, int ndim, const char *where,
+                           rs_error *err);
+
 /* rs_tensor_decode for a tensor whose bulk value the pre-pass of bulk.h parsed (the skeleton's tensor object
  * holds "data": [] or "base64": "" in its place): the same checks and values. An f16 tensor's f16 values are
  * also handed to *half (malloc'd, count values) when half is not NULL; otherwise *half is NULL. */
