@@ -22,10 +22,7 @@ FAULTS_BINARY = os.path.join(clitools.ROOT, "build", "faults", "rnnsearch")
 class AllocationFailureTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="rnnsearch-faults-")
-        cls.model = os.path.join(cls.tmp, "model.json")
-        tinymodel.write(cls.model, tinymodel.build(src_words=["ein", "hund", "katze"],
-                                                   tgt_words=["a", "dog", "cat"]))
+        cls.tmp, cls.model = tinymodel.temporary("rnnsearch-faults-")
         cls.input = os.path.join(cls.tmp, "in.de")
         with open(cls.input, "wb") as f:
             f.write(b"ein hund\nkatze\n\n")

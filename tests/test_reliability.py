@@ -30,10 +30,7 @@ class ReliabilityCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="rnnsearch-rel-")
-        cls.model = os.path.join(cls.tmp, "model.json")
-        tinymodel.write(cls.model, tinymodel.build(src_words=["ein", "hund", "katze"],
-                                                   tgt_words=["a", "dog", "cat"]))
+        cls.tmp, cls.model = tinymodel.temporary("rnnsearch-rel-")
 
     @classmethod
     def tearDownClass(cls):

@@ -114,3 +114,13 @@ def write(path, doc):
     data = doc if isinstance(doc, bytes) else (doc if isinstance(doc, str) else dumps(doc)).encode("utf-8")
     with open(path, "wb") as f:
         f.write(data)
+
+
+def temporary(prefix):
+    """A new temporary directory holding model.json, the tiny model of ein/hund/katze -> a/dog/cat; returns the
+    directory and the model's path."""
+    import tempfile
+    directory = tempfile.mkdtemp(prefix=prefix)
+    path = f"{directory}/model.json"
+    write(path, build(src_words=["ein", "hund", "katze"], tgt_words=["a", "dog", "cat"]))
+    return directory, path
