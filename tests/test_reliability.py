@@ -74,8 +74,8 @@ class ReliabilityCase(unittest.TestCase):
         time_tool = ["/usr/bin/time", "-f", "%M", "-o", report] if os.access("/usr/bin/time", os.X_OK) else []
         result = subprocess.run(time_tool + clitools.wrapper() + [clitools.BINARY] + args, input=stdin,
                                 capture_output=True, env=clitools.child_env(), timeout=clitools.timeout())
-        if not time_tool or clitools.wrapper():
-            return result, None
+        if not time_tool or clitools.wrapper() or os.environ.get("RNNSEARCH_BIN"):
+            return result, None  # another build (ASan) has memory figures of its own
         with open(report) as f:
             lines = f.read().split()
         os.unlink(report)
