@@ -246,10 +246,27 @@ static int finish_outputs(const rs_cli *cli, run_files *files, rs_sink *out, int
     return status;
 }
 
+/* Descriptors 0-2 closed by whoever started rnnsearch are taken by /dev/null opened the wrong way round:
+ * reading or writing them fails as on a closed descriptor (EBADF), and no file rnnsearch opens gets their
+ * number (an input or output file opened as descriptor 1 would pass for standard output). */
+static void hold_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int held = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+        if (held >= 0 && held != fd) {
+            dup2(held, fd);
+            close(held);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* Write errors are seen as EPIPE from write() instead of a silent death. */
     signal(SIGPIPE, SIG_IGN);
+    hold_standard_descriptors();
 
     rs_error err;
     rs_cli cli;

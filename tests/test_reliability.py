@@ -126,6 +126,16 @@ class OutputIsNotAnInputTest(ReliabilityCase):
         self.assertOneErrorLine(result, "standard output is an input (standard input)")
         self.assertEqual(self.read(self.path("f")), SOURCE)
 
+    def test_closed_standard_descriptors_are_not_taken_by_files(self):
+        """With standard output closed, the first file opened would get descriptor 1 and pass for it (`f` was
+        refused as `standard output is an input`); /dev/null holds the number instead."""
+        self.write("f", SOURCE)
+        result = self.shell('$RNNSEARCH -m "$MODEL" -b 1 -o out.txt f >&- <&-')
+        self.assertEqual((result.returncode, result.stderr), (0, b""), result)
+        self.assertEqual(len(self.read(self.path("out.txt")).splitlines()), 3)
+        result = self.shell('$RNNSEARCH -m "$MODEL" -b 1 f >&-')
+        self.assertOneErrorLine(result, "write error on standard output: Bad file descriptor")
+
     def test_two_outputs_to_one_file_are_refused(self):
         source = self.write("in.de", SOURCE)
         result = self.run_cli(["-b", "1", "-o", self.path("x"), "--align-csv", self.path("x"), source])
