@@ -181,51 +181,14 @@ static expected_tensor *find_expected(tensor_table *table, const char *name)
     return NULL;
 }
 
-/* Every tensor's name, count and shape, checked with load_tensors' messages before the vocabularies' tables and
- * the weights are built: a bad tensor in a model of millions of vocabulary entries is reported at once, not
- * after seconds of building. Without vocab lists or tensors object, the later checks report. */
-static int check_tensors_early(rs_model *model, const cJSON *doc, const char *where, rs_error *err)
-{
-    const cJSON *tensors = cJSON_GetObjectItemCaseSensitive(doc, "tensors");
-    const cJSON *sources = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "source"), "vocab");
-    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "target"), "vocab");
-    if (!cJSON_IsObject(tensors) || !cJSON_IsArray(sources) || !cJSON_IsArray(targets) ||
-        cJSON_GetArraySize(sources) > RS_MAX_DIM || cJSON_GetArraySize(targets) > RS_MAX_DIM)
-        return 0;
-    model->config.source_vocab_size = cJSON_GetArraySize(sources);
-    model->config.target_vocab_size = cJSON_GetArraySize(targets);
-    tensor_table table = {0};
-    int rc = build_table(model, &table, err);
-    const cJSON *item;
-    for (item = tensors->child; rc == 0 && item; item = item->next) {
-        const char *name = item->string;
-        if (strcmp(name, "attention.v.bias") == 0 && model->config.score == RS_SCORE_ADDITIVE)
-            continue;
-        expected_tensor *t = find_expected(&table, name);
-        if (!t)
-            rc = rs_fail(err, "%s: tensor %.200s: unknown tensor (not part of a model with this config)", where, name);
-        else if (t->found)
-            rc = rs_fail(err, "%s: tensor %s: given twice", where, name);
-        else
-            rc = rs_tensor_check_header(item, name, t->shape, t->ndim, where, err);
-        if (t)
-            t->found = true;
-    }
-    for (size_t i = 0; rc == 0 && i < table.count; i++)
-        if (!table.items[i].found && !table.items[i].optional)
-            rc = rs_fail(err, "%s: tensor %s: missing", where, table.items[i].name);
-    free(table.items);
-    free(model->weights.encoder_rnn);
-    free(model->weights.decoder_rnn);
-    free(model->tensors);
-    model->weights.encoder_rnn = model->weights.decoder_rnn = NULL;
-    model->tensors = NULL;
-    return rc;
-}
+/* How far a load got when it failed: messages about the text carry positions in it (which differ between the
+ * fast path's skeleton and the file), messages about values may be worded by the path that read them; the
+ * document's structure (config, vocabularies, tensor names and shapes) reads the same on both paths. */
+typedef enum load_stage { STAGE_TEXT, STAGE_STRUCTURE, STAGE_VALUES } load_stage;
 
-/* bulk: the values parsed by bulk.h's pre-pass, or NULL. */
+/* bulk: the values parsed by bulk.h's pre-pass, or NULL. *stage becomes STAGE_VALUES while values are read. */
 static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bulk, const char *where,
-                        rs_error *err)
+                        load_stage *stage, rs_error *err)
 {
     if (!tensors)
         return rs_fail(err, "%s: tensors: missing", where);
@@ -254,6 +217,11 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
             break;
         }
         t->found = true;
+        if (rs_tensor_check_header(item, name, t->shape, t->ndim, where, err) < 0) {
+            rc = -1;
+            break;
+        }
+        *stage = STAGE_VALUES;
         rs_bulk *values = bulk ? rs_bulk_find(bulk, name) : NULL;
         uint16_t *half = NULL;
         if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest,
@@ -262,6 +230,7 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
             rc = -1;
             break;
         }
+        *stage = STAGE_STRUCTURE;
         if (half)
             stored.items[stored.count++] = (stored_half){*t->dest, half};
         model->tensors[model->tensor_count++] = *t->dest;
@@ -478,10 +447,6 @@ static int check_unique_keys(const cJSON *object, const char *path, const char *
     return 0;
 }
 
-/* How far a load got when it failed: messages about the text carry positions in it (which differ between the
- * fast path's skeleton and the file); the rest do not. */
-typedef enum load_stage { STAGE_TEXT, STAGE_STRUCTURE, STAGE_VALUES } load_stage;
-
 static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk, const char *where,
                          load_stage *stage, rs_error *err)
 {
@@ -520,8 +485,6 @@ static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk,
     const cJSON *target = source ? get_object(doc, "target", where, err) : NULL;
     if (!source || !target)
         return -1;
-    if (check_tensors_early(model, doc, where, err) < 0)
-        return -1;
     if (load_vocab(&model->source_vocab, source, "source", where, err) < 0 ||
         load_vocab(&model->target_vocab, target, "target", where, err) < 0)
         return -1;
@@ -548,8 +511,7 @@ static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk,
     if (rs_tokenizer_check_vocab(&model->tokenizer, &model->source_vocab, &source_specials, &model->target_vocab,
                                  &target_specials, where, err) < 0)
         return -1;
-    *stage = STAGE_VALUES;
-    return load_tensors(model, cJSON_GetObjectItemCaseSensitive(doc, "tensors"), bulk, where, err);
+    return load_tensors(model, cJSON_GetObjectItemCaseSensitive(doc, "tensors"), bulk, where, stage, err);
 }
 
 /* Line and column (in code points) of text + offset, for messages. */

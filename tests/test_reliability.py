@@ -403,9 +403,9 @@ class LoaderTest(ReliabilityCase):
             self.assertLess(max_rss, 100 * 1024)  # KiB
 
     def test_structural_errors_cost_no_second_parse(self):
-        """A bad shape at the end of a model with a big vocabulary is reported from the first (fast) parse,
-        before any weight is decoded: in the memory of a good load, not the cJSON-only reload's (9.5 s and
-        306 MB against 1.5 s and 50 MB for a 200,000-word model)."""
+        """A bad shape at the end of a model with a big vocabulary is reported from the first (fast) parse: in
+        the memory of a good load, not the cJSON-only reload's (9.5 s and 306 MB against 2.2 s and 50 MB for a
+        200,000-word model)."""
         config = tinymodel.default_config()
         config["encoder"]["embedding_dim"] = 16
         doc = tinymodel.build(config=config, src_words=[f"w{i}" for i in range(20000)], tgt_words=["a"],
