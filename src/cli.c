@@ -25,6 +25,9 @@ enum {
     OPT_REPLACE_UNK,
     OPT_STATS,
     OPT_EXPLAIN,
+    OPT_QUIET,
+    OPT_REPORT_TIME,
+    OPT_LIST_MODELS,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -46,9 +49,12 @@ static const struct option LONG_OPTIONS[] = {
     {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
     {"stats", no_argument, NULL, OPT_STATS},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"report-time", no_argument, NULL, OPT_REPORT_TIME},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
+    {"list-models", no_argument, NULL, OPT_LIST_MODELS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -127,7 +133,6 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->threads = 1;
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
-    bool n_best_given = false;
 
     opterr = 0;
     optind = 0; /* 0, not 1: a full reset of GNU getopt, so tests may parse several times */
@@ -137,7 +142,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         switch (c) {
         case 'm':
             if (*optarg == '\0')
-                return rs_fail(err, "--model: expected a file name");
+                return rs_fail(err, "--model: expected a file name or a model name");
             cli->model_path = optarg;
             break;
         case 'b':
@@ -147,7 +152,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case 'n':
             if (parse_positive_int(optarg, c, &cli->n_best, err) < 0)
                 return -1;
-            n_best_given = true;
+            cli->n_best_given = true;
             break;
         case OPT_MAX_LENGTH:
             if (parse_positive_int(optarg, c, &cli->search.max_length, err) < 0)
@@ -210,6 +215,12 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case OPT_EXPLAIN:
             cli->explain = true;
             break;
+        case OPT_QUIET:
+            cli->quiet = true;
+            break;
+        case OPT_REPORT_TIME:
+            cli->report_time = true;
+            break;
         case 't':
             if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
                 return -1;
@@ -225,6 +236,9 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             if (parse_positive_int(optarg, c, &value, err) < 0)
                 return -1;
             cli->max_source_tokens = (size_t)value;
+            break;
+        case OPT_LIST_MODELS:
+            cli->list_models = true;
             break;
         case 'h':
             cli->help = true;
@@ -249,18 +263,18 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             return rs_fail(err, "unknown option '-%c' (see rnnsearch --help)", optopt);
         }
     }
-    if (cli->help || cli->version)
+    if (cli->help || cli->version || cli->list_models)
         return 0;
     cli->files = argv + optind;
     cli->file_count = argc - optind;
 
     if (cli->n_best > cli->search.beam)
         return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
-                       n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
+                       cli->n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
     if (cli->check_file) {
         if (cli->file_count > 0)
             return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
-        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best > 1)
+        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
         if (cli->heatmap || cli->stats || cli->explain)
@@ -280,9 +294,11 @@ void rs_cli_help(FILE *out)
           "Translate text with an RNNsearch (GRU encoder-decoder with attention) model: one sentence per line of\n"
           "the FILEs (or standard input; '-' is standard input), one result line per input line.\n"
           "\n"
-          "  -m, --model FILE          model file (default: $RNNSEARCH_MODEL, else the bundled deu-eng model)\n"
+          "  -m, --model FILE|NAME     model file, or the name of an installed model such as fra-eng (see\n"
+          "                            --list-models; default: $RNNSEARCH_MODEL, else deu-eng)\n"
           "  -b, --beam N              beam size; 1 is greedy search (default 5)\n"
-          "  -n, --n-best N            print the N best hypotheses, N <= beam (text: `ID ||| TEXT ||| SCORE`)\n"
+          "  -n, --n-best N            print the N best hypotheses, N <= beam; text: a line `ID ||| TEXT |||\n"
+          "                            SCORE ||| NORMALIZED_SCORE` each (also with -n 1)\n"
           "      --max-length N        at most N target tokens, eos included (default 256)\n"
           "      --max-length-factor F at most ceil(F x source positions) target tokens (default 3.0)\n"
           "      --length-penalty A    rank hypotheses by score / length^A (default 0.6; 0: raw score)\n"
@@ -305,10 +321,13 @@ void rs_cli_help(FILE *out)
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
+          "      --quiet               no warnings and no progress line on standard error (errors still show)\n"
+          "      --report-time         at the end, lines/s and target tokens/s on standard error\n"
           "  -t, --threads N           threads (default 1; output identical for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
           "      --max-source-tokens N translate only the first N tokens of a longer line (default 1024)\n"
+          "      --list-models         list the models -m NAME finds (name, languages, file) and exit\n"
           "  -h, --help                show this help and exit\n"
           "  -V, --version             show the version and exit\n"
           "\n"

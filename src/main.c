@@ -9,11 +9,14 @@
 
 #include "check.h"
 #include "cli.h"
+#include "diag.h"
 #include "error.h"
 #include "model.h"
+#include "model_find.h"
 #include "ops.h"
 #include "session.h"
 #include "sink.h"
+#include "strbuf.h"
 
 #ifndef RS_VERSION
 #define RS_VERSION "unknown"
@@ -27,30 +30,24 @@
 
 static int fail(const rs_error *err)
 {
+    rs_status_clear();
     fprintf(stderr, "rnnsearch: %s\n", err->message);
     return EXIT_ERROR;
 }
 
-/* $RNNSEARCH_MODEL, else models/deu-eng.json next to the executable (a build tree), else the installed one. */
-static const char *default_model(char *buffer, size_t size)
+/* --list-models: the table of model_find.h on standard output. */
+static int list_models(const rs_model_dirs *dirs, rs_sink *out)
 {
-    const char *env = getenv("RNNSEARCH_MODEL");
-    if (env && *env)
-        return env;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            int len = snprintf(buffer, size, "%s/models/deu-eng.json", exe);
-            if (len > 0 && (size_t)len < size && access(buffer, R_OK) == 0)
-                return buffer;
-        }
-    }
-    snprintf(buffer, size, "%s/rnnsearch/deu-eng.json", RS_DATADIR);
-    return buffer;
+    rs_error err;
+    rs_strbuf text;
+    rs_strbuf_init(&text);
+    int rc = rs_model_list(dirs, &text, &err);
+    if (rc == 0)
+        rc = rs_sink_write(out, text.data, text.len, &err);
+    rs_strbuf_free(&text);
+    if (rc == 0)
+        rc = rs_sink_close(out, &err);
+    return rc < 0 ? (out->broken_pipe ? EXIT_SUCCESS : fail(&err)) : EXIT_SUCCESS;
 }
 
 /* The end of a run whose output failed: a reader that went away is not an error (see README). */
@@ -105,6 +102,7 @@ int main(int argc, char **argv)
     rs_cli cli;
     if (rs_cli_parse(&cli, argc, argv, &err) < 0)
         return fail(&err);
+    rs_diag_set_quiet(cli.quiet);
     rs_sink out = {stdout, "standard output", false};
     if (cli.help || cli.version) {
         if (cli.help)
@@ -114,6 +112,18 @@ int main(int argc, char **argv)
         return rs_sink_close(&out, &err) < 0 ? write_failure(&out, &err) : EXIT_SUCCESS;
     }
 
+    rs_model_dirs dirs;
+    char *model_path = NULL;
+    if (rs_model_dirs_init(&dirs, RS_DATADIR, &err) < 0) {
+        rs_model_dirs_free(&dirs);
+        return fail(&err);
+    }
+    int found = cli.list_models ? 0 : rs_model_find(&dirs, cli.model_path, &model_path, &err);
+    int listed = cli.list_models ? list_models(&dirs, &out) : EXIT_SUCCESS;
+    rs_model_dirs_free(&dirs);
+    if (cli.list_models || found < 0)
+        return cli.list_models ? listed : fail(&err);
+
     /* The CSV file is created before the (slow) model load, so a bad path fails fast. */
     rs_sink csv_file = {NULL, NULL, false};
     bool csv_to_stdout = cli.align_csv && strcmp(cli.align_csv, "-") == 0;
@@ -122,14 +132,15 @@ int main(int argc, char **argv)
         csv_file.name = cli.align_csv;
         if (!csv_file.file) {
             rs_fail(&err, "cannot create %s: %s", cli.align_csv, strerror(errno));
+            free(model_path);
             return fail(&err);
         }
     }
 
-    char path_buffer[PATH_MAX + 64];
-    const char *model_path = cli.model_path ? cli.model_path : default_model(path_buffer, sizeof path_buffer);
     rs_model model;
-    if (rs_model_load(&model, model_path, &err) < 0) {
+    int loaded = rs_model_load(&model, model_path, &err);
+    free(model_path);
+    if (loaded < 0) {
         if (csv_file.file)
             fclose(csv_file.file);
         if (!cli.model_path && strstr(err.message, ": cannot open model: "))

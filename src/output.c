@@ -9,6 +9,7 @@
 #include "mem.h"
 #include "shade.h"
 #include "stats.h"
+#include "width.h"
 
 static const char *target_string(const rs_model *m, int32_t id)
 {
@@ -34,6 +35,11 @@ const char *rs_format_step_token(const rs_model *m, const rs_translation *tr, co
     if (replace_unk && h->tokens[t] == m->target_ids.unk && h->attention && tr->token_count > 0)
         return tr->source[top_source_token(tr, h->attention + (size_t)t * (size_t)tr->length)];
     return target_string(m, h->tokens[t]);
+}
+
+bool rs_hypothesis_truncated(const rs_hypothesis *h)
+{
+    return !h->ended_by_eos;
 }
 
 /* Printed hypotheses: at most n_best; a line without any gets a placeholder (see callers). */
@@ -95,6 +101,9 @@ static size_t code_points(const char *s)
     return n;
 }
 
+/* The columns of a weight in percent, 0 to 100, in the plain matrix. */
+#define PERCENT_WIDTH 3
+
 static int pad(rs_strbuf *out, size_t n, rs_error *err)
 {
     for (size_t i = 0; i < n; i++)
@@ -103,48 +112,68 @@ static int pad(rs_strbuf *out, size_t n, rs_error *err)
     return 0;
 }
 
-/* The readable matrix of -a in text mode (the layout of scripts/reference.py): a header line with the source
- * tokens, then one line per target step (eos included) with the weights in percent, then an empty line. */
-static int format_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
-                         const rs_output_options *o, rs_error *err)
+/* Spaces to take text of display width `shown` to `width` columns. */
+static int pad_to(rs_strbuf *out, size_t shown, size_t width, rs_error *err)
 {
-    if (o->matrix != RS_MATRIX_PLAIN) {
-        const char **targets = rs_alloc_array((size_t)h->steps, sizeof *targets, "output", err);
-        if (!targets)
-            return -1;
-        for (int t = 0; t < h->steps; t++)
-            targets[t] = rs_format_step_token(m, tr, h, t, o->replace_unk);
-        rs_shade_matrix matrix = {tr->source, tr->length, targets, h->steps, h->attention, tr->length};
-        int rc = rs_shade_format(out, &matrix, o->matrix == RS_MATRIX_COLOR ? RS_SHADE_COLOR : RS_SHADE_BLOCKS, err);
-        free(targets);
-        return rc;
-    }
-    size_t width = 1;
+    return pad(out, width > shown ? width - shown : 0, err);
+}
+
+/* The plain matrix of -a (files and pipes): a header line with the source tokens, then one line per target
+ * step (eos included), its token and the weights in percent, then an empty line. Every column is as wide as
+ * its widest entry in display columns (width.h: wide characters two, combining marks none), tokens and numbers
+ * right-aligned, so that it lines up in a pager and still splits on white space. */
+static int format_plain_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                               const rs_output_options *o, rs_error *err)
+{
+    size_t label_width = 1;
     for (int t = 0; t < h->steps; t++) {
-        size_t w = code_points(rs_format_step_token(m, tr, h, t, o->replace_unk));
-        if (w > width)
-            width = w;
+        size_t w = rs_display_width(rs_format_step_token(m, tr, h, t, o->replace_unk));
+        if (w > label_width)
+            label_width = w;
     }
-    if (pad(out, width, err) < 0 || rs_strbuf_puts(out, " |", err) < 0)
+    if (pad(out, label_width, err) < 0 || rs_strbuf_puts(out, " |", err) < 0)
         return -1;
-    for (int j = 0; j < tr->length; j++)
-        if (rs_strbuf_putc(out, ' ', err) < 0 || rs_strbuf_puts(out, tr->source[j], err) < 0)
+    for (int j = 0; j < tr->length; j++) {
+        size_t w = rs_display_width(tr->source[j]);
+        if (rs_strbuf_putc(out, ' ', err) < 0 || pad_to(out, w, PERCENT_WIDTH, err) < 0 ||
+            rs_strbuf_puts(out, tr->source[j], err) < 0)
             return -1;
+    }
     if (rs_strbuf_putc(out, '\n', err) < 0)
         return -1;
     for (int t = 0; t < h->steps; t++) {
         const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
-        if (rs_strbuf_puts(out, target, err) < 0 || pad(out, width - code_points(target), err) < 0 ||
+        if (rs_strbuf_puts(out, target, err) < 0 || pad_to(out, rs_display_width(target), label_width, err) < 0 ||
             rs_strbuf_puts(out, " |", err) < 0)
             return -1;
         const float *row = h->attention + (size_t)t * (size_t)tr->length;
-        for (int j = 0; j < tr->length; j++)
-            if (rs_strbuf_printf(out, err, " %3.0f", 100.0 * (double)row[j]) < 0)
+        for (int j = 0; j < tr->length; j++) {
+            size_t w = rs_display_width(tr->source[j]);
+            int column = (int)(w > PERCENT_WIDTH ? w : PERCENT_WIDTH);
+            if (rs_strbuf_printf(out, err, " %*.0f", column, 100.0 * (double)row[j]) < 0)
                 return -1;
+        }
         if (rs_strbuf_putc(out, '\n', err) < 0)
             return -1;
     }
     return rs_strbuf_putc(out, '\n', err);
+}
+
+/* The readable matrix of -a in text mode: plain for files and pipes, shaded or coloured for a terminal. */
+static int format_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                         const rs_output_options *o, rs_error *err)
+{
+    if (o->matrix == RS_MATRIX_PLAIN)
+        return format_plain_matrix(out, m, tr, h, o, err);
+    const char **targets = rs_alloc_array((size_t)h->steps, sizeof *targets, "output", err);
+    if (!targets)
+        return -1;
+    for (int t = 0; t < h->steps; t++)
+        targets[t] = rs_format_step_token(m, tr, h, t, o->replace_unk);
+    rs_shade_matrix matrix = {tr->source, tr->length, targets, h->steps, h->attention, tr->length};
+    int rc = rs_shade_format(out, &matrix, o->matrix == RS_MATRIX_COLOR ? RS_SHADE_COLOR : RS_SHADE_BLOCKS, err);
+    free(targets);
+    return rc;
 }
 
 /* --stats in text output: `entropy TOKEN=H ...` over the target steps and `coverage TOKEN=C ...` over the
@@ -245,12 +274,13 @@ static int format_explain_text(rs_strbuf *out, const rs_model *m, const rs_trans
 int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id,
                    const rs_output_options *o, rs_error *err)
 {
-    bool nbest = o->n_best > 1;
+    bool nbest = o->nbest_layout;
     int count = printed_count(tr, o->n_best);
     if (count == 0) {
         /* No decoding: an empty line, or one empty n-best entry as scripts/reference.py writes it. */
         if (nbest)
-            return rs_strbuf_printf(out, err, "%lld |||  ||| 0.000000%s\n", id, o->alignments ? " ||| " : "");
+            return rs_strbuf_printf(out, err, "%lld |||  ||| 0.000000 ||| 0.000000%s\n", id,
+                                    o->alignments ? " ||| " : "");
         return rs_strbuf_putc(out, '\n', err);
     }
     for (int k = 0; k < count; k++) {
@@ -259,7 +289,7 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
             return -1;
         if (rs_format_hypothesis_text(out, m, tr, h, o->replace_unk, err) < 0)
             return -1;
-        if (nbest && rs_strbuf_printf(out, err, " ||| %.6f", h->score) < 0)
+        if (nbest && rs_strbuf_printf(out, err, " ||| %.6f ||| %.6f", h->score, h->normalized_score) < 0)
             return -1;
         if (o->alignments &&
             (rs_strbuf_puts(out, " ||| ", err) < 0 || rs_format_pharaoh(out, tr, h, err) < 0))
@@ -427,7 +457,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
     int count = printed_count(tr, o->n_best);
     if (count == 0) {
         /* No decoding: one empty hypothesis, as scripts/reference.py writes it. */
-        if (rs_strbuf_puts(out, "{\"tokens\": [], \"text\": \"\", \"score\": 0.0, \"normalized_score\": 0.0", err) <
+        if (rs_strbuf_puts(out, "{\"tokens\": [], \"text\": \"\", \"score\": 0.0, \"normalized_score\": 0.0, "
+                                "\"truncated\": false", err) <
                 0 ||
             (o->attention && rs_strbuf_puts(out, ", \"attention\": []", err) < 0) ||
             (o->alignments && rs_strbuf_puts(out, ", \"alignment\": \"\"", err) < 0) ||
@@ -457,7 +488,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
         rs_strbuf_free(&text);
         if (rc < 0 || rs_strbuf_puts(out, ", \"score\": ", err) < 0 || rs_format_double(out, h->score, err) < 0 ||
             rs_strbuf_puts(out, ", \"normalized_score\": ", err) < 0 ||
-            rs_format_double(out, h->normalized_score, err) < 0)
+            rs_format_double(out, h->normalized_score, err) < 0 ||
+            rs_strbuf_puts(out, rs_hypothesis_truncated(h) ? ", \"truncated\": true" : ", \"truncated\": false", err) < 0)
             return -1;
         if (o->attention && format_rows_json(out, "attention", h->attention, h->steps, tr->length, err) < 0)
             return -1;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "mem.h"
 
 /* Plain percent for files and pipes (scripts read it); on a terminal shade blocks, or colours unless NO_COLOR
@@ -34,6 +35,7 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->out = out;
     s->csv = csv;
     s->output.n_best = cli->n_best;
+    s->output.nbest_layout = cli->n_best_given;
     s->output.attention = cli->attention;
     s->output.alignments = cli->alignments;
     s->output.replace_unk = cli->replace_unk;
@@ -64,6 +66,7 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     if (!s->lines || !s->line_caps || !s->lens || !s->results || !s->targets || !s->target_lens)
         return -1;
     s->batch_cap = batch;
+    rs_progress_start(&s->progress, cli->files, cli->file_count, cli->report_time);
     if (csv) {
         if (rs_format_csv_header(&s->csv_text, err) < 0 ||
             rs_sink_write(csv, s->csv_text.data, s->csv_text.len, err) < 0)
@@ -73,8 +76,29 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     return 0;
 }
 
+/* "3 of 50 lines hit the length limit (--max-length 3)": the option(s) whose limit cut them. */
+static void warn_truncated(const rs_session *s)
+{
+    if (s->truncated_lines == 0)
+        return;
+    char limits[96];
+    int n = 0;
+    if (s->cut_by_max_length)
+        n = snprintf(limits, sizeof limits, "--max-length %d", s->cli->search.max_length);
+    if (s->cut_by_factor)
+        snprintf(limits + n, sizeof limits - (size_t)n, "%s--max-length-factor %g", n ? ", " : "",
+                 s->cli->search.max_length_factor);
+    rs_warn("%lld of %lld lines hit the length limit (%s)", s->truncated_lines, s->next_id, limits);
+}
+
 int rs_session_finish(rs_session *s, rs_error *err)
 {
+    rs_status_clear();
+    /* A reader that went away ends the run quietly (README "Command line"): no summary either. */
+    if (!(s->out && s->out->broken_pipe) && !(s->csv && s->csv->broken_pipe)) {
+        warn_truncated(s);
+        rs_progress_finish(&s->progress);
+    }
     if (!s->heatmapping)
         return 0;
     s->heatmapping = false;
@@ -108,10 +132,8 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
         const rs_translation *tr = &s->results[i];
         long long id = s->next_id++;
         if (tr->dropped_tokens)
-            fprintf(stderr,
-                    "rnnsearch: warning: %s:%lld: %zu tokens, only the first %d are translated "
-                    "(--max-source-tokens)\n",
-                    name, first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
+            rs_warn("%s:%lld: %zu tokens, only the first %d are translated (--max-source-tokens)", name,
+                    first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
         int printed = tr->length == 0                           ? 0
                       : tr->hypothesis_count < s->output.n_best ? tr->hypothesis_count
                                                                 : s->output.n_best;
@@ -141,6 +163,28 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
             return -1;
     }
     return 0;
+}
+
+/* Counts a batch for the length-limit warning and the progress; `position` is how far `in` has been read. */
+static void count_batch(rs_session *s, int count, double position)
+{
+    long long tokens = 0;
+    for (int i = 0; i < count; i++) {
+        const rs_translation *tr = &s->results[i];
+        if (tr->length == 0 || tr->hypothesis_count == 0)
+            continue;
+        const rs_hypothesis *best = &tr->hypotheses[0];
+        tokens += best->ended_by_eos ? best->steps - 1 : best->steps;
+        if (!rs_hypothesis_truncated(best))
+            continue;
+        s->truncated_lines++;
+        const rs_search_options *o = &s->cli->search;
+        if (rs_length_limit(tr->length, o->max_length, o->max_length_factor) == o->max_length)
+            s->cut_by_max_length = true;
+        else
+            s->cut_by_factor = true;
+    }
+    rs_progress_add(&s->progress, count, tokens, position);
 }
 
 /* getline() that keeps at most RS_MAX_LINE_BYTES bytes of a line (cut at a UTF-8 character boundary, the
@@ -237,14 +281,12 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
                 break;
             }
             if (total > RS_MAX_LINE_BYTES)
-                fprintf(stderr,
-                        "rnnsearch: warning: %s:%lld: line of %llu bytes, only the first %d are read "
-                        "(the limit on line length)\n",
-                        name, line_number + count + 1, total, RS_MAX_LINE_BYTES);
+                rs_warn("%s:%lld: line of %llu bytes, only the first %d are read (the limit on line length)", name,
+                        line_number + count + 1, total, RS_MAX_LINE_BYTES);
             s->lens[count++] = (size_t)got;
         }
         if (count == 0)
-            return 0;
+            break;
         int rc;
         if (s->cli->forced) {
             /* source<TAB>target: the source part ends at the first tab; an empty line is an empty pair */
@@ -270,8 +312,12 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
         }
         if (rc < 0 || write_batch(s, count, name, line_number + 1, !regular, err) < 0)
             return -1;
+        count_batch(s, count, regular ? (double)ftello(in) : 0);
         line_number += count;
         if (end)
-            return 0;
+            break;
     }
+    if (regular)
+        rs_progress_input_done(&s->progress, (double)ftello(in));
+    return 0;
 }
