@@ -45,6 +45,13 @@ void rs_progress_start(rs_progress *p, char *const *files, int count, bool repor
         return;
     p->total_bytes = input_bytes(files, count);
     p->shown = p->total_bytes >= 0;
+    p->shares_terminal = p->shown && isatty(STDOUT_FILENO);
+}
+
+void rs_progress_before_output(rs_progress *p)
+{
+    if (p->shares_terminal)
+        rs_status_clear();
 }
 
 /* M:SS, or H:MM:SS from an hour on. */
@@ -78,7 +85,8 @@ void rs_progress_add(rs_progress *p, int lines, long long target_tokens, double 
     if (!p->shown)
         return;
     double t = now();
-    if (t - p->last_draw < RS_PROGRESS_INTERVAL)
+    /* where translations share the terminal, the line was erased for them and comes back at once */
+    if (t - p->last_draw < RS_PROGRESS_INTERVAL && !p->shares_terminal)
         return;
     p->last_draw = t;
     char text[160];

@@ -2,9 +2,10 @@
  *
  * Progress: when standard error is a terminal and every input is a regular file (so its size is known and
  * nobody types into the terminal), a status line `rnnsearch: N lines, R lines/s, P%, ETA M:SS` is redrawn in
- * place (diag.h) after the first batch and then at most every RS_PROGRESS_INTERVAL seconds, and erased at the
- * end. The share done is bytes read over the inputs' total size. --quiet turns it off, and so does a standard
- * error that is not a terminal.
+ * place (diag.h) after the first batch and then at most every RS_PROGRESS_INTERVAL seconds (after every batch
+ * when standard output is the terminal too: the line is erased for the batch's results and drawn again below
+ * them), and erased at the end. The share done is bytes read over the inputs' total size. --quiet turns it
+ * off, and so does a standard error that is not a terminal.
  *
  * --report-time: one line at the end, `rnnsearch: N lines, T target tokens in S s: R lines/s, Q target
  * tokens/s`, target tokens being those of each line's best hypothesis (eos excluded), time measured from
@@ -18,6 +19,7 @@
 
 typedef struct rs_progress {
     bool shown;       /* the status line is drawn */
+    bool shares_terminal; /* standard output is a terminal too: the translations go above the status line */
     bool report_time; /* --report-time */
     double start, last_draw; /* monotonic seconds */
     long long lines;
@@ -33,6 +35,10 @@ void rs_progress_start(rs_progress *progress, char *const *files, int count, boo
 /* Counts a translated batch (lines and their best hypotheses' target tokens) and redraws the status line
  * when it is due; `position` is how far the current input has been read, in bytes. */
 void rs_progress_add(rs_progress *progress, int lines, long long target_tokens, double position);
+
+/* Call before writing a batch's results: where standard output is a terminal as well, erases the status line
+ * (rs_progress_add draws it again below them), so that no result line starts after the status text. */
+void rs_progress_before_output(rs_progress *progress);
 
 /* The current input is finished after `size` bytes. */
 void rs_progress_input_done(rs_progress *progress, double size);

@@ -387,6 +387,8 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
             rc = rs_joiner_translate(&s->translator, (const char *const *)s->lines, s->lens, NULL, NULL, count,
                                      &s->cli->search, s->results, err);
         }
+        if (rc == 0)
+            rs_progress_before_output(&s->progress);
         if (rc < 0 || write_batch(s, count, name, line_number + 1, !regular, err) < 0)
             return -1;
         count_batch(s, count, regular ? (double)ftello(in) : 0);

@@ -8,6 +8,7 @@ import select
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import unittest
 
@@ -21,12 +22,15 @@ STATUS = re.compile(r"\rrnnsearch: (\d+) lines, \d+\.\d lines/s, (\d+)%, ETA (\d
 ERASE = "\r\x1b[K"
 
 
-def run_with_tty_stderr(args, stdin=subprocess.DEVNULL):
-    """Runs rnnsearch with standard error on a new pty; returns (exit status, stdout bytes, what the terminal
-    got as str)."""
+def run_with_tty_stderr(args, stdin=subprocess.DEVNULL, stdout_too=False):
+    """Runs rnnsearch with standard error (and with stdout_too standard output) on a new pty; returns (exit
+    status, stdout bytes, what the terminal got as str)."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen(wrapper() + [BINARY] + args, stdin=stdin, stdout=subprocess.PIPE, stderr=slave,
-                            env=child_env())
+    attrs = termios.tcgetattr(slave)
+    attrs[1] &= ~termios.ONLCR  # the terminal gets the bytes as written, "\n" not made "\r\n"
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    proc = subprocess.Popen(wrapper() + [BINARY] + args, stdin=stdin,
+                            stdout=slave if stdout_too else subprocess.PIPE, stderr=slave, env=child_env())
     os.close(slave)
     terminal = b""
     deadline = time.monotonic() + timeout()
@@ -44,8 +48,10 @@ def run_with_tty_stderr(args, stdin=subprocess.DEVNULL):
             break
         terminal += chunk
     os.close(master)
-    stdout = proc.stdout.read()
-    proc.stdout.close()
+    stdout = b""
+    if not stdout_too:
+        stdout = proc.stdout.read()
+        proc.stdout.close()
     return proc.wait(timeout=timeout()), stdout, terminal.decode("utf-8", "replace")
 
 
@@ -87,6 +93,22 @@ class ProgressTest(unittest.TestCase):
         erased = terminal.rindex(ERASE)
         self.assertNotIn("\r", terminal[erased + len(ERASE):].replace("\r\n", "\n"))
         self.assertRegex(terminal[erased + len(ERASE):], r"^rnnsearch: warning: \d+ of 160 lines hit the length")
+
+    def test_translations_on_the_same_terminal_stay_whole(self):
+        """Standard output on the terminal too: the status line is erased before each batch's results and drawn
+        again below them, so every result line is whole; without the status sequences the terminal holds
+        exactly the translations."""
+        args = [a for a in self.args if a != "--quiet"]
+        status, _, terminal = run_with_tty_stderr(args + [self.input], stdout_too=True)
+        self.assertEqual(status, 0, terminal)
+        draws = STATUS.findall(terminal)
+        self.assertEqual([int(n) for n, _, _ in draws], list(range(8, 81, 8)), "not one draw per batch")
+        text = STATUS.sub("", terminal).replace(ERASE, "")
+        translations = self.expected_stdout().decode()
+        self.assertTrue(text.startswith(translations), repr(text[:300]))
+        self.assertRegex(text[len(translations):], r"^rnnsearch: warning: \d+ of 80 lines hit the length limit")
+        # After a status line comes its erasure, never a result on the same line.
+        self.assertIsNone(re.search(STATUS.pattern + r"[^\r]", terminal))
 
     def test_quiet_or_not_a_terminal_or_a_pipe_shows_none(self):
         status, stdout, terminal = run_with_tty_stderr(self.args + [self.input])
