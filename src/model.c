@@ -445,6 +445,12 @@ static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk,
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "meta");
     if (meta && !cJSON_IsObject(meta))
         return rs_fail(err, "%s: meta: expected an object", where);
+    const cJSON *language = cJSON_GetObjectItemCaseSensitive(meta, "source_language");
+    if (cJSON_IsString(language) && strlen(language->valuestring) < sizeof model->source_language)
+        strcpy(model->source_language, language->valuestring);
+    language = cJSON_GetObjectItemCaseSensitive(meta, "target_language");
+    if (cJSON_IsString(language) && strlen(language->valuestring) < sizeof model->target_language)
+        strcpy(model->target_language, language->valuestring);
 
     const cJSON *config = cJSON_GetObjectItemCaseSensitive(doc, "config");
     if (!config)

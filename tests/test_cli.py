@@ -581,8 +581,8 @@ class CheckTest(CliTestCase):
         self.assertEqual(result.returncode, 1, describe([], result))
         self.assertEqual(result.stderr, b"")
         report = result.stdout.decode("utf-8")
-        self.assertIn(f"{path}:2: differs\n  source:   {inputs[1]}\n  expected: not what it says\n"
-                      f"  got:      {outputs[1]}\n", report)
+        self.assertIn(f"{path}:2: differs at column 1\n  source:   {inputs[1]}\n  expected: not what it says\n"
+                      f"  got:      {outputs[1]}\n            ^\n", report)
         self.assertEqual(lines_of(report)[-1], f"check: 1 of {len(inputs)} lines differ")
         # Other options give other outputs: a file made with -b 3 does not match -b 1 everywhere.
         path, inputs, _ = self.regression_file(directory, ["-b", "3"])
@@ -817,7 +817,8 @@ class UsageErrorTest(CliTestCase):
             with self.subTest(args=args):
                 self.assertIn(where, self.error(["-m", MODEL] + args))
         for args in (["--help=3"], ["--attention=1"], ["--alignments=yes"], ["--forced=1"], ["--version=2"],
-                     ["--replace-unk=1"], ["--stats=1"], ["--explain=1"]):
+                     ["--replace-unk=1"], ["--stats=1"], ["--explain=1"], ["--no-split-sentences=1"],
+                     ["--piece-level=1"]):
             with self.subTest(args=args):
                 message = self.error(["-m", MODEL] + args)
                 self.assertIn(args[0].split("=")[0], message)
@@ -857,6 +858,11 @@ class UsageErrorTest(CliTestCase):
             with self.subTest(args=args):
                 message = self.error(["-m", MODEL] + args)
                 self.assertRegex(message, "--check|--forced")
+
+    def test_output_file(self):
+        # tests/test_reliability.py has the atomic writing and the refusals
+        self.assertEqual(self.error(["-o", ""]), "--output: expected a file name ('-': standard output)")
+        self.assertEqual(self.error(["--output"]), "option '--output' needs an argument (see rnnsearch --help)")
 
     def test_unwritable_align_csv(self):
         self.assertIn("/nonexistent/out.csv", self.error(["-m", MODEL, "--align-csv", "/nonexistent/out.csv"],
