@@ -483,6 +483,11 @@ static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk,
 
     if (rs_tokenizer_parse(&model->tokenizer, cJSON_GetObjectItemCaseSensitive(doc, "tokenizer"), where, err) < 0)
         return -1;
+    rs_tok_specials source_specials = {src->unk, src->bos, src->eos, src->pad};
+    rs_tok_specials target_specials = {tgt->unk, tgt->bos, tgt->eos, tgt->pad};
+    if (rs_tokenizer_check_vocab(&model->tokenizer, &model->source_vocab, &source_specials, &model->target_vocab,
+                                 &target_specials, where, err) < 0)
+        return -1;
     return load_tensors(model, cJSON_GetObjectItemCaseSensitive(doc, "tensors"), bulk, where, err);
 }
 
@@ -685,5 +690,6 @@ void rs_model_free(rs_model *model)
     free(model->weights.decoder_rnn);
     rs_vocab_free(&model->source_vocab);
     rs_vocab_free(&model->target_vocab);
+    rs_tokenizer_free(&model->tokenizer);
     memset(model, 0, sizeof *model);
 }

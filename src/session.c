@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "token_view.h"
+#include "signals.h"
 
 /* Plain percent for files and pipes (scripts read it); on a terminal shade blocks, or colours unless NO_COLOR
  * (https://no-color.org: set and not empty) or a dumb or unknown TERM says otherwise. */
@@ -103,6 +105,7 @@ void rs_session_free(rs_session *s)
     free(s->target_lens);
     rs_strbuf_free(&s->text);
     rs_strbuf_free(&s->csv_text);
+    rs_tokens_free(&s->tokens);
     memset(s, 0, sizeof *s);
 }
 
@@ -125,7 +128,7 @@ static int view_words(rs_session *s, const rs_translation *tr, rs_translation *l
 /* Writes the results of one batch; first_line is the 1-based line number of its first line in `name`. */
 static int write_batch(rs_session *s, int count, const char *name, long long first_line, bool flush, rs_error *err)
 {
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < count && !rs_stop_signal(); i++) {
         rs_translation line;
         const rs_translation *tr = &line;
         long long id = s->next_id++;
@@ -166,6 +169,45 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
     return 0;
 }
 
+/* --tokenize: writes the source tokens of the batch's lines instead of translations (token_view.h). */
+static int write_token_views(rs_session *s, int count, const char *name, long long first_line, bool flush,
+                             rs_error *err)
+{
+    for (int i = 0; i < count; i++) {
+        s->tokens.limit = s->cli->max_source_tokens;
+        if (rs_tokenize(&s->model->tokenizer.source, s->lines[i], s->lens[i], &s->tokens, err) < 0)
+            return -1;
+        if (s->tokens.dropped)
+            fprintf(stderr, "rnnsearch: warning: %s:%lld: %zu tokens, only the first %zu are shown "
+                            "(--max-source-tokens)\n", name, first_line + i, s->tokens.dropped + s->tokens.count,
+                    s->tokens.count);
+        rs_strbuf_clear(&s->text);
+        if (rs_format_token_view(&s->text, s->model, &s->tokens, s->next_id++, s->cli->format == RS_FORMAT_JSONL,
+                                 err) < 0 ||
+            rs_sink_write(s->out, s->text.data, s->text.len, err) < 0 || (flush && rs_sink_flush(s->out, err) < 0))
+            return -1;
+    }
+    return 0;
+}
+
+/* After a read error on `in`: true (the error cleared) when reading may go on - an O_NONBLOCK descriptor
+ * that had nothing yet (waited for with poll), or a signal that did not ask to stop. */
+static bool wait_for_input(FILE *in)
+{
+    int error = errno;
+    if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR)
+        return false;
+    if (rs_stop_signal())
+        return false;
+    clearerr(in);
+    if (error != EINTR) {
+        struct pollfd p = {.fd = fileno(in), .events = POLLIN};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return false;
+    }
+    return true;
+}
+
 /* getline() that keeps at most RS_MAX_LINE_BYTES bytes of a line (cut at a UTF-8 character boundary, the
  * line end kept): the rest is read and dropped, so that memory stays bounded whatever the input, a file
  * without a single newline included. Returns the bytes kept, or -1 at the end of the input or on an error
@@ -176,7 +218,9 @@ static ssize_t read_line(FILE *in, char **line, size_t *cap, unsigned long long 
     unsigned long long seen = 0;
     bool newline = false;
     int c;
-    while ((c = getc_unlocked(in)) != EOF) {
+    while ((c = getc_unlocked(in)) != EOF || (ferror(in) && wait_for_input(in))) {
+        if (c == EOF)
+            continue;
         if (c == '\n') {
             newline = true;
             break;
@@ -252,6 +296,8 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
             unsigned long long total = 0;
             ssize_t got = read_line(in, &s->lines[count], &s->line_caps[count], &total);
             if (got < 0) {
+                if (rs_stop_signal())
+                    return 0;
                 if (ferror(in))
                     return rs_fail(err, "read error on %s: %s", name, strerror(errno ? errno : EIO));
                 if (errno == ENOMEM)
@@ -266,9 +312,17 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
                         name, line_number + count + 1, total, RS_MAX_LINE_BYTES);
             s->lens[count++] = (size_t)got;
         }
-        if (count == 0)
+        if (count == 0 || rs_stop_signal())
             return 0;
         int rc;
+        if (s->cli->tokenize) {
+            if (write_token_views(s, count, name, line_number + 1, !regular, err) < 0)
+                return -1;
+            line_number += count;
+            if (end)
+                return 0;
+            continue;
+        }
         if (s->cli->forced) {
             /* source<TAB>target: the source part ends at the first tab; an empty line is an empty pair */
             for (int i = 0; i < count; i++) {
@@ -295,7 +349,7 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
         if (rc < 0 || write_batch(s, count, name, line_number + 1, !regular, err) < 0)
             return -1;
         line_number += count;
-        if (end)
+        if (end || rs_stop_signal())
             return 0;
     }
 }

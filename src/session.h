@@ -45,6 +45,7 @@ typedef struct rs_session {
     size_t *target_lens;
     rs_translation *results;
     int batch_cap;
+    rs_tokens tokens; /* --tokenize */
 } rs_session;
 
 /* Writes the CSV header when csv is given, and creates the --heatmap file (heatmap_files.h). The -a matrix
