@@ -124,7 +124,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->search.length_penalty = RS_DEFAULT_LENGTH_PENALTY;
     cli->n_best = 1;
     cli->format = RS_FORMAT_TEXT;
-    cli->threads = 1;
+    cli->threads = 0; /* not given: rs_default_threads() */
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
     bool n_best_given = false;
@@ -305,7 +305,8 @@ void rs_cli_help(FILE *out)
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
-          "  -t, --threads N           threads (default 1; output identical for any N)\n"
+          "  -t, --threads N           threads (default: the CPUs available, at most 8; output identical\n"
+          "                            for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
           "      --max-source-tokens N translate only the first N tokens of a longer line (default 1024)\n"

@@ -38,7 +38,7 @@ typedef struct rs_cli {
     bool replace_unk;       /* --replace-unk */
     bool stats;             /* --stats: entropy and coverage */
     bool explain;           /* --explain: occlusion importance */
-    int threads;
+    int threads; /* 0: rs_default_threads() */
     int batch_size;
     size_t max_source_tokens;
     char **files; /* input files ("-" is standard input); none: standard input */

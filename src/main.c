@@ -138,7 +138,7 @@ int main(int argc, char **argv)
             fail(&err);
         return EXIT_ERROR;
     }
-    rs_set_threads(cli.threads);
+    rs_set_threads(cli.threads ? cli.threads : rs_default_threads());
 
     int status;
     if (cli.check_file) {
