@@ -303,6 +303,21 @@ class SentencesTest(unittest.TestCase):
         texts = split_lines(self.ok([path], ""))
         self.assertEqual(texts, [obj["hypotheses"][0]["text"] for obj in records])
 
+    def test_max_source_tokens_bounds_the_line(self):
+        line = " ".join(["Ein Hund läuft."] * 10) + "\n"  # 4 tokens a sentence
+        result = run(["-m", DEU_ENG, "-b", "1", "--max-source-tokens", "9"], line)
+        self.assertEqual(result.returncode, 0)
+        alone = self.ok(["-b", "1"], "Ein Hund läuft.\n").strip()
+        self.assertEqual(result.stdout.decode(), f"{alone} {alone}\n")
+        self.assertEqual(result.stderr.decode(), "rnnsearch: warning: standard input:1: 40 tokens, only the first 8 "
+                                                 "are translated (--max-source-tokens)\n")
+        # a huge line of sentences costs no more than --max-source-tokens tokens of work
+        result = run(["-m", DEU_ENG, "-b", "1", "--format", "jsonl"], "Ja. " * 200000 + "\n")
+        self.assertEqual(result.returncode, 0)
+        obj = json.loads(result.stdout)
+        self.assertEqual(len(obj["source"]), 1024 + 1)
+        self.assertIn("400000 tokens, only the first 1024", result.stderr.decode())
+
     def test_forced_and_check(self):
         target = "Two children are playing in a park. A dog runs behind them. The mother watches."
         obj = json.loads(self.ok(["--forced", "--format", "jsonl", "-a"], f"{self.THREE}\t{target}\n"))
