@@ -639,12 +639,13 @@ int rs_format_csv_rows(rs_strbuf *out, const rs_model *m, const rs_translation *
         for (int t = 0; t < h->steps; t++) {
             const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
             const float *row = h->attention + (size_t)t * (size_t)tr->length;
+            int target_word = o->words ? o->words->target_word_of[o->words->step_offsets[k] + t] : 0;
             for (int j = 0; j < tr->length; j++) {
                 if (rs_strbuf_printf(out, err, "%lld,%d,%d,", id, k, t) < 0 || csv_field(out, target, err) < 0 ||
                     rs_strbuf_printf(out, err, ",%d,", j) < 0 || csv_field(out, tr->source[j], err) < 0 ||
                     rs_strbuf_printf(out, err, ",%.9g", (double)row[j]) < 0 ||
-                    (o->words && rs_strbuf_printf(out, err, ",%d,%d", o->words->target_word_of[o->words->step_offsets[k] + t],
-                                                  o->words->source_word_of[j]) < 0) ||
+                    (o->words &&
+                     rs_strbuf_printf(out, err, ",%d,%d", target_word, o->words->source_word_of[j]) < 0) ||
                     rs_strbuf_puts(out, "\r\n", err) < 0)
                     return -1;
             }
