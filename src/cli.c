@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "heatmap_files.h"
+#include "html_report.h"
 
 enum {
     OPT_MAX_LENGTH = 256,
@@ -25,6 +26,7 @@ enum {
     OPT_REPLACE_UNK,
     OPT_STATS,
     OPT_EXPLAIN,
+    OPT_HTML,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -46,6 +48,7 @@ static const struct option LONG_OPTIONS[] = {
     {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
     {"stats", no_argument, NULL, OPT_STATS},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"html", required_argument, NULL, OPT_HTML},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
@@ -210,6 +213,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case OPT_EXPLAIN:
             cli->explain = true;
             break;
+        case OPT_HTML:
+            if (rs_html_path_check(optarg, err) < 0)
+                return -1;
+            cli->html = optarg;
+            break;
         case 't':
             if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
                 return -1;
@@ -263,14 +271,14 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best > 1)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->stats || cli->explain)
+        if (cli->heatmap || cli->html || cli->stats || cli->explain)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
-                                "--stats or --explain");
+                                "--html, --stats or --explain");
     }
     if (cli->forced && (cli->check_file || cli->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
-                                 cli->replace_unk || cli->stats || cli->explain;
+                                 cli->html != NULL || cli->replace_unk || cli->stats || cli->explain;
     return 0;
 }
 
@@ -298,6 +306,9 @@ void rs_cli_help(FILE *out)
           "                            target with its score and attention (for alignments)\n"
           "      --heatmap PATH        write SVG heatmaps of the attention: all lines stacked in PATH, or one file\n"
           "                            per line when PATH holds {id} (and per hypothesis with {hyp} and -n)\n"
+          "      --html FILE           write an interactive HTML report to FILE: each sentence with its\n"
+          "                            translation and heatmap; hovering a word highlights the words it draws\n"
+          "                            on; with --explain, occlusion importance as a second view\n"
           "      --color WHEN          colours in the -a matrix on a terminal: auto (default), always, never\n"
           "      --replace-unk         replace each unknown target token by the most attended source token\n"
           "      --stats               add attention entropy per target token and coverage per source token\n"

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "explain.h"
 #include "heatmap_files.h"
+#include "html_report.h"
 #include "model.h"
 #include "output.h"
 #include "sink.h"
@@ -31,6 +32,8 @@ typedef struct rs_session {
     bool explaining;
     rs_heatmap_files heatmaps; /* --heatmap */
     bool heatmapping;
+    rs_html_report html; /* --html */
+    bool reporting;
     rs_strbuf text;
     rs_strbuf csv_text;
     long long next_id; /* id of the next input line, counted across all inputs */
@@ -43,12 +46,12 @@ typedef struct rs_session {
     int batch_cap;
 } rs_session;
 
-/* Writes the CSV header when csv is given, and creates the --heatmap file (heatmap_files.h). The -a matrix
+/* Writes the CSV header when csv is given, and creates the --heatmap and --html files. The -a matrix
  * style follows --color and whether `out` is a terminal. */
 int rs_session_init(rs_session *session, const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv,
                     rs_error *err);
 
-/* Finishes what spans all inputs (the --heatmap document); call after the last rs_session_run. */
+/* Finishes what spans all inputs (the --heatmap document, the --html report); call after the last rs_session_run. */
 int rs_session_finish(rs_session *session, rs_error *err);
 
 void rs_session_free(rs_session *session);
