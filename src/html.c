@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "heatmap.h"
@@ -70,8 +72,9 @@ int rs_html_json_string(rs_strbuf *out, const char *text, size_t len, rs_error *
         i = run + rs_utf8_decode(s + run, len - run, &cp);
         cp = visible(cp);
         char bytes[4];
-        int rc = needs_escape(cp) ? rs_strbuf_printf(out, err, "\\u%04x", (unsigned)cp)
-                                  : rs_strbuf_append(out, bytes, rs_utf8_encode(cp, bytes), err);
+        int rc = cp == '"' || cp == '\\' ? rs_strbuf_printf(out, err, "\\%c", (char)cp)
+                 : needs_escape(cp)        ? rs_strbuf_printf(out, err, "\\u%04x", (unsigned)cp)
+                                           : rs_strbuf_append(out, bytes, rs_utf8_encode(cp, bytes), err);
         if (rc < 0)
             return -1;
     }
@@ -100,6 +103,19 @@ static double row_largest(const float *row, size_t columns)
     return largest;
 }
 
+/* A scale with the fewest digits that read back as the same float (a double's 17 would double the size of
+ * a short row); "%g" as rs_format_double writes it, without a locale's decimal comma. */
+static int format_scale(rs_strbuf *out, float scale, rs_error *err)
+{
+    char digits[32];
+    for (int precision = 1; precision <= 9; precision++) {
+        snprintf(digits, sizeof digits, "%.*g", precision, (double)scale);
+        if (strtof(digits, NULL) == scale)
+            break;
+    }
+    return rs_strbuf_puts(out, digits, err);
+}
+
 /* {"scales": [...], "values": [...]}: each row relative to its largest magnitude (html.h). */
 static int json_matrix(rs_strbuf *out, const float *weights, size_t rows, size_t columns, rs_error *err)
 {
@@ -108,7 +124,7 @@ static int json_matrix(rs_strbuf *out, const float *weights, size_t rows, size_t
     for (size_t t = 0; t < rows; t++) {
         double largest = row_largest(weights + t * columns, columns);
         if ((t && rs_strbuf_putc(out, ',', err) < 0) ||
-            rs_format_double(out, largest > 0.0 ? largest / ROW_STEPS : 1.0, err) < 0)
+            format_scale(out, largest > 0.0 ? (float)(largest / ROW_STEPS) : 1.0f, err) < 0)
             return -1;
     }
     if (rs_strbuf_puts(out, "],\"values\":[", err) < 0)
