@@ -2,7 +2,7 @@
 #include "html_assets.h"
 
 const char RS_HTML_POLICY[] =
-    "default-src 'none'; style-src 'sha256-V97VwjTdSO2fDqPox0kGG9EwKP/tSgyPsiE3qQmfy5s='; script-src 'sha256-dxMiK0eKyXQhD+jfN2cMK9WEang0qxIFahsgnuXn6Xw='; img-src data:; base-uri 'none'; form-action 'none'";
+    "default-src 'none'; style-src 'sha256-LjcNjWolJyjKxXQR58H2/pbLUbH3YhnatJm2opT95CQ='; script-src 'sha256-dxMiK0eKyXQhD+jfN2cMK9WEang0qxIFahsgnuXn6Xw='; img-src data:; base-uri 'none'; form-action 'none'";
 
 const char RS_HTML_CSS[] =
     ":root {\n"
@@ -57,7 +57,7 @@ const char RS_HTML_CSS[] =
     ".chip:focus { outline: 2px solid var(--accent); }\n"
     ".readout { min-height: 1.5em; margin: 0.4em 0; font-size: 0.9em; color: var(--muted); }\n"
     ".readout b { color: var(--ink); font-weight: bold; unicode-bidi: isolate; }\n"
-    ".map { display: flex; align-items: flex-start; gap: 1em; overflow-x: auto; padding-bottom: 0.4em; }\n"
+    ".map { display: flex; align-items: flex-start; gap: 1em; overflow-x: auto; padding: 3px 3px 0.4em; }\n"
     "table.heatmap { border-collapse: collapse; font-size: calc(var(--cell) * 0.55); }\n"
     "table.heatmap td.cell {\n"
     "  width: var(--cell); height: var(--cell); min-width: var(--cell); padding: 0; cursor: crosshair;\n"

@@ -139,10 +139,14 @@ class Browser:
         return result["result"].get("value")
 
     def hover(self, selector, index=0):
-        """Moves the mouse onto the centre of the index-th element matching selector (scrolled into view)."""
+        """Moves the mouse onto the centre of the index-th element matching selector (scrolled to the middle
+        of the window first when it is not in full view below the page's sticky header)."""
         box = self.evaluate(
             f"(() => {{ const e = document.querySelectorAll({json.dumps(selector)})[{index}];"
-            " if (!e) return null; e.scrollIntoView({block: 'center', inline: 'center'});"
+            " if (!e) return null; const bar = document.querySelector('header');"
+            " const top = bar ? bar.getBoundingClientRect().bottom : 0, b = e.getBoundingClientRect();"
+            " if (b.top < top || b.bottom > innerHeight || b.left < 0 || b.right > innerWidth)"
+            "   e.scrollIntoView({block: 'center', inline: 'center'});"
             " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
         if box is None:
             raise BrowserError(f"no element {selector} [{index}]")
@@ -187,3 +191,32 @@ class Browser:
             elif method == "Page.javascriptDialogOpening":
                 found.append("dialog: " + params.get("message", ""))
         return found
+
+
+def main():
+    import argparse
+    parser = argparse.ArgumentParser(description="Screenshot a page (e.g. an --html report) in headless Chromium.")
+    parser.add_argument("page", help="the HTML file")
+    parser.add_argument("png", help="the screenshot to write")
+    parser.add_argument("--width", type=int, default=1100, help="window width in pixels (default 1100)")
+    parser.add_argument("--height", type=int, default=800, help="window height in pixels (default 800)")
+    parser.add_argument("--click", action="append", default=[], metavar="SELECTOR",
+                        help="click the first element matching SELECTOR first (repeatable)")
+    parser.add_argument("--hover", metavar="SELECTOR[@INDEX]",
+                        help="then move the mouse onto the INDEX-th (default 0) element matching SELECTOR")
+    parser.add_argument("--clip", metavar="SELECTOR", help="shoot only the first element matching SELECTOR")
+    args = parser.parse_args()
+    with Browser(width=args.width, height=args.height) as browser:
+        browser.open(args.page)
+        for selector in args.click:
+            browser.click(selector)
+        if args.hover:
+            selector, _, index = args.hover.partition("@")
+            browser.hover(selector, int(index or 0))
+        browser.screenshot(args.png, clip_selector=args.clip)
+        for problem in browser.problems():
+            print("page:", problem)
+
+
+if __name__ == "__main__":
+    main()
