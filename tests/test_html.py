@@ -266,6 +266,27 @@ class BrowserTest(HtmlTestCase):
             index = t * len(s["source"]) + j
             self.assertEqual(self.style("section.sentence:first-of-type td.cell", index), viridis_css(weights[t][j]))
 
+    def test_long_report_builds_cards_as_they_come_into_view(self):
+        """Only the first cards are built when the page opens; the others when scrolled to, then they work
+        as the first ones do. The bar counts lines and hypotheses."""
+        with open(COMMON, encoding="utf-8") as f:
+            text = f.read() * 3
+        path, _ = self.report("long.html", ["-m", MODEL, "-b", "2", "-n", "2"], text)
+        data = page_data(path)
+        self.open(path)
+        self.assertEqual(self.js("document.querySelector('.count').textContent"),
+                         f"{len(text.splitlines())} lines, {len(data['sentences'])} hypotheses")
+        built = "document.querySelectorAll('section.sentence[data-built]').length"
+        self.assertLess(self.js(built), len(data["sentences"]) - 10)
+        last = len(data["sentences"]) - 1
+        self.js(f"document.querySelectorAll('section.sentence')[{last}].scrollIntoView()")
+        self.browser.wait_for(f"document.querySelectorAll('section.sentence')[{last}].dataset.built === 'true'",
+                              "the last card to be built")
+        s = data["sentences"][last]
+        self.browser.hover("section.sentence:last-of-type span.chip.target", 0)
+        readout = self.js("document.querySelector('section.sentence:last-of-type .readout').textContent")
+        self.assertTrue(readout.startswith(s["target"][0] + " \u2190 "), readout)
+
     def test_hover_target_highlights_its_source_and_back(self):
         path, _ = self.report("hover.html", ["-m", MODEL, "-b", "1"], "die katze sieht den hund\n")
         s = page_data(path)["sentences"][0]

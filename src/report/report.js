@@ -5,7 +5,8 @@
   const VIRIDIS = [0x440154, 0x482878, 0x3e4989, 0x31688e, 0x26828e,
                    0x1f9e89, 0x35b779, 0x6ece58, 0xb5de2b, 0xfde725];
   const NEGATIVE = [0x21, 0x66, 0xac], MIDDLE = [0xf7, 0xf7, 0xf7], POSITIVE = [0xb2, 0x18, 0x2b];
-  const FAINT = 0.1; /* a chip whose value is below this share of the scale keeps its plain background */
+  const FAINT = 0.1;
+  const EAGER = 20; /* cards built before the page shows; the others as they come near the window */ /* a chip whose value is below this share of the scale keeps its plain background */
 
   const data = JSON.parse(document.getElementById("rs-data").textContent);
   const state = { method: data.methods.length ? data.methods[0].name : "", rowScale: false };
@@ -179,11 +180,14 @@
     return { row, list };
   }
 
+  /* Cells shrink from 22 to 11 pixels as sentences grow from 20 to 100 tokens (as the SVG heatmaps do). */
+  function cellSize(tokens) {
+    return tokens <= 20 ? 22 : tokens >= 100 ? 11 : 22 - ((tokens - 20) * 11) / 80;
+  }
+
   function buildTable(card) {
     const s = card.s, table = element("table", "heatmap");
-    const size = Math.max(s.source.length, s.target.length);
-    const cell = size <= 20 ? 22 : size >= 100 ? 11 : 22 - ((size - 20) * 11) / 80;
-    table.style.setProperty("--cell", cell.toFixed(1) + "px");
+    table.style.setProperty("--cell", cellSize(Math.max(s.source.length, s.target.length)).toFixed(1) + "px");
     table.dir = s.source_rtl ? "rtl" : "ltr";
     const head = table.createTHead().insertRow();
     head.appendChild(element("th", "corner"));
@@ -210,11 +214,15 @@
       return s.source.map((unused, j) => {
         const td = tr.insertCell();
         td.className = "cell";
-        td.addEventListener("mouseenter", () => focusTarget(card, t, j));
-        td.addEventListener("mouseleave", () => clearFocus(card));
         return td;
       });
     });
+    /* one listener for all cells: the row and column are the cell's place in the table */
+    body.addEventListener("mouseover", (event) => {
+      const td = event.target.closest("td.cell");
+      if (td) focusTarget(card, td.parentNode.sectionRowIndex, td.cellIndex - 1);
+    });
+    body.addEventListener("mouseleave", () => clearFocus(card));
     return table;
   }
 
@@ -252,6 +260,17 @@
       section.appendChild(element("p", "empty", "No words on this line: nothing was translated."));
       return card;
     }
+    /* The tokens and the heatmap are built when the card comes near the window (see below): a report of
+     * thousands of sentences opens at once. Until then a placeholder of about their height keeps the page's. */
+    card.placeholder = element("div", "placeholder");
+    const size = Math.max(s.source.length, s.target.length);
+    card.placeholder.style.height = Math.round(150 + s.target.length * cellSize(size)) + "px";
+    section.appendChild(card.placeholder);
+    return card;
+  }
+
+  function buildBody(card) {
+    const s = card.s, section = card.section;
     const sourceRow = chipRow(card, "source", s.source, s.source_rtl, (j) => focusSource(card, j));
     const targetRow = chipRow(card, "target", s.target, s.target_rtl, (t) => focusTarget(card, t));
     card.sourceChips = sourceRow.list;
@@ -260,10 +279,10 @@
     card.missing = element("p", "empty");
     const map = element("div", "map");
     map.append(buildTable(card), buildLegend(card));
-    section.append(sourceRow.row, targetRow.row, card.readout, card.missing, map);
+    card.placeholder.replaceWith(sourceRow.row, targetRow.row, card.readout, card.missing, map);
     card.map = map;
-    clearFocus(card);
-    return card;
+    section.dataset.built = "true";
+    paintCard(card);
   }
 
   /* Colours every cell and the legend of a card for the current method and scale. */
@@ -293,8 +312,10 @@
   function buildBar() {
     const bar = element("header", "bar");
     bar.appendChild(element("h1", "", "rnnsearch report"));
-    const count = data.sentences.length;
-    bar.appendChild(element("span", "count", count + (count === 1 ? " sentence" : " sentences")));
+    const lines = new Set(data.sentences.map((s) => s.id)).size, count = data.sentences.length;
+    let summary = lines + (lines === 1 ? " line" : " lines");
+    if (count !== lines) summary += ", " + count + " hypotheses";
+    bar.appendChild(element("span", "count", summary));
     const methods = element("div", "methods");
     methods.setAttribute("role", "group");
     methods.setAttribute("aria-label", "Method");
@@ -326,10 +347,20 @@
 
   const bar = buildBar();
   const main = element("main");
+  const near = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      near.unobserve(entry.target);
+      buildBody(cards[Number(entry.target.dataset.card)]);
+    }
+  }, { rootMargin: "1200px 0px" });
   for (const s of data.sentences) {
     const card = buildCard(s);
+    card.section.dataset.card = String(cards.length);
     cards.push(card);
     main.appendChild(card.section);
+    if (card.placeholder && cards.length <= EAGER) buildBody(card);
+    else if (card.placeholder) near.observe(card.section);
   }
   document.body.append(bar.bar, main);
   if (state.method) bar.select(state.method);
