@@ -206,7 +206,7 @@ class ReportFileTest(HtmlTestCase):
         source = os.path.join(self.directory, "100.de")
         with open(MULTI30K, encoding="utf-8") as f, open(source, "w", encoding="utf-8") as g:
             g.writelines(f.readlines()[:100])
-        path, _ = self.report("100.html", ["-m", DEU_ENG, "-b", "1", source])
+        path, _ = self.report("100.html", ["-m", DEU_ENG, source])  # beam 5, as the README says
         size = os.path.getsize(path)
         self.assertEqual(len(page_data(path)["sentences"]), 100)
         self.assertLess(size, 1_000_000)
