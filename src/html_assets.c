@@ -2,7 +2,7 @@
 #include "html_assets.h"
 
 const char RS_HTML_POLICY[] =
-    "default-src 'none'; style-src 'sha256-xTaYqJUkS30MpdUgbVDznVWT6OdaKu+2FiUtmLdZi7U='; script-src 'sha256-f0OXVnEvCM+dE1p9HN2l9bfhfl4ABhZpJsjTtnNEJyQ='; img-src data:; base-uri 'none'; form-action 'none'";
+    "default-src 'none'; style-src 'sha256-xTaYqJUkS30MpdUgbVDznVWT6OdaKu+2FiUtmLdZi7U='; script-src 'sha256-w2HKTYF4ePurXYbYuWNworVVUvzffmx1iqs5nT88tdQ='; img-src data:; base-uri 'none'; form-action 'none'";
 
 const char RS_HTML_CSS[] =
     ":root {\n"
@@ -199,13 +199,17 @@ const char RS_HTML_JS[] =
     "    readout.appendChild(document.createTextNode(\" (\" + method.label.toLowerCase() + \")\"));\n"
     "  }\n"
     "\n"
+    "  /* Starts a new focus on a token (its chip and label outlined): the current method and matrix. */\n"
+    "  function focus(card, chip, label) {\n"
+    "    clearFocus(card);\n"
+    "    chip.classList.add(\"active\");\n"
+    "    label.classList.add(\"active\");\n"
+    "    return { method: methodOf(state.method), matrix: matrixOf(card, state.method), columns: card.s.source.length };\n"
+    "  }\n"
+    "\n"
     "  /* Target token t: its row, and the source tokens coloured by their share of it. */\n"
     "  function focusTarget(card, t, column) {\n"
-    "    clearFocus(card);\n"
-    "    const method = methodOf(state.method), matrix = matrixOf(card, state.method);\n"
-    "    const columns = card.s.source.length;\n"
-    "    card.targetChips[t].classList.add(\"active\");\n"
-    "    card.rowLabels[t].classList.add(\"active\");\n"
+    "    const { method, matrix, columns } = focus(card, card.targetChips[t], card.rowLabels[t]);\n"
     "    if (!matrix) return;\n"
     "    const entries = [];\n"
     "    for (let j = 0; j < columns; j++) {\n"
@@ -224,11 +228,7 @@ const char RS_HTML_JS[] =
     "\n"
     "  /* Source token j: its column, and the target tokens coloured by how much of each one's row it takes. */\n"
     "  function focusSource(card, j) {\n"
-    "    clearFocus(card);\n"
-    "    const method = methodOf(state.method), matrix = matrixOf(card, state.method);\n"
-    "    const columns = card.s.source.length;\n"
-    "    card.sourceChips[j].classList.add(\"active\");\n"
-    "    card.columnLabels[j].classList.add(\"active\");\n"
+    "    const { method, matrix, columns } = focus(card, card.sourceChips[j], card.columnLabels[j]);\n"
     "    if (!matrix) return;\n"
     "    const entries = [];\n"
     "    for (let t = 0; t < card.s.target.length; t++) {\n"

@@ -7,6 +7,7 @@
 
 #include "explain.h"
 #include "mem.h"
+#include "sink.h"
 
 static const rs_html_method ATTENTION = {
     "attention", "Attention",
@@ -40,18 +41,8 @@ static FILE *open_output(const char *path, rs_error *err)
 
 static int commit_output(FILE *file, const char *path, rs_error *err)
 {
-    errno = 0;
-    bool failed = fflush(file) != 0 || ferror(file);
-    int code = errno;
-    if (fclose(file) != 0 && !failed) {
-        failed = true;
-        code = errno;
-    }
-    if (failed) {
-        unlink(path);
-        return rs_fail(err, "write error on %s: %s", path, code ? strerror(code) : "write error");
-    }
-    return 0;
+    rs_sink sink = {file, path, false};
+    return rs_sink_close(&sink, err);
 }
 
 int rs_html_report_open(rs_html_report *r, const char *path, bool explain, rs_error *err)

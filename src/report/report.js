@@ -115,13 +115,17 @@
     readout.appendChild(document.createTextNode(" (" + method.label.toLowerCase() + ")"));
   }
 
+  /* Starts a new focus on a token (its chip and label outlined): the current method and matrix. */
+  function focus(card, chip, label) {
+    clearFocus(card);
+    chip.classList.add("active");
+    label.classList.add("active");
+    return { method: methodOf(state.method), matrix: matrixOf(card, state.method), columns: card.s.source.length };
+  }
+
   /* Target token t: its row, and the source tokens coloured by their share of it. */
   function focusTarget(card, t, column) {
-    clearFocus(card);
-    const method = methodOf(state.method), matrix = matrixOf(card, state.method);
-    const columns = card.s.source.length;
-    card.targetChips[t].classList.add("active");
-    card.rowLabels[t].classList.add("active");
+    const { method, matrix, columns } = focus(card, card.targetChips[t], card.rowLabels[t]);
     if (!matrix) return;
     const entries = [];
     for (let j = 0; j < columns; j++) {
@@ -140,11 +144,7 @@
 
   /* Source token j: its column, and the target tokens coloured by how much of each one's row it takes. */
   function focusSource(card, j) {
-    clearFocus(card);
-    const method = methodOf(state.method), matrix = matrixOf(card, state.method);
-    const columns = card.s.source.length;
-    card.sourceChips[j].classList.add("active");
-    card.columnLabels[j].classList.add("active");
+    const { method, matrix, columns } = focus(card, card.sourceChips[j], card.columnLabels[j]);
     if (!matrix) return;
     const entries = [];
     for (let t = 0; t < card.s.target.length; t++) {
