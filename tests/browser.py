@@ -10,6 +10,7 @@ errors, Content-Security-Policy violations, dialogs).
 
 find_chromium() says where the browser is ($RNNSEARCH_CHROMIUM, else chromium or chromium-browser on PATH)."""
 import base64
+import fcntl
 import json
 import os
 import select
@@ -31,7 +32,7 @@ class BrowserError(Exception):
 
 
 class Browser:
-    def __init__(self, chromium=None, width=1200, height=900, timeout=30.0):
+    def __init__(self, chromium=None, width=1200, height=900, timeout=60.0):
         self.timeout = timeout
         self.events = []  # (method, params) of every event received
         self.next_id = 0
@@ -41,10 +42,13 @@ class Browser:
         self.from_browser, from_child = os.pipe()
 
         def descriptors():
-            os.dup2(to_child, 3)
-            os.dup2(from_child, 4)
+            # Out of the way first: either pipe end may itself be descriptor 3 or 4.
+            reading, writing = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_child, from_child))
+            os.dup2(reading, 3)
+            os.dup2(writing, 4)
 
         args = [chromium or find_chromium(), "--headless", "--remote-debugging-pipe", "--disable-gpu",
+                "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
                 "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--mute-audio",
                 "--hide-scrollbars", "--force-device-scale-factor=1", f"--window-size={width},{height}",
                 f"--user-data-dir={self.profile}", "about:blank"]
