@@ -1,13 +1,10 @@
 #include "html_report.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "explain.h"
 #include "mem.h"
-#include "sink.h"
 
 static const rs_html_method ATTENTION = {
     "attention", "Attention",
@@ -30,21 +27,6 @@ int rs_html_path_check(const char *path, rs_error *err)
     return 0;
 }
 
-/* The output file's two ends: one call to create it, one to finish it. */
-static FILE *open_output(const char *path, rs_error *err)
-{
-    FILE *file = fopen(path, "wb");
-    if (!file)
-        rs_fail(err, "cannot create %s: %s", path, strerror(errno));
-    return file;
-}
-
-static int commit_output(FILE *file, const char *path, rs_error *err)
-{
-    rs_sink sink = {file, path, false};
-    return rs_sink_close(&sink, err);
-}
-
 int rs_html_report_open(rs_html_report *r, const char *path, bool explain, rs_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -53,10 +35,10 @@ int rs_html_report_open(rs_html_report *r, const char *path, bool explain, rs_er
     r->methods[r->n_methods++] = ATTENTION;
     if (explain)
         r->methods[r->n_methods++] = OCCLUSION;
-    if (rs_html_path_check(path, err) < 0 || !(r->file = open_output(path, err)))
+    if (rs_html_path_check(path, err) < 0 || rs_outfile_open(&r->file, path, err) < 0)
         return -1;
     r->begun = true;
-    return rs_html_begin(&r->doc, r->file, path, r->methods, r->n_methods, err);
+    return rs_html_begin(&r->doc, r->file.file, path, r->methods, r->n_methods, err);
 }
 
 /* targets[0 .. steps) as the heatmap rows show them. */
@@ -86,7 +68,8 @@ static int add_hypothesis(rs_html_report *r, const rs_model *m, const rs_transla
         target_labels(r, m, tr, h, o->replace_unk, err) < 0)
         return -1;
     const float *matrices[RS_HTML_MAX_METHODS] = {h->attention, NULL};
-    if (r->n_methods > 1 && o->explained)
+    /* occlusion is per piece: a subword model's word view (words.h) shows it with --piece-level only */
+    if (r->n_methods > 1 && o->explained && o->explained[k].steps == h->steps && o->explained[k].length == tr->length)
         matrices[1] = o->explained[k].occlusion;
     rs_html_sentence sentence = {
         .id = id, .rank = o->n_best > 1 ? k : -1, .score = h->score, .source_text = line, .source_text_len = len,
@@ -116,18 +99,9 @@ int rs_html_report_close(rs_html_report *r, rs_error *err)
     if (r->begun) {
         r->begun = false;
         rc = rs_html_end(&r->doc, err);
-    }
-    if (r->file) {
-        FILE *file = r->file;
-        r->file = NULL;
         if (rc == 0)
-            rc = commit_output(file, r->path, err);
-        else
-            fclose(file);
+            rc = rs_outfile_commit(&r->file, err);
     }
-    if (rc < 0 && r->path)
-        unlink(r->path);
-    r->path = NULL;
     rs_html_report_abandon(r);
     return rc;
 }
@@ -138,12 +112,7 @@ void rs_html_report_abandon(rs_html_report *r)
         rs_html_abandon(&r->doc);
         r->begun = false;
     }
-    if (r->file) {
-        fclose(r->file);
-        r->file = NULL;
-        if (r->path)
-            unlink(r->path);
-    }
+    rs_outfile_abandon(&r->file);
     r->path = NULL;
     free(r->targets);
     r->targets = NULL;

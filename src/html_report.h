@@ -1,10 +1,12 @@
 /* The file of --html FILE: the interactive report (html.h) of every input line, in input order: each printed
  * hypothesis (all n of them with --n-best n) with its attention and, with --explain, its occlusion importance
- * as a second method. A line without tokens appears with its text and no heatmap.
+ * as a second method. A line without tokens appears with its text and no heatmap. A subword model's lines are
+ * shown as --heatmap shows them: in words (words.h), or in pieces with --piece-level; occlusion, computed per
+ * piece, appears in the piece view only.
  *
- * The file is created when opening, so that a bad path fails before any decoding, and written as the lines
- * come; after a failure it is removed (a page cut short never looks complete). Opening and finishing the file
- * are one call each (open_output and commit_output in html_report.c), the place for an atomic writer. */
+ * The file is opened when the report opens (after the model loaded, before any decoding), so that a bad path
+ * fails at once, and written as the lines come, through outfile.h: to a temporary file renamed into place at
+ * the end, so that a failed run leaves no page cut short and any old file as it was. */
 #ifndef RS_HTML_REPORT_H
 #define RS_HTML_REPORT_H
 
@@ -15,6 +17,7 @@
 #include "error.h"
 #include "html.h"
 #include "model.h"
+#include "outfile.h"
 #include "output.h"
 #include "strbuf.h"
 #include "translator.h"
@@ -23,7 +26,7 @@
 
 typedef struct rs_html_report {
     const char *path;
-    FILE *file;
+    rs_outfile file;
     bool begun; /* doc holds a started page */
     rs_html_doc doc;
     rs_html_method methods[RS_HTML_MAX_METHODS];
@@ -47,7 +50,8 @@ int rs_html_report_add(rs_html_report *report, const rs_model *model, const rs_t
 /* Finishes the page and closes the file. */
 int rs_html_report_close(rs_html_report *report, rs_error *err);
 
-/* After a failure: closes and removes the unfinished file, releases everything. Safe after close and twice. */
+/* After a failure: removes the unfinished file (an old one stays), releases everything. Safe after close and
+ * twice. */
 void rs_html_report_abandon(rs_html_report *report);
 
 #endif

@@ -194,12 +194,20 @@ class ReportFileTest(HtmlTestCase):
                 self.assertIn(needle, err)
 
     def test_failed_run_leaves_no_page(self):
-        """A run that fails after the report was begun (an input file is missing) removes the unfinished
-        page, which would otherwise be a page that looks like an empty report."""
+        """A run that fails leaves no page cut short (which would look like a short report): no new file,
+        and an old one as it was (outfile.h writes a temporary file renamed into place at the end)."""
         path = os.path.join(self.directory, "failed.html")
         result = run(["-m", MODEL, "--html", path, COMMON, "/nonexistent/input.txt"])
         self.assertEqual(result.returncode, 2, describe([], result))
         self.assertFalse(os.path.exists(path))
+        # a run that fails half way (line 2 has no tab for --forced) keeps an old page as it was
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("old report\n")
+        result = run(["-m", MODEL, "--forced", "--html", path], "ein hund\tdog\nkatze\n")
+        self.assertEqual(result.returncode, 2, describe([], result))
+        with open(path, encoding="utf-8") as f:
+            self.assertEqual(f.read(), "old report\n")
+        self.assertEqual([n for n in os.listdir(self.directory) if n.startswith(".failed.html")], [])
 
     @unittest.skipUnless(os.path.exists(DEU_ENG) and os.path.exists(MULTI30K), "deu-eng model or Multi30k missing")
     def test_100_sentences_under_1_mb(self):
