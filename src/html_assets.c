@@ -2,7 +2,7 @@
 #include "html_assets.h"
 
 const char RS_HTML_POLICY[] =
-    "default-src 'none'; style-src 'sha256-xTaYqJUkS30MpdUgbVDznVWT6OdaKu+2FiUtmLdZi7U='; script-src 'sha256-w2HKTYF4ePurXYbYuWNworVVUvzffmx1iqs5nT88tdQ='; img-src data:; base-uri 'none'; form-action 'none'";
+    "default-src 'none'; style-src 'sha256-CLGxdoY26QVmSoAX2LRu4uZGlCOMFKebCG3O+5nuR7o='; script-src 'sha256-qGa5enlsDTu6a9X0nBHV4qmAW4OWQ51vGE2FebdIFfU='; img-src data:; base-uri 'none'; form-action 'none'";
 
 const char RS_HTML_CSS[] =
     ":root {\n"
@@ -68,6 +68,7 @@ const char RS_HTML_CSS[] =
     "  border: 0;\n"
     "}\n"
     "table.heatmap td.cell.lit { box-shadow: inset 0 0 0 1px rgba(255, 255, 255, 0.85); }\n"
+    "table.heatmap.signed td.cell.lit { box-shadow: inset 0 0 0 1px rgba(0, 0, 0, 0.35); }\n"
     "table.heatmap td.cell.here { box-shadow: inset 0 0 0 2px #e8590c; }\n"
     "table.heatmap th { font-weight: normal; padding: 0 0.4em; white-space: nowrap; }\n"
     "table.heatmap th.row { text-align: right; max-width: 14em; overflow: hidden; text-overflow: ellipsis; }\n"
@@ -362,7 +363,8 @@ const char RS_HTML_JS[] =
     "    card.readout = element(\"div\", \"readout\");\n"
     "    card.missing = element(\"p\", \"empty\");\n"
     "    const map = element(\"div\", \"map\");\n"
-    "    map.append(buildTable(card), buildLegend(card));\n"
+    "    card.table = buildTable(card);\n"
+    "    map.append(card.table, buildLegend(card));\n"
     "    card.placeholder.replaceWith(sourceRow.row, targetRow.row, card.readout, card.missing, map);\n"
     "    card.map = map;\n"
     "    section.dataset.built = \"true\";\n"
@@ -379,6 +381,7 @@ const char RS_HTML_JS[] =
     "    clearFocus(card);\n"
     "    if (!matrix) return;\n"
     "    const columns = card.s.source.length, signed = method.range === \"signed\";\n"
+    "    card.table.classList.toggle(\"signed\", signed);\n"
     "    card.cells.forEach((row, t) => row.forEach((td, j) => {\n"
     "      td.style.backgroundColor = css(colour(shade(matrix, method, t, j, columns), signed));\n"
     "    }));\n"

@@ -278,7 +278,8 @@
     card.readout = element("div", "readout");
     card.missing = element("p", "empty");
     const map = element("div", "map");
-    map.append(buildTable(card), buildLegend(card));
+    card.table = buildTable(card);
+    map.append(card.table, buildLegend(card));
     card.placeholder.replaceWith(sourceRow.row, targetRow.row, card.readout, card.missing, map);
     card.map = map;
     section.dataset.built = "true";
@@ -295,6 +296,7 @@
     clearFocus(card);
     if (!matrix) return;
     const columns = card.s.source.length, signed = method.range === "signed";
+    card.table.classList.toggle("signed", signed);
     card.cells.forEach((row, t) => row.forEach((td, j) => {
       td.style.backgroundColor = css(colour(shade(matrix, method, t, j, columns), signed));
     }));
