@@ -185,7 +185,8 @@ class ReportFileTest(HtmlTestCase):
         for args, needle in ((["--html", ""], "--html"), (["--html", "-"], "--html"),
                              (["--html"], "--html"),
                              (["--html", "/nonexistent/dir/r.html"], "/nonexistent/dir/r.html"),
-                             (["--check", COMMON, "--html", "x.html"], "--html")):
+                             (["--check", COMMON, "--html", "x.html"], "--html"),
+                             (["--tokenize", "--html", "x.html"], "--html")):
             with self.subTest(args=args):
                 result = run(["-m", MODEL] + args, "ein\n")
                 err = result.stderr.decode("utf-8")
