@@ -296,6 +296,21 @@ class BrowserTest(HtmlTestCase):
         readout = self.js("document.querySelector('section.sentence:last-of-type .readout').textContent")
         self.assertTrue(readout.startswith(s["target"][0] + " \u2190 "), readout)
 
+    def test_huge_heatmap_is_not_drawn_but_tokens_still_work(self):
+        """A 300-word line makes a matrix of 300 x 900 weights: the page says so instead of drawing 270,000
+        cells, and hovering its tokens still names the weights."""
+        words = "ein hund katze mann frau kind ball haus park läuft sieht spielt".split()
+        line = " ".join(words[k * 7 % len(words)] for k in range(300))
+        path, _ = self.report("huge.html", ["-m", MODEL, "-b", "1"], line + "\nein hund\n")
+        s = page_data(path)["sentences"][0]
+        self.assertGreater(len(s["source"]) * len(s["target"]), 40000)
+        self.open(path)
+        self.assertIn("too many to draw", self.js("document.querySelector('.map').textContent"))
+        self.assertEqual(self.js("document.querySelectorAll('section.sentence:first-of-type td.cell').length"), 0)
+        self.assertGreater(self.js("document.querySelectorAll('section.sentence:nth-of-type(2) td.cell').length"), 0)
+        self.browser.hover("span.chip.target", 1)
+        self.assertTrue(self.js("document.querySelector('.readout').textContent").startswith(s["target"][1] + " \u2190 "))
+
     def test_hover_target_highlights_its_source_and_back(self):
         path, _ = self.report("hover.html", ["-m", MODEL, "-b", "1"], "die katze sieht den hund\n")
         s = page_data(path)["sentences"][0]

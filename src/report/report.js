@@ -6,6 +6,7 @@
                    0x1f9e89, 0x35b779, 0x6ece58, 0xb5de2b, 0xfde725];
   const NEGATIVE = [0x21, 0x66, 0xac], MIDDLE = [0xf7, 0xf7, 0xf7], POSITIVE = [0xb2, 0x18, 0x2b];
   const FAINT = 0.1;
+  const MAX_CELLS = 40000; /* a larger heatmap (a 200-token line) is not drawn: it would stall the page */
   const EAGER = 20; /* cards built before the page shows; the others as they come near the window */ /* a chip whose value is below this share of the scale keeps its plain background */
 
   const data = JSON.parse(document.getElementById("rs-data").textContent);
@@ -95,7 +96,9 @@
     card.readout.textContent = "Hover a word or a cell to see what it draws on.";
   }
 
-  function light(card, cell, here) {
+  function light(card, t, j, here) {
+    const cell = card.cells.length ? card.cells[t][j] : null; /* none when the map is too large to draw */
+    if (!cell) return;
     cell.classList.add(here ? "here" : "lit");
     card.lit.push(cell);
   }
@@ -119,7 +122,7 @@
   function focus(card, chip, label) {
     clearFocus(card);
     chip.classList.add("active");
-    label.classList.add("active");
+    if (label) label.classList.add("active");
     return { method: methodOf(state.method), matrix: matrixOf(card, state.method), columns: card.s.source.length };
   }
 
@@ -130,14 +133,14 @@
     const entries = [];
     for (let j = 0; j < columns; j++) {
       paintChip(card.sourceChips[j], shade(matrix, method, t, j, columns), method.range === "signed");
-      light(card, card.cells[t][j], j === column);
+      light(card, t, j, j === column);
       entries.push({ token: card.s.source[j], value: matrix.values[t * columns + j] });
     }
     if (column === undefined) {
       describe(card, card.s.target[t], "\u2190", entries, method);
     } else {
       card.sourceChips[column].classList.add("active");
-      card.columnLabels[column].classList.add("active");
+      if (card.columnLabels.length) card.columnLabels[column].classList.add("active");
       describe(card, card.s.target[t], "\u2190", [entries[column]], method);
     }
   }
@@ -149,7 +152,7 @@
     const entries = [];
     for (let t = 0; t < card.s.target.length; t++) {
       paintChip(card.targetChips[t], shade(matrix, method, t, j, columns), method.range === "signed");
-      light(card, card.cells[t][j], false);
+      light(card, t, j, false);
       entries.push({ token: card.s.target[t], value: matrix.values[t * columns + j] });
     }
     describe(card, card.s.source[j], "\u2192", entries, method);
@@ -264,7 +267,8 @@
      * thousands of sentences opens at once. Until then a placeholder of about their height keeps the page's. */
     card.placeholder = element("div", "placeholder");
     const size = Math.max(s.source.length, s.target.length);
-    card.placeholder.style.height = Math.round(150 + s.target.length * cellSize(size)) + "px";
+    const rows = s.source.length * s.target.length <= MAX_CELLS ? s.target.length : 2;
+    card.placeholder.style.height = Math.round(150 + rows * cellSize(size)) + "px";
     section.appendChild(card.placeholder);
     return card;
   }
@@ -278,7 +282,10 @@
     card.readout = element("div", "readout");
     card.missing = element("p", "empty");
     const map = element("div", "map");
-    card.table = buildTable(card);
+    const cells = s.source.length * s.target.length;
+    card.table = cells <= MAX_CELLS ? buildTable(card)
+      : element("p", "empty", s.target.length + " \u00d7 " + s.source.length + " cells are too many to draw: " +
+                "hover the tokens above to see the weights.");
     map.append(card.table, buildLegend(card));
     card.placeholder.replaceWith(sourceRow.row, targetRow.row, card.readout, card.missing, map);
     card.map = map;
