@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "heatmap_files.h"
+#include "html_report.h"
 
 enum {
     OPT_MAX_LENGTH = 256,
@@ -28,6 +29,7 @@ enum {
     OPT_QUIET,
     OPT_REPORT_TIME,
     OPT_LIST_MODELS,
+    OPT_HTML,
     OPT_TOKENIZE,
     OPT_NO_SPLIT_SENTENCES,
     OPT_PIECE_LEVEL,
@@ -55,6 +57,7 @@ static const struct option LONG_OPTIONS[] = {
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"report-time", no_argument, NULL, OPT_REPORT_TIME},
+    {"html", required_argument, NULL, OPT_HTML},
     {"tokenize", no_argument, NULL, OPT_TOKENIZE},
     {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
     {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
@@ -234,6 +237,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case OPT_REPORT_TIME:
             cli->report_time = true;
             break;
+        case OPT_HTML:
+            if (rs_html_path_check(optarg, err) < 0)
+                return -1;
+            cli->html = optarg;
+            break;
         case OPT_TOKENIZE:
             cli->tokenize = true;
             break;
@@ -302,19 +310,20 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->stats || cli->explain)
+        if (cli->heatmap || cli->html || cli->stats || cli->explain)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
-                                "--stats or --explain");
+                                "--html, --stats or --explain");
     }
     if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
-                          cli->heatmap || cli->replace_unk || cli->stats || cli->explain || cli->n_best > 1))
+                          cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
+                          cli->n_best > 1))
         return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
-                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --replace-unk, --stats, "
-                            "--explain or --n-best");
+                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
+                            "--stats, --explain or --n-best");
     if (cli->forced && (cli->check_file || cli->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
-                                 cli->replace_unk || cli->stats || cli->explain;
+                                 cli->html != NULL || cli->replace_unk || cli->stats || cli->explain;
     return 0;
 }
 
@@ -346,6 +355,9 @@ void rs_cli_help(FILE *out)
           "                            target with its score and attention (for alignments)\n"
           "      --heatmap PATH        write SVG heatmaps of the attention: all lines stacked in PATH, or one file\n"
           "                            per line when PATH holds {id} (and per hypothesis with {hyp} and -n)\n"
+          "      --html FILE           write an interactive HTML report to FILE: each sentence with its\n"
+          "                            translation and heatmap; hovering a word highlights the words it draws\n"
+          "                            on; with --explain, occlusion importance as a second view\n"
           "      --color WHEN          colours in the -a matrix on a terminal: auto (default), always, never\n"
           "      --replace-unk         replace each unknown target token by the most attended source word, as\n"
           "                            the input wrote it\n"

@@ -797,6 +797,23 @@ class AnalysisOptionsTest(CliTestCase):
         self.assertIn("/nonexistent/x.svg", self.error(["-m", MODEL, "--heatmap", "/nonexistent/x.svg"],
                                                        stdin="ein\n", stdout_empty=False))
 
+    def test_html(self):
+        """The report itself is tested in test_html.py (data, escaping, a real browser); here: the file appears,
+        standard output is unchanged, bad values are one-line errors before any model is read."""
+        directory = self.temp()
+        report = os.path.join(directory, "report.html")
+        plain = self.ok(["-m", MODEL, "-b", "1", COMMON])
+        self.assertEqual(self.ok(["-m", MODEL, "-b", "1", "--html", report, COMMON]), plain)
+        self.assertTrue(read(report).startswith(b"<!DOCTYPE html>"))
+        self.assertEqual(self.ok(["-m", MODEL, "-b", "1", f"--html={report}", "--explain", COMMON]),
+                         self.ok(["-m", MODEL, "-b", "1", "--explain", COMMON]))
+        self.assertIn(b'"occlusion"', read(report))
+        for value in ("", "-"):
+            with self.subTest(value=value):
+                self.assertIn("--html", self.error(["-m", "/nonexistent/model.json", "--html", value]))
+        self.assertIn("/nonexistent/r.html", self.error(["-m", MODEL, "--html", "/nonexistent/r.html"],
+                                                        stdin="ein\n", stdout_empty=False))
+
     def test_color(self):
         plain = self.ok(["-m", MODEL, "-b", "1", "-a", COMMON])
         for args in (["--color", "never"], ["--colour", "never"], ["--color", "auto"], ["--color=auto"]):
