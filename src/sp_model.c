@@ -89,47 +89,18 @@ static int expect(const field *f, int type, const char *name, rs_error *err)
 
 /* ---- pieces ----------------------------------------------------------------------------------------- */
 
+/* A piece as read, its text still in the proto's bytes. */
+typedef struct raw_piece {
+    const char *text;
+    size_t len;
+    float score;
+    unsigned char type;
+} raw_piece;
+
 typedef struct piece_list {
-    const char **strings;
-    size_t *lengths;
-    float *scores;
-    unsigned char *types;
+    raw_piece *items;
     size_t count, cap;
 } piece_list;
-
-static void piece_list_free(piece_list *list)
-{
-    free(list->strings);
-    free(list->lengths);
-    free(list->scores);
-    free(list->types);
-}
-
-static int piece_list_grow(piece_list *list, rs_error *err)
-{
-    if (list->count < list->cap)
-        return 0;
-    size_t cap = list->cap ? list->cap * 2 : 1024;
-    size_t old = list->cap;
-    void *p = list->strings;
-    if (rs_reserve(&p, &old, cap, sizeof *list->strings, "SentencePiece pieces", err) < 0)
-        return -1;
-    list->strings = p;
-    old = list->cap, p = list->lengths;
-    if (rs_reserve(&p, &old, cap, sizeof *list->lengths, "SentencePiece pieces", err) < 0)
-        return -1;
-    list->lengths = p;
-    old = list->cap, p = list->scores;
-    if (rs_reserve(&p, &old, cap, sizeof *list->scores, "SentencePiece pieces", err) < 0)
-        return -1;
-    list->scores = p;
-    old = list->cap, p = list->types;
-    if (rs_reserve(&p, &old, cap, sizeof *list->types, "SentencePiece pieces", err) < 0)
-        return -1;
-    list->types = p;
-    list->cap = cap;
-    return 0;
-}
 
 static const char *type_name(unsigned type)
 {
@@ -142,13 +113,13 @@ static int parse_piece(piece_list *list, const unsigned char *data, size_t len, 
 {
     if (list->count >= INT32_MAX / 2)
         return rs_fail(err, "SentencePiece model: too many pieces");
-    if (piece_list_grow(list, err) < 0)
+    void *items = list->items;
+    if (rs_reserve(&items, &list->cap, list->count + 1, sizeof *list->items, "SentencePiece pieces", err) < 0)
         return -1;
+    list->items = items;
     size_t i = list->count;
-    list->strings[i] = "";
-    list->lengths[i] = 0;
-    list->scores[i] = 0.0f;
-    list->types[i] = RS_SP_NORMAL;
+    raw_piece *p = &list->items[i];
+    *p = (raw_piece){"", 0, 0.0f, RS_SP_NORMAL};
     wire w = {data, data + len};
     field f;
     while (w.pos < w.end) {
@@ -157,52 +128,43 @@ static int parse_piece(piece_list *list, const unsigned char *data, size_t len, 
         if (f.id == 1) {
             if (expect(&f, WIRE_BYTES, "piece.piece", err) < 0)
                 return -1;
-            list->strings[i] = (const char *)f.data;
-            list->lengths[i] = f.len;
+            p->text = (const char *)f.data;
+            p->len = f.len;
         } else if (f.id == 2) {
             if (expect(&f, WIRE_FIXED32, "piece.score", err) < 0)
                 return -1;
             uint32_t bits = (uint32_t)f.number;
-            memcpy(&list->scores[i], &bits, sizeof bits);
+            memcpy(&p->score, &bits, sizeof bits);
         } else if (f.id == 3) {
             if (expect(&f, WIRE_VARINT, "piece.type", err) < 0)
                 return -1;
             if (f.number < RS_SP_NORMAL || f.number > RS_SP_BYTE)
                 return rs_fail(err, "SentencePiece model: piece %zu has the unknown type %llu", i,
                                (unsigned long long)f.number);
-            list->types[i] = (unsigned char)f.number;
+            p->type = (unsigned char)f.number;
         }
     }
-    if (list->lengths[i] == 0)
+    if (p->len == 0)
         return rs_fail(err, "SentencePiece model: piece %zu is empty", i);
-    if (memchr(list->strings[i], '\0', list->lengths[i]))
+    if (memchr(p->text, '\0', p->len))
         return rs_fail(err, "SentencePiece model: piece %zu holds a NUL byte", i);
-    unsigned type = list->types[i];
-    if (type == RS_SP_USER_DEFINED || type == RS_SP_UNUSED || type == RS_SP_BYTE)
-        return rs_fail(err, "SentencePiece model: piece %zu (\"%.40s\") has type %s, which rnnsearch does not "
+    if (p->type == RS_SP_USER_DEFINED || p->type == RS_SP_UNUSED || p->type == RS_SP_BYTE)
+        return rs_fail(err, "SentencePiece model: piece %zu (\"%.*s\") has type %s, which rnnsearch does not "
                             "support (retrain without user-defined symbols and byte_fallback)",
-                       i, list->strings[i], type_name(type));
+                       i, p->len > 40 ? 40 : (int)p->len, p->text, type_name(p->type));
     list->count++;
     return 0;
 }
 
-/* Moves the pieces into the model: the table, and the checks SentencePiece makes (unique strings, one unk). */
-static int store_pieces(rs_sp_model *model, piece_list *list, rs_error *err)
+/* The checks SentencePiece makes (distinct strings, one unk), on the model's table. */
+static int check_pieces(rs_sp_model *model, rs_error *err)
 {
-    if (list->count == 0)
-        return rs_fail(err, "SentencePiece model: no pieces");
-    if (rs_vocab_build(&model->pieces, list->strings, list->lengths, list->count, err) < 0)
-        return -1;
-    model->scores = list->scores;
-    model->types = list->types;
-    list->scores = NULL;
-    list->types = NULL;
     model->unk_id = -1;
-    for (size_t i = 0; i < list->count; i++) {
-        int32_t first = rs_vocab_find(&model->pieces, list->strings[i], list->lengths[i]);
+    for (size_t i = 0; i < model->pieces.size; i++) {
+        const char *text = rs_vocab_string(&model->pieces, (int32_t)i);
+        int32_t first = rs_vocab_find(&model->pieces, text, model->pieces.lengths[i]);
         if (first != (int32_t)i)
-            return rs_fail(err, "SentencePiece model: piece %zu (\"%.40s\") repeats piece %d", i,
-                           rs_vocab_string(&model->pieces, (int32_t)i), first);
+            return rs_fail(err, "SentencePiece model: piece %zu (\"%.40s\") repeats piece %d", i, text, first);
         if (model->types[i] == RS_SP_UNKNOWN) {
             if (model->unk_id >= 0)
                 return rs_fail(err, "SentencePiece model: pieces %d and %zu are both of type UNKNOWN",
@@ -213,6 +175,29 @@ static int store_pieces(rs_sp_model *model, piece_list *list, rs_error *err)
     if (model->unk_id < 0)
         return rs_fail(err, "SentencePiece model: no piece of type UNKNOWN");
     return 0;
+}
+
+/* Moves the pieces into the model: the string table, scores and types. */
+static int store_pieces(rs_sp_model *model, const piece_list *list, rs_error *err)
+{
+    if (list->count == 0)
+        return rs_fail(err, "SentencePiece model: no pieces");
+    const char **texts = rs_alloc_array(list->count, sizeof *texts, "SentencePiece pieces", err);
+    size_t *lengths = rs_alloc_array(list->count, sizeof *lengths, "SentencePiece pieces", err);
+    model->scores = rs_alloc_array(list->count, sizeof *model->scores, "SentencePiece pieces", err);
+    model->types = rs_alloc_array(list->count, sizeof *model->types, "SentencePiece pieces", err);
+    int rc = texts && lengths && model->scores && model->types ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < list->count; i++) {
+        texts[i] = list->items[i].text;
+        lengths[i] = list->items[i].len;
+        model->scores[i] = list->items[i].score;
+        model->types[i] = list->items[i].type;
+    }
+    if (rc == 0)
+        rc = rs_vocab_build(&model->pieces, texts, lengths, list->count, err);
+    free(texts);
+    free(lengths);
+    return rc < 0 ? -1 : check_pieces(model, err);
 }
 
 /* ---- specs ------------------------------------------------------------------------------------------ */
@@ -351,7 +336,7 @@ int rs_sp_model_parse(rs_sp_model *model, const unsigned char *proto, size_t len
         rc = store_pieces(model, &list, err);
     if (rc == 0 && !model->unk_surface && !(model->unk_surface = rs_strndup(" \xe2\x81\x87 ", 5, err)))
         rc = -1;
-    piece_list_free(&list);
+    free(list.items);
     if (rc < 0)
         rs_sp_model_free(model);
     return rc;
