@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../src/dense.h"
 #include "../../src/model.h"
 
 #define CHECK(condition)                                                                                      \
@@ -38,9 +39,10 @@ static void same_models(const rs_model *a, const rs_model *b)
     CHECK(a->source_vocab.size == b->source_vocab.size && a->target_vocab.size == b->target_vocab.size);
     same_floats(a->weights.encoder_embedding, b->weights.encoder_embedding,
                 (size_t)c->source_vocab_size * (size_t)c->encoder_embedding_dim);
-    same_floats(a->weights.output_weight, b->weights.output_weight,
-                (size_t)c->target_vocab_size * (size_t)c->output_input);
-    same_floats(a->weights.output_bias, b->weights.output_bias, (size_t)c->target_vocab_size);
+    const rs_dense_layer *x = &a->weights.output, *y = &b->weights.output;
+    CHECK(x->out_dim == y->out_dim && x->in_dim == y->in_dim && x->dtype == y->dtype);
+    CHECK(memcmp(x->packed, y->packed, rs_dense_bytes(x)) == 0);
+    same_floats(x->bias, y->bias, (size_t)x->out_dim);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
