@@ -57,9 +57,11 @@ int rs_sink_close(rs_sink *sink, rs_error *err)
 {
     if (!sink->file)
         return 0;
+    /* A write through stdio outside the sink (the --help text) that failed left its reason in errno. */
+    int earlier = ferror(sink->file) ? errno : 0;
     errno = 0;
     int flushed = fflush(sink->file);
-    int error = errno;
+    int error = errno ? errno : earlier;
     bool failed = flushed != 0 || ferror(sink->file);
     errno = 0;
     int closed = fclose(sink->file);

@@ -35,14 +35,14 @@ class AllocationFailureTest(unittest.TestCase):
         env = clitools.child_env(RS_FAIL_ALLOC=str(n))
         if n == 0:
             env = clitools.child_env(RS_COUNT_ALLOC="1")
-        return subprocess.run([FAULTS_BINARY, "-m", self.model] + args, capture_output=True, env=env, cwd=directory,
+        return subprocess.run([FAULTS_BINARY, "-m", self.model, "--quiet"] + args, capture_output=True, env=env, cwd=directory,
                               timeout=60)
 
     def check_every_allocation(self, args):
         directory = tempfile.mkdtemp(dir=self.tmp)
         counted = self.run_faulty(args, 0, directory)
         self.assertEqual(counted.returncode, 0, counted)
-        total = int(counted.stderr.decode().split()[1])
+        total = int(counted.stderr.decode().split("alloc-faults: ")[-1].split()[0])
         expected = self.run_faulty(args, total + 1, directory)
         self.assertEqual((expected.returncode, expected.stderr), (0, b""), expected)
         self.assertGreater(total, 100)
