@@ -12,6 +12,9 @@ sys.path.insert(0, os.path.join(clitools.ROOT, "scripts"))
 import check_model  # noqa: E402
 
 FUZZ = os.path.join(clitools.HERE, "fuzz")
+# Files the two readers judge differently, kept until the C loader is fixed (README, Reliability): cJSON takes
+# control characters as white space and numbers with leading zeros (-06640.25), which JSON does not allow.
+KNOWN_DIFFERENCES = os.path.join(FUZZ, "known-differences")
 CORPORA = [os.path.join(FUZZ, "corpus", "model"), os.path.join(FUZZ, "corpus", "file"),
            os.path.join(FUZZ, "regressions", "model")]
 
@@ -43,6 +46,18 @@ class LoaderAgreementTest(unittest.TestCase):
                 self.assertEqual(result.returncode == 0, reason is None, f"C: {c_says}; Python: {reason or 'valid'}")
         self.assertGreater(valid, 5)
         self.assertGreater(judged - valid, 5)
+
+    def test_known_differences_still_differ(self):
+        """When the C loader rejects these, move them to tests/fuzz/regressions/model and drop this test."""
+        files = sorted(glob.glob(os.path.join(KNOWN_DIFFERENCES, "*")))
+        self.assertTrue(files)
+        for path in files:
+            with open(path, "rb") as f:
+                reason = check_model.check(f.read())
+            result = clitools.run(["-m", path], b"")
+            with self.subTest(file=os.path.basename(path)):
+                self.assertIsNotNone(reason)
+                self.assertEqual(result.returncode, 0, result)
 
 
 if __name__ == "__main__":

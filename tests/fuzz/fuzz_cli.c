@@ -26,7 +26,7 @@ static void check_cli(const rs_cli *cli, int argc)
         return;
     CHECK(cli->search.beam >= 1 && cli->n_best >= 1 && cli->n_best <= cli->search.beam);
     CHECK(cli->search.max_length >= 1 && cli->search.max_length_factor > 0 && cli->search.length_penalty >= 0);
-    CHECK(cli->threads >= 1 && cli->threads <= RS_MAX_THREADS);
+    CHECK(cli->threads >= 0 && cli->threads <= RS_MAX_THREADS); /* 0: the default */
     CHECK(cli->batch_size >= 1 && cli->batch_size <= RS_MAX_BATCH_SIZE && cli->max_source_tokens >= 1);
     CHECK(cli->file_count >= 0 && cli->file_count < argc);
     for (int i = 0; i < cli->file_count; i++)
