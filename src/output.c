@@ -604,7 +604,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
         if (rc < 0 || rs_strbuf_puts(out, ", \"score\": ", err) < 0 || rs_format_double(out, h->score, err) < 0 ||
             rs_strbuf_puts(out, ", \"normalized_score\": ", err) < 0 ||
             rs_format_double(out, h->normalized_score, err) < 0 ||
-            rs_strbuf_puts(out, rs_hypothesis_truncated(h) ? ", \"truncated\": true" : ", \"truncated\": false", err) < 0)
+            rs_strbuf_puts(out, rs_hypothesis_truncated(h) ? ", \"truncated\": true" : ", \"truncated\": false",
+                           err) < 0)
             return -1;
         if (tr->sentence_count > 1 &&
             format_sentence_ranges(out, "sentence_targets", tr->sentence_targets + k * (tr->sentence_count + 1),
