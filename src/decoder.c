@@ -6,69 +6,50 @@
 
 #include "attention.h"
 #include "gru.h"
-#include "mem.h"
 #include "ops.h"
 
 void rs_decoder_init(rs_decoder *decoder, const rs_model *model)
 {
     memset(decoder, 0, sizeof *decoder);
     decoder->model = model;
+    rs_workspace_init(&decoder->workspace);
 }
 
 void rs_decoder_free(rs_decoder *d)
 {
-    free(d->row_encoding);
-    free(d->spare_encoding);
-    free(d->state);
-    free(d->state_spare);
-    free(d->query_proj);
-    free(d->weights);
-    free(d->input);
-    free(d->gates_in);
-    free(d->gates_h);
-    free(d->features);
-    free(d->logprobs);
+    rs_workspace_free(&d->workspace);
     memset(d, 0, sizeof *d);
+}
+
+static void layout(void *owner, rs_workspace *ws)
+{
+    rs_decoder *d = owner;
+    const rs_config *c = &d->model->config;
+    size_t rows = (size_t)d->max_rows, hd = (size_t)c->decoder_hidden_size;
+    RS_TAKE(ws, d->row_encoding, rows, 1);
+    RS_TAKE(ws, d->spare_encoding, rows, 1);
+    RS_TAKE(ws, d->state, (size_t)c->decoder_layers * rows, hd);
+    RS_TAKE(ws, d->state_spare, (size_t)c->decoder_layers * rows, hd);
+    RS_TAKE(ws, d->query_proj, rows, (size_t)(c->attention_dim ? c->attention_dim : 1));
+    RS_TAKE(ws, d->weights, rows, d->ld_weights);
+    RS_TAKE(ws, d->input, rows, (size_t)c->decoder_input);
+    RS_TAKE(ws, d->gates_in, rows, 3 * hd);
+    RS_TAKE(ws, d->gates_h, rows, 3 * hd);
+    RS_TAKE(ws, d->features, rows, (size_t)c->output_input);
+    RS_TAKE(ws, d->logprobs, rows, (size_t)c->target_vocab_size);
 }
 
 int rs_decoder_reserve(rs_decoder *d, int rows, int max_length, rs_error *err)
 {
-    const rs_config *c = &d->model->config;
-    size_t r = (size_t)rows;
-    size_t a = (size_t)(c->attention_dim ? c->attention_dim : 1);
-    size_t n_state, n_query, n_weights, n_input, n_gates, n_features, n_logprobs;
-    if (!rs_mul3_size((size_t)c->decoder_layers, r, (size_t)c->decoder_hidden_size, &n_state) ||
-        !rs_mul_size(r, a, &n_query) || !rs_mul_size(r, (size_t)max_length, &n_weights) ||
-        !rs_mul_size(r, (size_t)c->decoder_input, &n_input) ||
-        !rs_mul3_size(r, 3, (size_t)c->decoder_hidden_size, &n_gates) ||
-        !rs_mul_size(r, (size_t)c->output_input, &n_features) ||
-        !rs_mul_size(r, (size_t)c->target_vocab_size, &n_logprobs))
-        return rs_fail(err, "out of memory (decoder, %d rows)", rows);
-    void *p = d->row_encoding, *q = d->spare_encoding;
-    int rc = rs_reserve(&p, &d->encoding_cap, r, sizeof *d->row_encoding, "decoder", err);
-    d->row_encoding = p;
-    if (rc == 0)
-        rc = rs_reserve(&q, &d->spare_encoding_cap, r, sizeof *d->spare_encoding, "decoder", err);
-    d->spare_encoding = q;
-    if (rc < 0 || rs_reserve_floats(&d->state, &d->state_cap, n_state, "decoder", err) < 0 ||
-        rs_reserve_floats(&d->state_spare, &d->spare_cap, n_state, "decoder", err) < 0 ||
-        rs_reserve_floats(&d->query_proj, &d->query_cap, n_query, "decoder", err) < 0 ||
-        rs_reserve_floats(&d->weights, &d->weights_cap, n_weights, "decoder", err) < 0 ||
-        rs_reserve_floats(&d->input, &d->input_cap, n_input, "decoder", err) < 0 ||
-        rs_reserve_floats(&d->gates_in, &d->gates_in_cap, n_gates, "decoder", err) < 0 ||
-        rs_reserve_floats(&d->gates_h, &d->gates_h_cap, n_gates, "decoder", err) < 0 ||
-        rs_reserve_floats(&d->features, &d->features_cap, n_features, "decoder", err) < 0 ||
-        rs_reserve_floats(&d->logprobs, &d->logprobs_cap, n_logprobs, "decoder", err) < 0)
-        return -1;
-    d->rows_cap = rows;
+    d->max_rows = rows;
     d->ld_weights = (size_t)max_length;
     d->rows = 0;
-    return 0;
+    return rs_workspace_fit(&d->workspace, layout, d, "decoder", err);
 }
 
 static float *layer_state(float *state, const rs_decoder *d, int layer)
 {
-    return state + (size_t)layer * (size_t)d->rows_cap * (size_t)d->model->config.decoder_hidden_size;
+    return state + (size_t)layer * (size_t)d->max_rows * (size_t)d->model->config.decoder_hidden_size;
 }
 
 void rs_decoder_start(rs_decoder *d, const rs_encoding *const *encodings, int n)
@@ -180,14 +161,40 @@ void rs_decoder_select(rs_decoder *d, const int *parents, int n)
     float *swap = d->state;
     d->state = d->state_spare;
     d->state_spare = swap;
-    size_t cap = d->state_cap;
-    d->state_cap = d->spare_cap;
-    d->spare_cap = cap;
     const rs_encoding **enc_swap = d->row_encoding;
     d->row_encoding = d->spare_encoding;
     d->spare_encoding = enc_swap;
-    cap = d->encoding_cap;
-    d->encoding_cap = d->spare_encoding_cap;
-    d->spare_encoding_cap = cap;
     d->rows = n;
+}
+
+static int search_start(void *self, const rs_encoding *const *sentences, int n, int max_rows, rs_error *err)
+{
+    rs_decoder *d = self;
+    int longest = 0;
+    for (int i = 0; i < n; i++)
+        if (sentences[i]->length > longest)
+            longest = sentences[i]->length;
+    if (rs_decoder_reserve(d, max_rows, longest, err) < 0)
+        return -1;
+    rs_decoder_start(d, sentences, n);
+    return 0;
+}
+
+static rs_step_result search_step(void *self, const int32_t *prev)
+{
+    rs_decoder *d = self;
+    rs_decoder_step(d, prev);
+    return (rs_step_result){d->logprobs, d->weights, d->ld_weights};
+}
+
+static void search_select(void *self, const int *parents, int n)
+{
+    rs_decoder_select(self, parents, n);
+}
+
+rs_search_decoder rs_decoder_for_search(rs_decoder *d)
+{
+    const rs_model *m = d->model;
+    return (rs_search_decoder){d, m->config.target_vocab_size, m->target_ids.bos, m->target_ids.eos,
+                               search_start, search_step, search_select};
 }

@@ -13,15 +13,18 @@
 #include "encoder.h"
 #include "error.h"
 #include "model.h"
+#include "search.h"
+#include "workspace.h"
 
 typedef struct rs_decoder {
     const rs_model *model;
-    int rows;       /* hypotheses now held */
-    int rows_cap;   /* rows the buffers hold */
+    int rows;          /* hypotheses now held */
+    int max_rows;      /* rows the buffers hold */
     size_t ld_weights; /* floats between rows of weights: the longest source reserved for */
+    rs_workspace workspace; /* owns every buffer below (decoder.c: layout) */
     const rs_encoding **row_encoding; /* [rows]: the sentence each row decodes */
     const rs_encoding **spare_encoding;
-    float *state;        /* [Ld][rows_cap][Hd]: layer l's states, so the top layer's rows form one matrix */
+    float *state;        /* [Ld][max_rows][Hd]: layer l's states, so the top layer's rows form one matrix */
     float *state_spare;  /* same shape, target of rs_decoder_select */
     float *query_proj;   /* [rows, A] */
     float *weights;      /* [rows, ld_weights]: attention weights of the last step */
@@ -30,8 +33,6 @@ typedef struct rs_decoder {
     float *gates_h;      /* [rows, 3Hd] */
     float *features;     /* [rows, Do] */
     float *logprobs;     /* [rows, Vt]: log p of the last step */
-    size_t encoding_cap, spare_encoding_cap, state_cap, spare_cap, query_cap, weights_cap, input_cap,
-        gates_in_cap, gates_h_cap, features_cap, logprobs_cap;
 } rs_decoder;
 
 void rs_decoder_init(rs_decoder *decoder, const rs_model *model);
@@ -50,5 +51,8 @@ void rs_decoder_step(rs_decoder *decoder, const int32_t *prev);
 
 /* Keeps n rows: new row i is old row parents[i] (rows may repeat). */
 void rs_decoder_select(rs_decoder *decoder, const int *parents, int n);
+
+/* The decoder as rs_search_batch drives it (valid while the decoder is). */
+rs_search_decoder rs_decoder_for_search(rs_decoder *decoder);
 
 #endif

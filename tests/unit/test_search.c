@@ -258,34 +258,46 @@ static void test_empty_line_is_not_decoded(void **state)
     finish(&r);
 }
 
-static void test_offer_candidate_order(void **state)
+/* The kept candidates, best first. */
+static void expect_kept(rs_candidates *kept, const int *rows, const int *tokens, int count)
+{
+    rs_candidates_sort(kept);
+    assert_int_equal(kept->count, count);
+    for (int i = 0; i < count; i++) {
+        assert_int_equal(kept->items[i].row, rows[i]);
+        assert_int_equal(kept->items[i].token, tokens[i]);
+    }
+}
+
+static void test_candidate_order(void **state)
 {
     (void)state;
-    rs_candidate cand[3];
-    int count = 0;
+    rs_candidate items[3];
+    rs_candidates kept = {items, 0, 3};
     /* offered in (row, token) order, as the search does */
-    rs_offer_candidate(cand, &count, 3, 1.0, 0, 5);
-    rs_offer_candidate(cand, &count, 3, 2.0, 0, 6);
-    rs_offer_candidate(cand, &count, 3, 1.0, 1, 0);
-    rs_offer_candidate(cand, &count, 3, 2.0, 1, 1);
-    rs_offer_candidate(cand, &count, 3, 0.5, 1, 2);
-    rs_offer_candidate(cand, &count, 3, 2.0, 2, 0);
-    rs_offer_candidate(cand, &count, 3, NAN, 2, 1);
-    assert_int_equal(count, 3);
-    int rows[3] = {0, 1, 2}, tokens[3] = {6, 1, 0};
-    for (int i = 0; i < 3; i++) {
-        assert_true(cand[i].score == 2.0);
-        assert_int_equal(cand[i].row, rows[i]);
-        assert_int_equal(cand[i].token, tokens[i]);
-    }
-    count = 0;
-    rs_offer_candidate(cand, &count, 2, 1.0, 0, 0);
-    rs_offer_candidate(cand, &count, 2, 1.0, 0, 1);
-    rs_offer_candidate(cand, &count, 2, 1.0, 1, 0);
-    rs_offer_candidate(cand, &count, 2, 3.0, 1, 1);
-    assert_int_equal(count, 2);
-    assert_int_equal(cand[0].row * 10 + cand[0].token, 11);
-    assert_int_equal(cand[1].row * 10 + cand[1].token, 0);
+    rs_candidates_offer(&kept, 1.0, 0, 5);
+    rs_candidates_offer(&kept, 2.0, 0, 6);
+    rs_candidates_offer(&kept, 1.0, 1, 0);
+    rs_candidates_offer(&kept, 2.0, 1, 1);
+    rs_candidates_offer(&kept, 0.5, 1, 2);
+    rs_candidates_offer(&kept, 2.0, 2, 0);
+    rs_candidates_offer(&kept, NAN, 2, 1);
+    expect_kept(&kept, (const int[]){0, 1, 2}, (const int[]){6, 1, 0}, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(items[i].score == 2.0);
+    kept = (rs_candidates){items, 0, 2};
+    rs_candidates_offer(&kept, 1.0, 0, 0);
+    rs_candidates_offer(&kept, 1.0, 0, 1);
+    rs_candidates_offer(&kept, 1.0, 1, 0);
+    rs_candidates_offer(&kept, 3.0, 1, 1);
+    expect_kept(&kept, (const int[]){1, 0}, (const int[]){1, 0}, 2);
+    /* NaN ranks as -infinity: kept when nothing better comes, ties with -infinity by (row, token) */
+    kept = (rs_candidates){items, 0, 3};
+    rs_candidates_offer(&kept, NAN, 0, 0);
+    rs_candidates_offer(&kept, -INFINITY, 0, 1);
+    rs_candidates_offer(&kept, -7.0, 0, 2);
+    rs_candidates_offer(&kept, NAN, 0, 3);
+    expect_kept(&kept, (const int[]){0, 0, 0}, (const int[]){2, 0, 1}, 3);
 }
 
 static void test_length_limit_arithmetic(void **state)
@@ -349,7 +361,7 @@ int main(void)
         cmocka_unit_test(test_equal_scores_keep_finishing_order),
         cmocka_unit_test(test_forced_decoding),
         cmocka_unit_test(test_empty_line_is_not_decoded),
-        cmocka_unit_test(test_offer_candidate_order),
+        cmocka_unit_test(test_candidate_order),
         cmocka_unit_test(test_length_limit_arithmetic),
         cmocka_unit_test(test_greedy_batch_matches_single),
     };
