@@ -25,6 +25,7 @@ enum {
     OPT_REPLACE_UNK,
     OPT_STATS,
     OPT_EXPLAIN,
+    OPT_NO_REPEAT_NGRAM,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -34,6 +35,7 @@ static const struct option LONG_OPTIONS[] = {
     {"max-length", required_argument, NULL, OPT_MAX_LENGTH},
     {"max-length-factor", required_argument, NULL, OPT_MAX_LENGTH_FACTOR},
     {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
+    {"no-repeat-ngram", required_argument, NULL, OPT_NO_REPEAT_NGRAM},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"attention", no_argument, NULL, 'a'},
     {"align-csv", required_argument, NULL, OPT_ALIGN_CSV},
@@ -143,6 +145,8 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case 'b':
             if (parse_positive_int(optarg, c, &cli->search.beam, err) < 0)
                 return -1;
+            if (cli->search.beam > RS_MAX_BEAM)
+                return rs_fail(err, "--beam: %s is too large (at most %d)", optarg, RS_MAX_BEAM);
             break;
         case 'n':
             if (parse_positive_int(optarg, c, &cli->n_best, err) < 0)
@@ -159,6 +163,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_LENGTH_PENALTY:
             if (parse_number(optarg, c, true, &cli->search.length_penalty, err) < 0)
+                return -1;
+            break;
+        case OPT_NO_REPEAT_NGRAM:
+            cli->search.no_repeat_ngram = 0; /* 0: off, as by default */
+            if (strcmp(optarg, "0") != 0 && parse_positive_int(optarg, c, &cli->search.no_repeat_ngram, err) < 0)
                 return -1;
             break;
         case OPT_FORMAT:
@@ -281,11 +290,12 @@ void rs_cli_help(FILE *out)
           "the FILEs (or standard input; '-' is standard input), one result line per input line.\n"
           "\n"
           "  -m, --model FILE          model file (default: $RNNSEARCH_MODEL, else the bundled deu-eng model)\n"
-          "  -b, --beam N              beam size; 1 is greedy search (default 5)\n"
+          "  -b, --beam N              beam size, at most 1000; 1 is greedy search (default 5)\n"
           "  -n, --n-best N            print the N best hypotheses, N <= beam (text: `ID ||| TEXT ||| SCORE`)\n"
           "      --max-length N        at most N target tokens, eos included (default 256)\n"
           "      --max-length-factor F at most ceil(F x source positions) target tokens (default 3.0)\n"
           "      --length-penalty A    rank hypotheses by score / length^A (default 0.6; 0: raw score)\n"
+          "      --no-repeat-ngram N   no hypothesis repeats an N-gram of its tokens (default 0: off)\n"
           "      --format text|jsonl   output format (default text)\n"
           "  -a, --attention           add attention weights (text: a matrix in percent, drawn in shades or\n"
           "                            colours on a terminal; jsonl: \"attention\")\n"
