@@ -65,24 +65,78 @@ void rs_decoder_start(rs_decoder *d, const rs_encoding *const *encodings, int n)
     d->rows = n;
 }
 
-/* a_t and c_t of rows [begin, end). */
+/* a_t and c_t of rows [begin, end): the row's query against its own sentence's keys, and c_t = a_t . memory
+ * written straight after E(y_{t-1}) in the GRU input. */
 static void attend_rows(void *arg, int begin, int end)
 {
     rs_decoder *d = arg;
     const rs_model *m = d->model;
     const rs_config *c = &m->config;
-    size_t hd = (size_t)c->decoder_hidden_size, et = (size_t)c->decoder_embedding_dim;
-    size_t k = (size_t)c->encoder_output, din = (size_t)c->decoder_input, a = (size_t)c->attention_dim;
-    const float *top = layer_state(d->state, d, c->decoder_layers - 1);
-    bool additive = c->score == RS_SCORE_ADDITIVE;
+    size_t et = (size_t)c->decoder_embedding_dim, k = (size_t)c->encoder_output, din = (size_t)c->decoder_input;
     for (int i = begin; i < end; i++) {
         const rs_encoding *enc = d->row_encoding[i];
-        const float *query = additive ? d->query_proj + (size_t)i * a : top + (size_t)i * hd;
         float *weights = d->weights + (size_t)i * d->ld_weights;
-        rs_attention_weights(m, query, additive ? a : hd, 1, enc->keys, enc->length, NULL, weights, d->ld_weights);
-        /* c_t = a_t . memory, written straight after E(y_{t-1}) in the GRU input */
+        rs_attention_weights(m, d->queries + (size_t)i * d->ld_queries, d->ld_queries, 1, enc->keys, enc->length,
+                             weights, d->ld_weights);
         rs_matmul(d->input + (size_t)i * din + et, din, weights, d->ld_weights, enc->memory, k, 1, enc->length,
                   (int)k);
+    }
+}
+
+/* weights, context = attention(s_{t-1}, keys, memory) */
+static void attend(rs_decoder *d)
+{
+    const rs_config *c = &d->model->config;
+    size_t hd = (size_t)c->decoder_hidden_size;
+    d->queries = rs_attention_queries(d->model, layer_state(d->state, d, c->decoder_layers - 1), hd, d->rows,
+                                      d->query_proj, &d->ld_queries);
+    double cost = 0.0;
+    for (int i = 0; i < d->rows; i++)
+        cost += (double)d->row_encoding[i]->length * (double)(8 * (size_t)c->attention_dim + c->encoder_output + hd);
+    rs_parallel_rows(attend_rows, d, d->rows, cost);
+}
+
+/* emb = E(y_{t-1}), in front of c_t in the GRU input */
+static void embed(rs_decoder *d, const int32_t *prev)
+{
+    const rs_config *c = &d->model->config;
+    size_t et = (size_t)c->decoder_embedding_dim, din = (size_t)c->decoder_input;
+    for (int i = 0; i < d->rows; i++)
+        memcpy(d->input + (size_t)i * din, d->model->weights.decoder_embedding + (size_t)prev[i] * et,
+               et * sizeof(float));
+}
+
+/* s_t = GRU([emb; c_t], s_{t-1}), layer by layer */
+static void recur(rs_decoder *d)
+{
+    const rs_config *c = &d->model->config;
+    size_t hd = (size_t)c->decoder_hidden_size, din = (size_t)c->decoder_input;
+    for (int l = 0; l < c->decoder_layers; l++) {
+        const rs_gru_layer *gru = &d->model->weights.decoder_rnn[l];
+        const float *x = l == 0 ? d->input : layer_state(d->state, d, l - 1);
+        rs_gru_input_gates(gru, x, l == 0 ? din : hd, d->rows, d->gates_in);
+        rs_gru_step(gru, d->gates_in, layer_state(d->state, d, l), d->rows, d->gates_h);
+    }
+}
+
+/* features = the output parts (s_t, c_t, emb) in config order */
+static void gather_features(rs_decoder *d)
+{
+    const rs_config *c = &d->model->config;
+    size_t hd = (size_t)c->decoder_hidden_size, et = (size_t)c->decoder_embedding_dim;
+    size_t din = (size_t)c->decoder_input, dout = (size_t)c->output_input;
+    const float *top = layer_state(d->state, d, c->decoder_layers - 1);
+    for (int i = 0; i < d->rows; i++) {
+        float *f = d->features + (size_t)i * dout;
+        const float *input = d->input + (size_t)i * din;
+        for (int p = 0; p < c->output_count; p++) {
+            const float *part = c->output[p] == RS_PART_STATE     ? top + (size_t)i * hd
+                                : c->output[p] == RS_PART_CONTEXT ? input + et
+                                                                  : input; /* RS_PART_EMBEDDING */
+            size_t size = (size_t)rs_part_size(c, c->output[p]);
+            memcpy(f, part, size * sizeof(float));
+            f += size;
+        }
     }
 }
 
@@ -95,55 +149,24 @@ static void normalize_rows(void *arg, int begin, int end)
         rs_log_softmax(d->logprobs + (size_t)i * vt, vt);
 }
 
-void rs_decoder_step(rs_decoder *d, const int32_t *prev)
+/* log p(. | y_<t, x) = log_softmax(W_o features + b_o) */
+static void predict(rs_decoder *d)
 {
     const rs_model *m = d->model;
-    const rs_config *c = &m->config;
-    int n = d->rows;
-    size_t hd = (size_t)c->decoder_hidden_size, et = (size_t)c->decoder_embedding_dim;
-    size_t k = (size_t)c->encoder_output, din = (size_t)c->decoder_input, dout = (size_t)c->output_input;
-    size_t a = (size_t)c->attention_dim;
-    float *top = layer_state(d->state, d, c->decoder_layers - 1);
+    int vt = m->config.target_vocab_size, dout = m->config.output_input;
+    rs_linear_h(d->logprobs, (size_t)vt, d->features, (size_t)dout, d->rows, m->weights.output_weight,
+                m->weights.output_weight_half, vt, dout, m->weights.output_bias);
+    rs_parallel_rows(normalize_rows, d, d->rows, 8.0 * d->rows * vt);
+}
 
-    rs_attention_project(m, top, hd, n, d->query_proj);
-    double attention_cost = 0.0;
-    for (int i = 0; i < n; i++)
-        attention_cost += (double)d->row_encoding[i]->length * (double)(8 * a + k + hd);
-    rs_parallel_rows(attend_rows, d, n, attention_cost);
-    for (int i = 0; i < n; i++)
-        memcpy(d->input + (size_t)i * din, m->weights.decoder_embedding + (size_t)prev[i] * et, et * sizeof(float));
-
-    for (int l = 0; l < c->decoder_layers; l++) {
-        const rs_gru_layer *gru = &m->weights.decoder_rnn[l];
-        const float *x = l == 0 ? d->input : layer_state(d->state, d, l - 1);
-        rs_gru_input_gates(gru, x, l == 0 ? din : hd, n, d->gates_in);
-        rs_gru_step(gru, d->gates_in, layer_state(d->state, d, l), n, d->gates_h);
-    }
-
-    for (int i = 0; i < n; i++) {
-        float *f = d->features + (size_t)i * dout;
-        for (int p = 0; p < c->output_count; p++) {
-            const float *src = NULL;
-            size_t size = (size_t)rs_part_size(c, c->output[p]);
-            switch (c->output[p]) {
-            case RS_PART_STATE:
-                src = top + (size_t)i * hd;
-                break;
-            case RS_PART_CONTEXT:
-                src = d->input + (size_t)i * din + et;
-                break;
-            case RS_PART_EMBEDDING:
-                src = d->input + (size_t)i * din;
-                break;
-            }
-            memcpy(f, src, size * sizeof(float));
-            f += size;
-        }
-    }
-    int vt = c->target_vocab_size;
-    rs_linear_h(d->logprobs, (size_t)vt, d->features, dout, n, m->weights.output_weight,
-                m->weights.output_weight_half, vt, (int)dout, m->weights.output_bias);
-    rs_parallel_rows(normalize_rows, d, n, 8.0 * n * vt);
+/* scripts/model.py step(), line by line. */
+void rs_decoder_step(rs_decoder *d, const int32_t *prev)
+{
+    attend(d);          /* weights, context = self.attention(state[-1], keys, enc_out, mask) */
+    embed(d, prev);     /* emb = self.decoder.embedding(y_prev) */
+    recur(d);           /* out, state = self.decoder.rnn(torch.cat([emb, context]), state) */
+    gather_features(d); /* features = torch.cat([parts[p] for p in self.config["output"]]) */
+    predict(d);         /* logits = self.output(features); log_softmax as the search takes it */
 }
 
 void rs_decoder_select(rs_decoder *d, const int *parents, int n)

@@ -1,9 +1,9 @@
-/* The decoder: one step for n hypotheses (rows) at once. With q the top layer's state s_{t-1}: attention
- * weights a_t and context c_t, the GRU stack on [E(y_{t-1}); c_t], the output parts in config order, logits and
- * log_softmax. Rows may belong to different sentences (each row names its encoding), so that several
- * sentences share the matrix products; everything else (attention, softmax) is done row by row, on the
- * threads of rs_set_threads, and no row's result depends on the others (ops.h). Buffers are sized before
- * decoding (rs_decoder_reserve), so a step allocates nothing. */
+/* The decoder: one step for n hypotheses (rows) at once, as scripts/model.py step() reads: with q the top
+ * layer's state s_{t-1}, attention weights a_t and context c_t, the embedding E(y_{t-1}), the GRU stack on
+ * [E(y_{t-1}); c_t], the output parts in config order, logits and log_softmax. Rows may belong to different
+ * sentences (each row names its encoding), so that several sentences share the matrix products; everything
+ * else (attention, softmax) is done row by row, on the threads of rs_set_threads, and no row's result depends
+ * on the others (ops.h). Buffers are sized before decoding (rs_decoder_reserve), so a step allocates nothing. */
 #ifndef RS_DECODER_H
 #define RS_DECODER_H
 
@@ -27,6 +27,8 @@ typedef struct rs_decoder {
     float *state;        /* [Ld][max_rows][Hd]: layer l's states, so the top layer's rows form one matrix */
     float *state_spare;  /* same shape, target of rs_decoder_select */
     float *query_proj;   /* [rows, A] */
+    const float *queries; /* this step's attention queries: query_proj or the top layer's states */
+    size_t ld_queries;
     float *weights;      /* [rows, ld_weights]: attention weights of the last step */
     float *input;        /* [rows, Et + K]: E(y_{t-1}) then c_t */
     float *gates_in;     /* [rows, 3Hd] */
