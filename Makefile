@@ -60,8 +60,11 @@ tests/bin/%: tests/unit/%.c $(LIB_OBJS) | tests/bin
 unit: $(TEST_BINS)
 	@status=0; for t in $(TEST_BINS); do echo "== $$t"; ./$$t || status=1; done; exit $$status
 
+# tests/test_subword.py's segmentation tool (tests/unit/sp_segment.c): not a unit test (run.sh runs test_* only).
+SP_TOOL = tests/bin/sp_segment
+
 # tests/run.sh runs the unit tests too (and the Python suites); without it, only the unit tests run.
-test: rnnsearch $(TEST_BINS)
+test: rnnsearch $(TEST_BINS) $(SP_TOOL)
 	@if [ -f tests/run.sh ]; then bash tests/run.sh; else $(MAKE) --no-print-directory unit; fi
 
 # rnnsearch against PyTorch eager on a model of tutorial-3 size (scripts/bench.py): builds the model files,
@@ -107,7 +110,7 @@ build/asan/bin/%: tests/unit/%.c $(ASAN_LIB_OBJS) | build/asan/bin
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP \
 		-MF build/asan/$*.test.d -o $@ $< $(ASAN_LIB_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS)
 
-check-asan: build/asan/rnnsearch $(ASAN_TEST_BINS)
+check-asan: build/asan/rnnsearch $(ASAN_TEST_BINS) build/asan/bin/sp_segment
 	$(ASAN_ENV) bash tests/run.sh
 
 check-valgrind: rnnsearch $(TEST_BINS)

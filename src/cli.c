@@ -25,11 +25,15 @@ enum {
     OPT_REPLACE_UNK,
     OPT_STATS,
     OPT_EXPLAIN,
+    OPT_TOKENIZE,
+    OPT_NO_SPLIT_SENTENCES,
+    OPT_PIECE_LEVEL,
     OPT_NO_REPEAT_NGRAM,
 };
 
 static const struct option LONG_OPTIONS[] = {
     {"model", required_argument, NULL, 'm'},
+    {"output", required_argument, NULL, 'o'},
     {"beam", required_argument, NULL, 'b'},
     {"n-best", required_argument, NULL, 'n'},
     {"max-length", required_argument, NULL, OPT_MAX_LENGTH},
@@ -48,6 +52,9 @@ static const struct option LONG_OPTIONS[] = {
     {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
     {"stats", no_argument, NULL, OPT_STATS},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"tokenize", no_argument, NULL, OPT_TOKENIZE},
+    {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
+    {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
@@ -129,18 +136,24 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->threads = 1;
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
+    cli->split_sentences = true;
     bool n_best_given = false;
 
     opterr = 0;
     optind = 0; /* 0, not 1: a full reset of GNU getopt, so tests may parse several times */
     int c;
-    while ((c = getopt_long(argc, argv, ":m:b:n:at:hV", LONG_OPTIONS, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:o:b:n:at:hV", LONG_OPTIONS, NULL)) != -1) {
         int value;
         switch (c) {
         case 'm':
             if (*optarg == '\0')
                 return rs_fail(err, "--model: expected a file name");
             cli->model_path = optarg;
+            break;
+        case 'o':
+            if (*optarg == '\0')
+                return rs_fail(err, "--output: expected a file name ('-': standard output)");
+            cli->output = strcmp(optarg, "-") == 0 ? NULL : optarg;
             break;
         case 'b':
             if (parse_positive_int(optarg, c, &cli->search.beam, err) < 0)
@@ -219,9 +232,21 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case OPT_EXPLAIN:
             cli->explain = true;
             break;
+        case OPT_TOKENIZE:
+            cli->tokenize = true;
+            break;
+        case OPT_NO_SPLIT_SENTENCES:
+            cli->split_sentences = false;
+            break;
+        case OPT_PIECE_LEVEL:
+            cli->piece_level = true;
+            break;
         case 't':
             if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
                 return -1;
+            /* More threads than this never pay, and each costs a stack. */
+            if (cli->threads > RS_MAX_THREADS)
+                cli->threads = RS_MAX_THREADS;
             break;
         case OPT_BATCH_SIZE:
             if (parse_positive_int(optarg, c, &cli->batch_size, err) < 0)
@@ -276,6 +301,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
                                 "--stats or --explain");
     }
+    if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
+                          cli->heatmap || cli->replace_unk || cli->stats || cli->explain || cli->n_best > 1))
+        return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
+                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --replace-unk, --stats, "
+                            "--explain or --n-best");
     if (cli->forced && (cli->check_file || cli->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
@@ -290,6 +320,8 @@ void rs_cli_help(FILE *out)
           "the FILEs (or standard input; '-' is standard input), one result line per input line.\n"
           "\n"
           "  -m, --model FILE          model file (default: $RNNSEARCH_MODEL, else the bundled deu-eng model)\n"
+          "  -o, --output FILE         write the output to FILE instead of standard output: to a temporary\n"
+          "                            file renamed into place when the run succeeds ('-': standard output)\n"
           "  -b, --beam N              beam size, at most 1000; 1 is greedy search (default 5)\n"
           "  -n, --n-best N            print the N best hypotheses, N <= beam (text: `ID ||| TEXT ||| SCORE`)\n"
           "      --max-length N        at most N target tokens, eos included (default 256)\n"
@@ -315,7 +347,12 @@ void rs_cli_help(FILE *out)
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
-          "  -t, --threads N           threads (default 1; output identical for any N)\n"
+          "      --tokenize            print the source tokens of each line (a subword model's pieces) instead\n"
+          "                            of translating (jsonl: \"tokens\", \"ids\", \"word_start\")\n"
+          "      --no-split-sentences  translate each line whole (default: sentence by sentence, joined with a\n"
+          "                            space on the line's output; see the README)\n"
+          "      --piece-level         subword models: show pieces, not words, in the -a matrix and heatmaps\n"
+          "  -t, --threads N           threads (default 1, at most 256; output identical for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
           "      --max-source-tokens N translate only the first N tokens of a longer line (default 1024)\n"

@@ -22,6 +22,7 @@ typedef enum rs_color { RS_COLOR_AUTO, RS_COLOR_ALWAYS, RS_COLOR_NEVER } rs_colo
 #define RS_DEFAULT_BATCH_SIZE 32
 #define RS_MAX_BATCH_SIZE 65536 /* larger --batch-size values count as this */
 #define RS_DEFAULT_MAX_SOURCE_TOKENS 1024
+#define RS_MAX_THREADS 256 /* larger --threads values count as this */
 
 typedef struct rs_cli {
     const char *model_path; /* NULL: the default model */
@@ -31,6 +32,7 @@ typedef struct rs_cli {
     bool attention;
     bool alignments;
     const char *align_csv;  /* NULL, a file name or "-" */
+    const char *output;     /* -o: NULL (standard output) or a file name, written atomically (outfile.h) */
     const char *check_file; /* NULL or the regression file */
     bool forced;            /* input lines are source<TAB>target, the target forced */
     const char *heatmap;    /* --heatmap: NULL or the SVG file name pattern (heatmap_files.h) */
@@ -38,6 +40,9 @@ typedef struct rs_cli {
     bool replace_unk;       /* --replace-unk */
     bool stats;             /* --stats: entropy and coverage */
     bool explain;           /* --explain: occlusion importance */
+    bool tokenize;          /* --tokenize: print the source tokens, no translation */
+    bool split_sentences;   /* true unless --no-split-sentences (joiner.h) */
+    bool piece_level;       /* --piece-level: -a matrices and heatmaps of a subword model show pieces */
     int threads;
     int batch_size;
     size_t max_source_tokens;

@@ -34,7 +34,7 @@ void rs_explainer_free(rs_explainer *x)
     rs_workspace_free(&x->workspace);
     rs_rank_scratch_free(&x->ranks);
     for (int k = 0; k < x->explanation_count; k++)
-        rs_workspace_free(&x->explanations[k].workspace);
+        rs_explanation_free(&x->explanations[k]);
     free(x->explanations);
     memset(x, 0, sizeof *x);
 }
@@ -52,6 +52,19 @@ static void explanation_layout(void *owner, rs_workspace *ws)
     rs_explanation *e = owner;
     RS_TAKE(ws, e->occlusion, (size_t)e->steps, (size_t)e->length);
     RS_TAKE(ws, e->rho, (size_t)e->steps, 1);
+}
+
+int rs_explanation_reserve(rs_explanation *e, int steps, int length, rs_error *err)
+{
+    e->steps = steps;
+    e->length = length;
+    return rs_workspace_fit(&e->workspace, explanation_layout, e, "explain", err);
+}
+
+void rs_explanation_free(rs_explanation *e)
+{
+    rs_workspace_free(&e->workspace);
+    memset(e, 0, sizeof *e);
 }
 
 /* Room for `count` explanations (kept across calls: each owns its arrays). */
@@ -111,10 +124,8 @@ static int explain_one(rs_explainer *x, const rs_translation *tr, const rs_hypot
     const int32_t *ids = tr->ids;
     int *todo = x->todo;
     size_t length = (size_t)tr->length, steps = (size_t)h->steps;
-    e->steps = h->steps;
-    e->length = tr->length;
     e->mean_rho = NAN;
-    if (rs_workspace_fit(&e->workspace, explanation_layout, e, "explain", err) < 0)
+    if (rs_explanation_reserve(e, h->steps, tr->length, err) < 0)
         return -1;
 
     /* A token that is already unk is occluded by nothing: its importance is exactly 0, not decoded. */

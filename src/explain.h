@@ -57,6 +57,11 @@ typedef struct rs_explainer {
     int explanation_count;
 } rs_explainer;
 
+/* Sizes e for `steps` rows of `length` columns (contents unset); rs_explanation_free releases it. A zeroed
+ * rs_explanation is an empty one. */
+int rs_explanation_reserve(rs_explanation *e, int steps, int length, rs_error *err);
+void rs_explanation_free(rs_explanation *e);
+
 int rs_explainer_init(rs_explainer *explainer, const rs_model *model, rs_error *err);
 void rs_explainer_free(rs_explainer *explainer);
 

@@ -1,10 +1,13 @@
 /* rnnsearch: neural machine translation with attention from the command line. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -12,7 +15,9 @@
 #include "error.h"
 #include "model.h"
 #include "ops.h"
+#include "outfile.h"
 #include "session.h"
+#include "signals.h"
 #include "sink.h"
 
 #ifndef RS_VERSION
@@ -61,7 +66,101 @@ static int write_failure(const rs_sink *sink, const rs_error *err)
     return fail(err);
 }
 
-static int translate_inputs(const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv)
+/* Standard output as a sink: unbuffered (sink.h) when it is a pipe, terminal or socket. */
+static rs_sink stdout_sink(void)
+{
+    rs_sink sink = {.file = stdout, .name = "standard output"};
+    struct stat st;
+    if (fstat(STDOUT_FILENO, &st) == 0 && !S_ISREG(st.st_mode))
+        rs_sink_unbuffer(&sink);
+    return sink;
+}
+
+/* The files of a run: every input opened (and registered with outfile.h) before anything is translated or
+ * any output created, so a missing third file fails before the first is translated. */
+typedef struct run_files {
+    FILE **inputs;
+    const char **names; /* for messages: the file name, or "standard input" */
+    int count;
+    rs_outfile output; /* -o */
+    rs_outfile csv;    /* --align-csv FILE */
+} run_files;
+
+static void close_inputs(run_files *files)
+{
+    for (int i = 0; i < files->count; i++)
+        if (files->inputs[i] && files->inputs[i] != stdin)
+            fclose(files->inputs[i]);
+    free(files->inputs);
+    free(files->names);
+    files->inputs = NULL;
+    files->names = NULL;
+    files->count = 0;
+}
+
+/* Room for every input open at once: the soft limit on descriptors raised towards the hard one. */
+static void allow_open_files(int count)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+        limit.rlim_cur >= (rlim_t)count + 32)
+        return;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY || limit.rlim_max > (rlim_t)count + 32 ? (rlim_t)count + 32
+                                                                                            : limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+static int open_inputs(const rs_cli *cli, run_files *files, rs_error *err)
+{
+    static char *const STDIN_ONLY[] = {"-"};
+    char *const *paths = cli->file_count ? cli->files : STDIN_ONLY;
+    int count = cli->file_count ? cli->file_count : 1;
+    allow_open_files(count);
+    files->inputs = calloc((size_t)count, sizeof *files->inputs);
+    files->names = calloc((size_t)count, sizeof *files->names);
+    if (!files->inputs || !files->names)
+        return rs_fail(err, "out of memory (%d input files)", count);
+    for (int i = 0; i < count; i++) {
+        bool is_stdin = strcmp(paths[i], "-") == 0;
+        files->names[i] = is_stdin ? "standard input" : paths[i];
+        files->inputs[i] = is_stdin ? stdin : fopen(paths[i], "rb");
+        files->count = i + 1;
+        if (!files->inputs[i])
+            return rs_fail(err, "cannot open %s: %s", paths[i], strerror(errno));
+        struct stat st;
+        if (fstat(fileno(files->inputs[i]), &st) == 0 && S_ISDIR(st.st_mode))
+            return rs_fail(err, "read error on %s: %s", files->names[i], strerror(EISDIR));
+        if (rs_outfile_protect(fileno(files->inputs[i]), files->names[i], "an input", err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Registers a file by name (the model, the --check file) as one no output may replace. */
+static int protect_path(const char *path, const char *role, rs_error *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return 0; /* whoever reads it reports the error */
+    int rc = rs_outfile_protect(fd, path, role, err);
+    close(fd);
+    return rc;
+}
+
+/* Creates the output files, after the model and every input passed their checks. */
+static int open_outputs(const rs_cli *cli, run_files *files, rs_error *err)
+{
+    if (rs_outfile_check_stdout(err) < 0)
+        return -1;
+    if (cli->output && rs_outfile_open(&files->output, cli->output, err) < 0)
+        return -1;
+    if (cli->align_csv && strcmp(cli->align_csv, "-") != 0 && rs_outfile_open(&files->csv, cli->align_csv, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int translate_inputs(const rs_cli *cli, const rs_model *model, const run_files *files, rs_sink *out,
+                            rs_sink *csv)
 {
     rs_error err;
     rs_session session;
@@ -71,28 +170,79 @@ static int translate_inputs(const rs_cli *cli, const rs_model *model, rs_sink *o
         rs_session_free(&session);
         return status;
     }
-    static char *const STDIN_ONLY[] = {"-"};
-    char *const *files = cli->file_count ? cli->files : STDIN_ONLY;
-    int count = cli->file_count ? cli->file_count : 1;
-    for (int i = 0; i < count && status == EXIT_SUCCESS; i++) {
-        bool is_stdin = strcmp(files[i], "-") == 0;
-        const char *name = is_stdin ? "standard input" : files[i];
-        FILE *in = is_stdin ? stdin : fopen(files[i], "rb");
-        if (!in) {
-            rs_fail(&err, "cannot open %s: %s", files[i], strerror(errno));
-            status = fail(&err);
-            break;
-        }
-        if (rs_session_run(&session, in, name, &err) < 0)
+    for (int i = 0; i < files->count && status == EXIT_SUCCESS && !rs_stop_signal(); i++) {
+        if (rs_session_run(&session, files->inputs[i], files->names[i], &err) < 0)
             status = (out && out->broken_pipe) || (csv && csv->broken_pipe) ? EXIT_SUCCESS : fail(&err);
-        if (!is_stdin)
-            fclose(in);
         if ((out && out->broken_pipe) || (csv && csv->broken_pipe))
             break;
     }
-    if (status == EXIT_SUCCESS && rs_session_finish(&session, &err) < 0)
+    if (status == EXIT_SUCCESS && !rs_stop_signal() && rs_session_finish(&session, &err) < 0)
         status = fail(&err);
     rs_session_free(&session);
+    return status;
+}
+
+/* Loads the model (the default one when -m is not given). */
+static int load_model(const rs_cli *cli, rs_model *model)
+{
+    rs_error err;
+    char path_buffer[PATH_MAX + 64];
+    const char *model_path = cli->model_path ? cli->model_path : default_model(path_buffer, sizeof path_buffer);
+    if (rs_model_load(model, model_path, &err) < 0) {
+        if (!cli->model_path && strstr(err.message, ": cannot open model: "))
+            fprintf(stderr, "rnnsearch: %s (give a model with -m FILE or RNNSEARCH_MODEL)\n", err.message);
+        else
+            fail(&err);
+        return -1;
+    }
+    if (protect_path(model_path, "the model", &err) < 0) {
+        rs_model_free(model);
+        fail(&err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs --check or the translation of the inputs into the open outputs. */
+static int run(const rs_cli *cli, const rs_model *model, const rs_check_file *check_file, run_files *files,
+               rs_sink *out)
+{
+    rs_error err;
+    if (cli->check_file) {
+        long long differ = 0;
+        if (rs_check_run(cli, model, check_file, out, &differ, &err) < 0)
+            return out->broken_pipe ? EXIT_SUCCESS : fail(&err);
+        return differ ? EXIT_MISMATCH : EXIT_SUCCESS;
+    }
+    rs_sink csv_stdout = stdout_sink();
+    rs_sink csv_file = {.file = files->csv.file, .name = cli->align_csv};
+    bool csv_to_stdout = cli->align_csv && strcmp(cli->align_csv, "-") == 0;
+    rs_sink *csv = csv_to_stdout ? (cli->output ? &csv_stdout : out) : cli->align_csv ? &csv_file : NULL;
+    rs_sink *translations = csv_to_stdout && !cli->output ? NULL : out;
+    int status = translate_inputs(cli, model, files, translations, csv);
+    if (csv == &csv_stdout && csv_stdout.broken_pipe)
+        out->broken_pipe = true;
+    return status;
+}
+
+/* Ends the outputs: renamed into place after a successful run, else removed (the old files stay). */
+static int finish_outputs(const rs_cli *cli, run_files *files, rs_sink *out, int status)
+{
+    rs_error err;
+    bool keep = status != EXIT_ERROR && !rs_stop_signal();
+    if (!keep) {
+        rs_outfile_abandon(&files->output);
+        rs_outfile_abandon(&files->csv);
+    } else if (rs_outfile_commit(&files->csv, &err) < 0 || rs_outfile_commit(&files->output, &err) < 0) {
+        rs_outfile_abandon(&files->output);
+        status = fail(&err);
+    }
+    rs_sink plain_stdout = {.file = stdout, .name = "standard output"};
+    rs_sink *last = cli->output ? &plain_stdout : out;
+    if (rs_sink_close(last, &err) < 0 && status != EXIT_ERROR && !last->broken_pipe)
+        status = fail(&err);
+    if (rs_stop_signal())
+        return 128 + rs_stop_signal();
     return status;
 }
 
@@ -105,7 +255,15 @@ int main(int argc, char **argv)
     rs_cli cli;
     if (rs_cli_parse(&cli, argc, argv, &err) < 0)
         return fail(&err);
-    rs_sink out = {stdout, "standard output", false};
+    rs_sink out = {.file = stdout, .name = "standard output"};
+    rs_check_file check_file;
+    memset(&check_file, 0, sizeof check_file);
+    if (cli.check_file && !cli.help && !cli.version &&
+        (rs_check_read(&check_file, cli.check_file, &err) < 0 ||
+         rs_check_apply_header(&check_file, argc, argv, &cli, &err) < 0)) {
+        rs_check_file_free(&check_file);
+        return fail(&err);
+    }
     if (cli.help || cli.version) {
         if (cli.help)
             rs_cli_help(stdout);
@@ -113,49 +271,32 @@ int main(int argc, char **argv)
             printf("rnnsearch %s\n", RS_VERSION);
         return rs_sink_close(&out, &err) < 0 ? write_failure(&out, &err) : EXIT_SUCCESS;
     }
+    rs_signals_install();
+    out = stdout_sink();
 
-    /* The CSV file is created before the (slow) model load, so a bad path fails fast. */
-    rs_sink csv_file = {NULL, NULL, false};
-    bool csv_to_stdout = cli.align_csv && strcmp(cli.align_csv, "-") == 0;
-    if (cli.align_csv && !csv_to_stdout) {
-        csv_file.file = fopen(cli.align_csv, "wb");
-        csv_file.name = cli.align_csv;
-        if (!csv_file.file) {
-            rs_fail(&err, "cannot create %s: %s", cli.align_csv, strerror(errno));
-            return fail(&err);
-        }
-    }
-
-    char path_buffer[PATH_MAX + 64];
-    const char *model_path = cli.model_path ? cli.model_path : default_model(path_buffer, sizeof path_buffer);
     rs_model model;
-    if (rs_model_load(&model, model_path, &err) < 0) {
-        if (csv_file.file)
-            fclose(csv_file.file);
-        if (!cli.model_path && strstr(err.message, ": cannot open model: "))
-            fprintf(stderr, "rnnsearch: %s (give a model with -m FILE or RNNSEARCH_MODEL)\n", err.message);
-        else
-            fail(&err);
-        return EXIT_ERROR;
+    if (load_model(&cli, &model) < 0) {
+        rs_check_file_free(&check_file);
+        return rs_stop_signal() ? 128 + rs_stop_signal() : EXIT_ERROR;
     }
+    rs_signals_block(true);
     rs_set_threads(cli.threads);
+    rs_signals_block(false);
 
-    int status;
-    if (cli.check_file) {
-        long long differ = 0;
-        if (rs_check_run(&cli, &model, &out, &differ, &err) < 0)
-            status = out.broken_pipe ? EXIT_SUCCESS : fail(&err);
-        else
-            status = differ ? EXIT_MISMATCH : EXIT_SUCCESS;
-    } else {
-        rs_sink *csv = csv_to_stdout ? &out : cli.align_csv ? &csv_file : NULL;
-        status = translate_inputs(&cli, &model, csv_to_stdout ? NULL : &out, csv);
+    run_files files = {0};
+    int status = EXIT_SUCCESS;
+    if ((cli.check_file ? protect_path(cli.check_file, "the --check file", &err) : open_inputs(&cli, &files, &err)) < 0 ||
+        open_outputs(&cli, &files, &err) < 0)
+        status = fail(&err);
+    if (status == EXIT_SUCCESS && !rs_stop_signal()) {
+        if (cli.output)
+            out = (rs_sink){.file = files.output.file, .name = files.output.path};
+        status = run(&cli, &model, &check_file, &files, &out);
     }
     rs_model_free(&model);
-
-    if (csv_file.file && rs_sink_close(&csv_file, &err) < 0 && status != EXIT_ERROR)
-        status = fail(&err);
-    if (rs_sink_close(&out, &err) < 0 && status != EXIT_ERROR && !out.broken_pipe)
-        status = fail(&err);
+    rs_check_file_free(&check_file);
+    close_inputs(&files);
+    status = finish_outputs(&cli, &files, &out, status);
+    rs_outfile_reset();
     return status;
 }

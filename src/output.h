@@ -28,6 +28,11 @@ typedef struct rs_output_options {
     /* --explain: the explanations of the printed hypotheses of the line being formatted (explain.h), set by
      * the caller for each line; NULL: none */
     const struct rs_explanation *explained;
+    /* A subword model (words.h): the word view of the line being formatted, set by the caller for each line
+     * (NULL for word-level models). It gives the word-level Pharaoh links, the JSONL word fields and CSV word
+     * columns, and (unless piece_level) the -a matrix. */
+    const struct rs_word_view *words;
+    bool piece_level; /* --piece-level: the -a matrix and heatmaps show pieces */
 } rs_output_options;
 
 /* Text: the best translation on one line, or with n_best > 1 one `ID ||| TEXT ||| SCORE` line per hypothesis
@@ -41,6 +46,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *model, const rs_translation 
 
 /* The CSV header line, and one line's rows (needs the attention weights). Lines end in CRLF (RFC 4180). */
 int rs_format_csv_header(rs_strbuf *out, rs_error *err);
+/* The header of a subword model's CSV: two more columns, target_word_index and source_word_index. */
+int rs_format_csv_header_words(rs_strbuf *out, rs_error *err);
 int rs_format_csv(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id, int n_best,
                   rs_error *err);
 

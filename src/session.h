@@ -14,7 +14,9 @@
 #include "output.h"
 #include "sink.h"
 #include "strbuf.h"
+#include "joiner.h"
 #include "translator.h"
+#include "words.h"
 
 /* The most bytes of one input line that are read; the rest of a longer line is skipped with a warning. Far
  * more than --max-source-tokens tokens of any text: it only bounds the memory that garbage input takes. */
@@ -23,7 +25,7 @@
 typedef struct rs_session {
     const rs_cli *cli;
     const rs_model *model;
-    rs_translator translator;
+    rs_joiner translator; /* sentence by sentence (joiner.h) */
     rs_output_options output;
     rs_sink *out; /* translations; NULL with --align-csv - */
     rs_sink *csv; /* the alignment CSV, or NULL */
@@ -31,6 +33,8 @@ typedef struct rs_session {
     bool explaining;
     rs_heatmap_files heatmaps; /* --heatmap */
     bool heatmapping;
+    bool pieces;         /* a subword model: each line gets a word view (words.h) */
+    rs_word_view words;
     rs_strbuf text;
     rs_strbuf csv_text;
     long long next_id; /* id of the next input line, counted across all inputs */
@@ -41,6 +45,7 @@ typedef struct rs_session {
     size_t *target_lens;
     rs_translation *results;
     int batch_cap;
+    rs_tokens tokens; /* --tokenize */
 } rs_session;
 
 /* Writes the CSV header when csv is given, and creates the --heatmap file (heatmap_files.h). The -a matrix

@@ -30,6 +30,22 @@ typedef struct rs_translation {
      * is shown as target_tokens[i], also where it maps to unk); NULL otherwise. */
     const char *const *target_tokens;
     int target_count;
+    /* A line translated sentence by sentence (joiner.h), sentence_count > 1: sentence s's tokens are source
+     * positions [sentence_sources[s], sentence_sources[s + 1]); hypothesis k's steps for it are
+     * [sentence_targets[k * (sentence_count + 1) + s], ... + s + 1]. 0 and NULL for a line kept whole. */
+    int sentence_count;
+    const int *sentence_sources;
+    const int *sentence_targets;
+    /* --replace-unk: the tokenizer's tokens as the line wrote them (case and accents kept), token_count of
+     * them, or NULL (joiner.h). */
+    const char *const *source_original;
+    /* A subword model's --replace-unk (words.h): source position j's word, and the string an unk copies when
+     * that word gets the largest summed weight (the word as written, with its word mark); NULL otherwise. */
+    const int *source_word_of;
+    const char *const *unk_words;
+    /* Word views only (words.h): hypothesis k's step t is shown as step_strings[step_offsets[k] + t]. */
+    const char *const *step_strings;
+    const int *step_offsets;
 } rs_translation;
 
 /* The per-line part of the work space. */

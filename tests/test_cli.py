@@ -625,8 +625,8 @@ class CheckTest(CliTestCase):
         self.assertEqual(result.returncode, 1, describe([], result))
         self.assertEqual(result.stderr, b"")
         report = result.stdout.decode("utf-8")
-        self.assertIn(f"{path}:2: differs\n  source:   {inputs[1]}\n  expected: not what it says\n"
-                      f"  got:      {outputs[1]}\n", report)
+        self.assertIn(f"{path}:2: differs at column 1\n  source:   {inputs[1]}\n  expected: not what it says\n"
+                      f"  got:      {outputs[1]}\n            ^\n", report)
         self.assertEqual(lines_of(report)[-1], f"check: 1 of {len(inputs)} lines differ")
         # Other options give other outputs: a file made with -b 3 does not match -b 1 everywhere.
         path, inputs, _ = self.regression_file(directory, ["-b", "3"])
@@ -763,6 +763,46 @@ class AnalysisOptionsTest(CliTestCase):
         self.assertTrue(self.ok(["-m", MODEL, "-b", "1", "--explain"], "ein hund\n").strip())
 
 
+class TokenizeTest(CliTestCase):
+    """--tokenize prints what the encoder receives, one line per input line, and translates nothing."""
+
+    def test_word_level_tokens_text_and_jsonl(self):
+        lines = lines_of(self.ok(["-m", BOS_MODEL, "--tokenize"], "Ein Hund, läuft!\n\n   \nkatze\n"))
+        self.assertEqual(lines, ["ein hund , lauft !", "", "", "katze"])
+        objs = self.jsonl(["-m", BOS_MODEL, "--tokenize"], "Ein Hund, läuft!\n\n")
+        self.assertEqual([o["id"] for o in objs], [0, 1])
+        self.assertEqual(objs[0]["tokens"], ["ein", "hund", ",", "lauft", "!"])
+        vocab = json.loads(read(BOS_MODEL))["source"]["vocab"]
+        self.assertEqual(objs[0]["ids"], [vocab.index(t) if t in vocab else 0 for t in objs[0]["tokens"]])
+        self.assertEqual(objs[0]["word_start"], [True] * 5)
+        self.assertEqual(objs[1], {"id": 1, "tokens": [], "ids": [], "word_start": []})
+
+    def test_subword_pieces_equal_sentencepiece(self):
+        try:
+            sys.path.insert(0, os.path.join(ROOT, "scripts"))
+            import subword
+        except ImportError:
+            self.skipTest("python3-sentencepiece is not installed")
+        model = fixture("subword.json")
+        segmenter = subword.side_segmenter(json.loads(read(model))["tokenizer"], "source")
+        text = "Ein Hund läuft im Park.\n  Quax 🐕 qq!\n\nDie Vögel singen 25 Lieder.\n"
+        got = lines_of(self.ok(["-m", model, "--tokenize"], text))
+        self.assertEqual(got, [" ".join(segmenter.encode(line)) for line in text.split("\n")[:-1]])
+        for obj, line in zip(self.jsonl(["-m", model, "--tokenize"], text), text.split("\n")):
+            self.assertEqual(obj["ids"], segmenter.sp.encode(line))
+            self.assertEqual(obj["word_start"], [t.startswith("\u2581") for t in obj["tokens"]])
+
+    def test_max_source_tokens_cuts_and_warns(self):
+        result = run(["-m", BOS_MODEL, "--tokenize", "--max-source-tokens", "2"], "a b c d\n")
+        self.assertEqual((result.returncode, result.stdout), (0, b"a b\n"), describe([], result))
+        self.assertIn(b"4 tokens, only the first 2 are shown (--max-source-tokens)", result.stderr)
+
+    def test_tokenize_excludes_translation_options(self):
+        for extra in (["-a"], ["--align-csv", "-"], ["--forced"], ["-n", "2"], ["--stats"], ["--alignments"]):
+            with self.subTest(extra=extra):
+                self.assertIn("--tokenize prints the source tokens", self.error(["--tokenize"] + extra))
+
+
 class UsageErrorTest(CliTestCase):
     """Exit status 2, nothing on stdout and one line `rnnsearch: ...` on stderr, before any model is read."""
 
@@ -821,7 +861,8 @@ class UsageErrorTest(CliTestCase):
             with self.subTest(args=args):
                 self.assertIn(where, self.error(["-m", MODEL] + args))
         for args in (["--help=3"], ["--attention=1"], ["--alignments=yes"], ["--forced=1"], ["--version=2"],
-                     ["--replace-unk=1"], ["--stats=1"], ["--explain=1"]):
+                     ["--replace-unk=1"], ["--stats=1"], ["--explain=1"], ["--no-split-sentences=1"],
+                     ["--piece-level=1"]):
             with self.subTest(args=args):
                 message = self.error(["-m", MODEL] + args)
                 self.assertIn(args[0].split("=")[0], message)
@@ -861,6 +902,11 @@ class UsageErrorTest(CliTestCase):
             with self.subTest(args=args):
                 message = self.error(["-m", MODEL] + args)
                 self.assertRegex(message, "--check|--forced")
+
+    def test_output_file(self):
+        # tests/test_reliability.py has the atomic writing and the refusals
+        self.assertEqual(self.error(["-o", ""]), "--output: expected a file name ('-': standard output)")
+        self.assertEqual(self.error(["--output"]), "option '--output' needs an argument (see rnnsearch --help)")
 
     def test_unwritable_align_csv(self):
         self.assertIn("/nonexistent/out.csv", self.error(["-m", MODEL, "--align-csv", "/nonexistent/out.csv"],

@@ -301,11 +301,12 @@ class InputFilesTest(IoTestCase):
                 result = clitools.run(["-m", self.model, "-b", "1", path])
                 self.assertEqual(result.returncode, 2)
                 self.assertOneErrorLine(result.stderr, path, fragment)
-        # the lines before a bad file are translated and written
+        # every input is opened before anything is translated: a bad file anywhere stops the run at once
         good = self.write("good.txt", b"ein\nhund\n")
-        result = clitools.run(["-m", self.model, "-b", "1", good, self.path("missing.txt")])
+        result = clitools.run(["-m", self.model, "-b", "1", good, self.path("missing.txt"), good])
         self.assertEqual(result.returncode, 2)
-        self.assertEqual(len(lines_of(result.stdout)), 2)
+        self.assertEqual(result.stdout, b"")
+        self.assertOneErrorLine(result.stderr, "missing.txt", "No such file")
 
     def test_directory_as_standard_input(self):
         result = self.shell('$RNNSEARCH -m "$MODEL" -b 1 < /')
@@ -370,10 +371,10 @@ class OutputFailureTest(IoTestCase):
                 self.assertEqual(result.returncode, 2, result)
                 self.assertEqual(result.stdout, b"")
                 self.assertOneErrorLine(result.stderr, path)
-        # a file that opens but takes no writes: the error shows when the data is written
+        # a file in a directory that takes no new files: the temporary file beside it cannot be made
         result = clitools.run(["-m", self.model, "-b", "1", "--align-csv", "/proc/version"], b"ein hund\n")
         self.assertEqual(result.returncode, 2, result)
-        self.assertOneErrorLine(result.stderr, "write error on /proc/version")
+        self.assertOneErrorLine(result.stderr, "cannot create /proc/version")
 
     def test_closed_standard_output_is_an_error(self):
         result = self.shell('printf "ein hund\\n" | $RNNSEARCH -m "$MODEL" -b 1 >&-')
