@@ -3,8 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "dense.h"
 #include "ops.h"
-#include "simd.h"
 
 /* One attention score. */
 typedef struct score_kind {
@@ -36,18 +36,12 @@ static int encoder_output(const rs_config *c)
 /* additive: keys Wk h_j + bk, queries Wq q + bq, e_j = v . tanh(query + key_j) */
 static void additive_keys(const rs_model *m, const float *memory, int length, float *keys)
 {
-    const rs_config *c = &m->config;
-    const rs_weights *w = &m->weights;
-    rs_linear_h(keys, (size_t)c->attention_dim, memory, (size_t)c->encoder_output, length, w->key_weight,
-                w->key_weight_half, c->attention_dim, c->encoder_output, w->key_bias);
+    rs_dense(keys, memory, length, &m->weights.key);
 }
 
 static void additive_query(const rs_model *m, const float *states, size_t ld_states, int n, float *proj)
 {
-    const rs_config *c = &m->config;
-    const rs_weights *w = &m->weights;
-    rs_linear_h(proj, (size_t)c->attention_dim, states, ld_states, n, w->query_weight, w->query_weight_half,
-                c->attention_dim, c->decoder_hidden_size, w->query_bias);
+    rs_dense_ld(proj, (size_t)m->config.attention_dim, states, ld_states, n, &m->weights.query);
 }
 
 static void additive_energies(const rs_model *m, const float *queries, size_t ld_queries, int n, const float *keys,
@@ -55,21 +49,11 @@ static void additive_energies(const rs_model *m, const float *queries, size_t ld
 {
     int a = m->config.attention_dim;
     const float *v = m->weights.v_weight;
-    bool simd = rs_simd_available();
     for (int i = 0; i < n; i++) {
         const float *q = queries + (size_t)i * ld_queries;
         float *row = energies + (size_t)i * ld_energies;
-        for (int j = 0; j < length; j++) {
-            const float *key = keys + (size_t)j * a;
-            if (simd) {
-                row[j] = rs_simd_additive_score(q, key, v, a);
-                continue;
-            }
-            float e = 0.0f;
-            for (int x = 0; x < a; x++)
-                e += v[x] * tanhf(q[x] + key[x]);
-            row[j] = e;
-        }
+        for (int j = 0; j < length; j++)
+            row[j] = rs_additive_score(q, keys + (size_t)j * a, v, a);
     }
 }
 
@@ -97,10 +81,7 @@ static void scaled_dot_keys(const rs_model *m, const float *memory, int length, 
 
 static void general_keys(const rs_model *m, const float *memory, int length, float *keys)
 {
-    const rs_config *c = &m->config;
-    rs_linear_h(keys, (size_t)c->decoder_hidden_size, memory, (size_t)c->encoder_output, length,
-                m->weights.general_weight, m->weights.general_weight_half, c->decoder_hidden_size, c->encoder_output,
-                NULL);
+    rs_dense(keys, memory, length, &m->weights.general);
 }
 
 static const score_kind SCORES[] = {

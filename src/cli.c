@@ -133,7 +133,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->search.length_penalty = RS_DEFAULT_LENGTH_PENALTY;
     cli->n_best = 1;
     cli->format = RS_FORMAT_TEXT;
-    cli->threads = 1;
+    cli->threads = 0; /* not given: rs_default_threads() */
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
     cli->split_sentences = true;
@@ -352,7 +352,8 @@ void rs_cli_help(FILE *out)
           "      --no-split-sentences  translate each line whole (default: sentence by sentence, joined with a\n"
           "                            space on the line's output; see the README)\n"
           "      --piece-level         subword models: show pieces, not words, in the -a matrix and heatmaps\n"
-          "  -t, --threads N           threads (default 1, at most 256; output identical for any N)\n"
+          "  -t, --threads N           threads (default: the CPUs available, at most 8; N <= 256; output\n"
+          "                            identical for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
           "      --max-source-tokens N translate only the first N tokens of a longer line (default 1024)\n"

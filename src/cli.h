@@ -43,7 +43,7 @@ typedef struct rs_cli {
     bool tokenize;          /* --tokenize: print the source tokens, no translation */
     bool split_sentences;   /* true unless --no-split-sentences (joiner.h) */
     bool piece_level;       /* --piece-level: -a matrices and heatmaps of a subword model show pieces */
-    int threads;
+    int threads; /* 0: rs_default_threads() */
     int batch_size;
     size_t max_source_tokens;
     char **files; /* input files ("-" is standard input); none: standard input */

@@ -152,10 +152,8 @@ static void normalize_rows(void *arg, int begin, int end)
 /* log p(. | y_<t, x) = log_softmax(W_o features + b_o) */
 static void predict(rs_decoder *d)
 {
-    const rs_model *m = d->model;
-    int vt = m->config.target_vocab_size, dout = m->config.output_input;
-    rs_linear_h(d->logprobs, (size_t)vt, d->features, (size_t)dout, d->rows, m->weights.output_weight,
-                m->weights.output_weight_half, vt, dout, m->weights.output_bias);
+    int vt = d->model->config.target_vocab_size;
+    rs_dense(d->logprobs, d->features, d->rows, &d->model->weights.output);
     rs_parallel_rows(normalize_rows, d, d->rows, 8.0 * d->rows * vt);
 }
 

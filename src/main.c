@@ -280,7 +280,7 @@ int main(int argc, char **argv)
         return rs_stop_signal() ? 128 + rs_stop_signal() : EXIT_ERROR;
     }
     rs_signals_block(true);
-    rs_set_threads(cli.threads);
+    rs_set_threads(cli.threads ? cli.threads : rs_default_threads());
     rs_signals_block(false);
 
     run_files files = {0};

@@ -26,6 +26,8 @@ typedef struct expected_tensor {
     float **dest;
     bool optional; /* zero-filled when absent */
     bool found;
+    rs_dense_layer *dense; /* a matrix: packed into *dense once read (then dest is &values) */
+    float *values;
 } expected_tensor;
 
 typedef struct tensor_table {
@@ -44,6 +46,15 @@ static void expect(tensor_table *table, const char *name, size_t rows, size_t co
     t->dest = dest;
     t->optional = optional;
     t->found = false;
+    t->dense = NULL;
+}
+
+/* A matrix that becomes a dense layer. */
+static void expect_dense(tensor_table *table, const char *name, size_t rows, size_t cols, rs_dense_layer *dense)
+{
+    expected_tensor *t = &table->items[table->count];
+    expect(table, name, rows, cols, &t->values, false);
+    t->dense = dense;
 }
 
 static void expect_gru(tensor_table *table, const char *prefix, int layer, const char *suffix, rs_gru_layer *gru)
@@ -51,13 +62,13 @@ static void expect_gru(tensor_table *table, const char *prefix, int layer, const
     char name[64];
     size_t gates = 3 * (size_t)gru->hidden_size;
     snprintf(name, sizeof name, "%sweight_ih_l%d%s", prefix, layer, suffix);
-    expect(table, name, gates, (size_t)gru->input_size, &gru->weight_ih, false);
+    expect_dense(table, name, gates, (size_t)gru->input_size, &gru->input);
     snprintf(name, sizeof name, "%sweight_hh_l%d%s", prefix, layer, suffix);
-    expect(table, name, gates, (size_t)gru->hidden_size, &gru->weight_hh, false);
+    expect_dense(table, name, gates, (size_t)gru->hidden_size, &gru->hidden);
     snprintf(name, sizeof name, "%sbias_ih_l%d%s", prefix, layer, suffix);
-    expect(table, name, gates, 0, &gru->bias_ih, false);
+    expect(table, name, gates, 0, &gru->input.bias, false);
     snprintf(name, sizeof name, "%sbias_hh_l%d%s", prefix, layer, suffix);
-    expect(table, name, gates, 0, &gru->bias_hh, false);
+    expect(table, name, gates, 0, &gru->hidden.bias, false);
 }
 
 /* Lists every tensor the config needs, with its shape and where its buffer goes. */
@@ -84,17 +95,17 @@ static int build_table(rs_model *model, tensor_table *table, rs_error *err)
             expect_gru(table, "encoder.rnn.", l, d ? "_reverse" : "", gru);
         }
     if (c->bridge == RS_BRIDGE_LINEAR_TANH) {
-        expect(table, "bridge.weight", (size_t)c->decoder_layers * hd, k, &w->bridge_weight, false);
-        expect(table, "bridge.bias", (size_t)c->decoder_layers * hd, 0, &w->bridge_bias, false);
+        expect_dense(table, "bridge.weight", (size_t)c->decoder_layers * hd, k, &w->bridge);
+        expect(table, "bridge.bias", (size_t)c->decoder_layers * hd, 0, &w->bridge.bias, false);
     }
     if (c->score == RS_SCORE_ADDITIVE) {
-        expect(table, "attention.query.weight", a, hd, &w->query_weight, false);
-        expect(table, "attention.query.bias", a, 0, &w->query_bias, true);
-        expect(table, "attention.key.weight", a, k, &w->key_weight, false);
-        expect(table, "attention.key.bias", a, 0, &w->key_bias, true);
+        expect_dense(table, "attention.query.weight", a, hd, &w->query);
+        expect(table, "attention.query.bias", a, 0, &w->query.bias, true);
+        expect_dense(table, "attention.key.weight", a, k, &w->key);
+        expect(table, "attention.key.bias", a, 0, &w->key.bias, true);
         expect(table, "attention.v.weight", 1, a, &w->v_weight, false);
     } else if (c->score == RS_SCORE_GENERAL) {
-        expect(table, "attention.weight", hd, k, &w->general_weight, false);
+        expect_dense(table, "attention.weight", hd, k, &w->general);
     }
     expect(table, "decoder.embedding.weight", vt, (size_t)c->decoder_embedding_dim, &w->decoder_embedding, false);
     for (int l = 0; l < c->decoder_layers; l++) {
@@ -103,73 +114,22 @@ static int build_table(rs_model *model, tensor_table *table, rs_error *err)
         gru->hidden_size = c->decoder_hidden_size;
         expect_gru(table, "decoder.rnn.", l, "", gru);
     }
-    expect(table, "output.weight", vt, (size_t)c->output_input, &w->output_weight, false);
-    expect(table, "output.bias", vt, 0, &w->output_bias, false);
+    expect_dense(table, "output.weight", vt, (size_t)c->output_input, &w->output);
+    expect(table, "output.bias", vt, 0, &w->output.bias, false);
 
     model->tensors = rs_calloc_array(table->count, sizeof *model->tensors, "model", err);
     return model->tensors ? 0 : -1;
 }
 
-/* The f16 values an f16 tensor was stored as (the loader's fast path keeps them), by its f32 buffer. */
-typedef struct stored_half {
-    const float *values;
-    uint16_t *half; /* NULL once taken */
-} stored_half;
-
-typedef struct stored_halves {
-    stored_half *items;
-    size_t count;
-} stored_halves;
-
-/* An f16 copy of the count values at x when they are all f16 values and the kernels read such copies, else
- * NULL: the file's own f16 values when it stored x so, else converted. Only an optimisation: without memory
- * it is not made. */
-static const uint16_t *half_copy(rs_model *model, stored_halves *stored, const float *x, size_t count)
+/* Packs a matrix just read into its dense layer and lets the float32 values go, so that a model stored as
+ * f16 never holds float32 copies of more than one matrix at a time. */
+static int pack_dense(expected_tensor *t, const char *where, rs_error *err)
 {
-    if (!x || !rs_linear_reads_halves())
-        return NULL;
-    for (size_t i = 0; i < stored->count; i++)
-        if (stored->items[i].values == x && stored->items[i].half) {
-            uint16_t *half = stored->items[i].half;
-            stored->items[i].half = NULL;
-            model->halves[model->half_count++] = half;
-            return half;
-        }
-    uint16_t *half = malloc(count * sizeof *half + 1);
-    if (!half)
-        return NULL;
-    if (!rs_to_halves(x, count, half)) {
-        free(half);
-        return NULL;
-    }
-    model->halves[model->half_count++] = half;
-    return half;
-}
-
-/* The f16 copies of the matrices the kernels read (model.h). */
-static void add_halves(rs_model *model, stored_halves *stored)
-{
-    const rs_config *c = &model->config;
-    rs_weights *w = &model->weights;
-    size_t layers = (size_t)c->encoder_layers * (size_t)c->directions + (size_t)c->decoder_layers;
-    model->halves = calloc(2 * layers + 5, sizeof *model->halves);
-    if (!model->halves)
-        return;
-    size_t k = (size_t)c->encoder_output, hd = (size_t)c->decoder_hidden_size, a = (size_t)c->attention_dim;
-    w->output_weight_half =
-        half_copy(model, stored, w->output_weight, (size_t)c->target_vocab_size * (size_t)c->output_input);
-    w->query_weight_half = half_copy(model, stored, w->query_weight, a * hd);
-    w->key_weight_half = half_copy(model, stored, w->key_weight, a * k);
-    w->bridge_weight_half = half_copy(model, stored, w->bridge_weight, (size_t)c->decoder_layers * hd * k);
-    w->general_weight_half = half_copy(model, stored, w->general_weight, hd * k);
-    for (size_t i = 0; i < layers; i++) {
-        rs_gru_layer *g = i < (size_t)c->encoder_layers * (size_t)c->directions
-                              ? &w->encoder_rnn[i]
-                              : &w->decoder_rnn[i - (size_t)c->encoder_layers * (size_t)c->directions];
-        size_t gates = 3 * (size_t)g->hidden_size;
-        g->weight_ih_half = half_copy(model, stored, g->weight_ih, gates * (size_t)g->input_size);
-        g->weight_hh_half = half_copy(model, stored, g->weight_hh, gates * (size_t)g->hidden_size);
-    }
+    rs_error inner;
+    int rc = rs_dense_pack(t->dense, t->values, (int)t->shape[0], (int)t->shape[1], &inner);
+    free(t->values);
+    t->values = NULL;
+    return rc < 0 ? rs_fail(err, "%s: tensor %s: %s", where, t->name, inner.message) : 0;
 }
 
 /* bulk: the values parsed by bulk.h's pre-pass, or NULL. */
@@ -186,7 +146,6 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
         return -1;
     }
     int rc = 0;
-    stored_halves stored = {calloc(table.count, sizeof *stored.items), 0};
     const cJSON *item;
     cJSON_ArrayForEach(item, tensors)
     {
@@ -207,16 +166,17 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
         }
         t->found = true;
         rs_bulk *values = bulk ? rs_bulk_find(bulk, name) : NULL;
-        uint16_t *half = NULL;
-        if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest,
-                                            stored.items ? &half : NULL, where, err)
+        uint16_t *half = NULL; /* taken from the bulk table so that its memory goes now */
+        if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest, &half, where, err)
                     : rs_tensor_decode(item, name, t->shape, t->ndim, t->dest, where, err)) < 0) {
             rc = -1;
             break;
         }
-        if (half)
-            stored.items[stored.count++] = (stored_half){*t->dest, half};
-        model->tensors[model->tensor_count++] = *t->dest;
+        free(half);
+        if (t->dense ? pack_dense(t, where, err) < 0 : (model->tensors[model->tensor_count++] = *t->dest, false)) {
+            rc = -1;
+            break;
+        }
     }
     for (size_t i = 0; rc == 0 && i < table.count; i++) {
         expected_tensor *t = &table.items[i];
@@ -235,11 +195,6 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
         model->tensors[model->tensor_count++] = *t->dest;
     }
     free(table.items);
-    if (rc == 0)
-        add_halves(model, &stored);
-    for (size_t i = 0; i < stored.count; i++)
-        free(stored.items[i].half);
-    free(stored.items);
     return rc;
 }
 
@@ -801,11 +756,43 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
     return rc;
 }
 
+int rs_model_each_dense(rs_model *model, int (*fn)(rs_dense_layer *layer, void *arg), void *arg)
+{
+    const rs_config *c = &model->config;
+    rs_weights *w = &model->weights;
+    rs_dense_layer *single[] = {&w->bridge, &w->query, &w->key, &w->general, &w->output};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof single / sizeof *single && rc == 0; i++)
+        rc = fn(single[i], arg);
+    for (int i = 0; w->encoder_rnn && i < c->encoder_layers * c->directions && rc == 0; i++)
+        if ((rc = fn(&w->encoder_rnn[i].input, arg)) == 0)
+            rc = fn(&w->encoder_rnn[i].hidden, arg);
+    for (int i = 0; w->decoder_rnn && i < c->decoder_layers && rc == 0; i++)
+        if ((rc = fn(&w->decoder_rnn[i].input, arg)) == 0)
+            rc = fn(&w->decoder_rnn[i].hidden, arg);
+    return rc;
+}
+
+static int quantize_layer(rs_dense_layer *layer, void *err)
+{
+    return layer->packed ? rs_dense_quantize(layer, err) : 0;
+}
+
+int rs_model_quantize(rs_model *model, rs_error *err)
+{
+    return rs_model_each_dense(model, quantize_layer, err);
+}
+
+static int free_layer(rs_dense_layer *layer, void *arg)
+{
+    (void)arg;
+    rs_dense_free(layer);
+    return 0;
+}
+
 void rs_model_free(rs_model *model)
 {
-    for (size_t i = 0; i < model->half_count; i++)
-        free(model->halves[i]);
-    free(model->halves);
+    rs_model_each_dense(model, free_layer, NULL);
     for (size_t i = 0; i < model->tensor_count; i++)
         free(model->tensors[i]);
     free(model->tensors);
