@@ -16,6 +16,17 @@ int rs_translator_init(rs_translator *t, const rs_model *model, size_t max_sourc
     return rs_encoder_init(&t->encoder, model, err);
 }
 
+static void init_line(rs_translator_line *line)
+{
+    memset(line, 0, sizeof *line);
+    rs_tokens_init(&line->tokens);
+    rs_workspace_init(&line->source_space);
+    rs_encoding_init(&line->encoding);
+    rs_search_init(&line->search);
+    rs_tokens_init(&line->target_tokens);
+    rs_workspace_init(&line->target_space);
+}
+
 static void free_line(rs_translator_line *line)
 {
     rs_tokens_free(&line->tokens);
@@ -73,16 +84,8 @@ static int reserve_lines(rs_translator *t, int count, rs_error *err)
             return -1;
         if (t->line_count)
             memcpy(lines, t->lines, (size_t)t->line_count * sizeof *lines);
-        for (int i = t->line_count; i < count; i++) {
-            rs_translator_line *line = &lines[i];
-            memset(line, 0, sizeof *line);
-            rs_tokens_init(&line->tokens);
-            rs_workspace_init(&line->source_space);
-            rs_encoding_init(&line->encoding);
-            rs_search_init(&line->search);
-            rs_tokens_init(&line->target_tokens);
-            rs_workspace_init(&line->target_space);
-        }
+        for (int i = t->line_count; i < count; i++)
+            init_line(&lines[i]);
         free(t->lines);
         t->lines = lines;
         t->line_count = count;
