@@ -15,8 +15,6 @@ int rs_explainer_init(rs_explainer *x, const rs_model *model, rs_error *err)
     for (int i = 0; i < RS_EXPLAIN_CHUNK; i++) {
         rs_encoding_init(&x->encodings[i]);
         rs_search_init(&x->searches[i]);
-        x->batch[i] = &x->encodings[i];
-        x->batch_searches[i] = &x->searches[i];
     }
     rs_workspace_init(&x->workspace);
     rs_rank_scratch_init(&x->ranks);
@@ -104,6 +102,8 @@ static int decode_variants(rs_explainer *x, const rs_translation *tr, const rs_h
                 x->occluded[tr->first_token + v - 1] = m->source_ids.unk;
             if (rs_encode(&x->encoder, x->occluded, tr->length, &x->encodings[r], err) < 0)
                 return -1;
+            x->batch[r] = &x->encodings[r];
+            x->batch_searches[r] = &x->searches[r];
             x->targets[r] = h->tokens;
             x->target_lengths[r] = target_length;
         }

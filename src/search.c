@@ -217,6 +217,9 @@ static int select_candidates(rs_search *s, const float *logprobs, int vocab, con
                              rs_error *err)
 {
     rs_candidates kept = {s->candidates, 0, s->beam - s->finished_count};
+    /* Once the heap is full, a candidate must beat its weakest: NaN (as -infinity) never does, and an equal
+     * score offered later ranks after. The common case, a candidate too weak, costs one comparison. */
+    double weakest = INFINITY;
     for (int i = 0; i < s->alive_count; i++) {
         const float *lp = logprobs + (size_t)i * (size_t)vocab;
         double base = s->alive_scores[i];
@@ -229,9 +232,11 @@ static int select_candidates(rs_search *s, const float *logprobs, int vocab, con
                 continue;
             }
             double score = base + (double)lp[w];
-            /* the common case, a candidate too weak, stays here */
-            if (kept.count < kept.need || rank_value(score) > rank_value(kept.items[0].score))
-                rs_candidates_offer(&kept, score, i, w);
+            if (kept.count == kept.need && !(score > weakest))
+                continue;
+            rs_candidates_offer(&kept, score, i, w);
+            if (kept.count == kept.need)
+                weakest = rank_value(kept.items[0].score);
         }
     }
     rs_candidates_sort(&kept);

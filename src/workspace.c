@@ -50,9 +50,12 @@ int rs_workspace_fit(rs_workspace *ws, rs_layout_fn *layout, void *owner, const 
         return rs_fail(err, "out of memory (%s: sizes past the address space)", what);
     size_t needed = ws->used;
     if (needed > ws->capacity || !ws->base) {
-        size_t bytes = needed + (RS_WORKSPACE_ALIGN - needed % RS_WORKSPACE_ALIGN);
+        /* aligned_alloc wants a multiple of the alignment */
+        size_t bytes = needed + (RS_WORKSPACE_ALIGN - needed % RS_WORKSPACE_ALIGN) % RS_WORKSPACE_ALIGN;
         if (bytes < needed)
             return rs_fail(err, "out of memory (%s: %zu bytes)", what, needed);
+        if (bytes == 0)
+            bytes = RS_WORKSPACE_ALIGN;
         free(ws->base);
         ws->base = aligned_alloc(RS_WORKSPACE_ALIGN, bytes);
         ws->capacity = ws->base ? bytes : 0;
