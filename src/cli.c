@@ -33,6 +33,7 @@ enum {
     OPT_TOKENIZE,
     OPT_NO_SPLIT_SENTENCES,
     OPT_PIECE_LEVEL,
+    OPT_NO_REPEAT_NGRAM,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -43,6 +44,7 @@ static const struct option LONG_OPTIONS[] = {
     {"max-length", required_argument, NULL, OPT_MAX_LENGTH},
     {"max-length-factor", required_argument, NULL, OPT_MAX_LENGTH_FACTOR},
     {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
+    {"no-repeat-ngram", required_argument, NULL, OPT_NO_REPEAT_NGRAM},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"attention", no_argument, NULL, 'a'},
     {"align-csv", required_argument, NULL, OPT_ALIGN_CSV},
@@ -164,6 +166,8 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case 'b':
             if (parse_positive_int(optarg, c, &cli->search.beam, err) < 0)
                 return -1;
+            if (cli->search.beam > RS_MAX_BEAM)
+                return rs_fail(err, "--beam: %s is too large (at most %d)", optarg, RS_MAX_BEAM);
             break;
         case 'n':
             if (parse_positive_int(optarg, c, &cli->n_best, err) < 0)
@@ -180,6 +184,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_LENGTH_PENALTY:
             if (parse_number(optarg, c, true, &cli->search.length_penalty, err) < 0)
+                return -1;
+            break;
+        case OPT_NO_REPEAT_NGRAM:
+            cli->search.no_repeat_ngram = 0; /* 0: off, as by default */
+            if (strcmp(optarg, "0") != 0 && parse_positive_int(optarg, c, &cli->search.no_repeat_ngram, err) < 0)
                 return -1;
             break;
         case OPT_FORMAT:
@@ -337,12 +346,13 @@ void rs_cli_help(FILE *out)
           "                            --list-models; default: $RNNSEARCH_MODEL, else deu-eng)\n"
           "  -o, --output FILE         write the output to FILE instead of standard output: to a temporary\n"
           "                            file renamed into place when the run succeeds ('-': standard output)\n"
-          "  -b, --beam N              beam size; 1 is greedy search (default 5)\n"
+          "  -b, --beam N              beam size, at most 1000; 1 is greedy search (default 5)\n"
           "  -n, --n-best N            print the N best hypotheses, N <= beam; text: a line `ID ||| TEXT |||\n"
           "                            SCORE ||| NORMALIZED_SCORE` each (also with -n 1)\n"
           "      --max-length N        at most N target tokens, eos included (default 256)\n"
           "      --max-length-factor F at most ceil(F x source positions) target tokens (default 3.0)\n"
           "      --length-penalty A    rank hypotheses by score / length^A (default 0.6; 0: raw score)\n"
+          "      --no-repeat-ngram N   no hypothesis repeats an N-gram of its tokens (default 0: off)\n"
           "      --format text|jsonl   output format (default text)\n"
           "  -a, --attention           add attention weights (text: a matrix in percent, drawn in shades or\n"
           "                            colours on a terminal; jsonl: \"attention\")\n"
