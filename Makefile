@@ -145,7 +145,7 @@ check:
 # build/fuzz/NAME-crash-*. The seeds are tests/fuzz/corpus/NAME, and tests/fuzz/regressions/NAME the inputs
 # that once crashed (tests/fuzz/README.md).
 FUZZ_SECONDS ?= 60
-FUZZERS = model tokenizer decode
+FUZZERS = model tokenizer decode subword
 FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS))) \
 	$(patsubst %,build/fuzz/kernels_%.o,$(KERNEL_ISAS))

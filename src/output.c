@@ -256,6 +256,21 @@ static int put_padded(rs_strbuf *out, const char *text, size_t width, rs_error *
     return rs_strbuf_puts(out, text, err) < 0 || pad(out, width > n ? width - n : 0, err) < 0 ? -1 : 0;
 }
 
+/* A source cell of the --explain table: the token and the value; for a subword model a piece that is not a
+ * whole word is followed by its word in parentheses ("lüssel (Schlüssel)"). */
+static int explain_cell(rs_strbuf *cells, const rs_translation *tr, const rs_output_options *o, int j, float value,
+                        rs_error *err)
+{
+    const char *piece = tr->source[j];
+    if (o->words && o->words->pieces_length == tr->length) {
+        const char *word = o->words->view.source[o->words->source_word_of[j]];
+        const char *bare = strncmp(piece, RS_WORD_MARK, 3) == 0 ? piece + 3 : piece;
+        if (strcmp(bare, word) != 0)
+            return rs_strbuf_printf(cells, err, "%s (%s) %.3f", piece, word, (double)value);
+    }
+    return rs_strbuf_printf(cells, err, "%s %.3f", piece, (double)value);
+}
+
 /* --explain in text output: per target step, the most attended source word and its weight, the most
  * important one by occlusion and its importance (nats), and rho; then the mean rho and an empty line. Words
  * are the tokenizer's tokens (added bos/eos excluded). */
@@ -281,9 +296,9 @@ static int format_explain_text(rs_strbuf *out, const rs_model *m, const rs_trans
         for (int k = 0; rc == 0 && k < 3; k++) {
             offsets[(size_t)t * 3 + (size_t)k] = cells.len;
             if (k == 0)
-                rc = rs_strbuf_printf(&cells, err, "%s %.3f", tr->source[a], (double)h->attention[row + (size_t)a]);
+                rc = explain_cell(&cells, tr, o, a, h->attention[row + (size_t)a], err);
             else if (k == 1)
-                rc = rs_strbuf_printf(&cells, err, "%s %.3f", tr->source[c], (double)e->occlusion[row + (size_t)c]);
+                rc = explain_cell(&cells, tr, o, c, e->occlusion[row + (size_t)c], err);
             else if (isnan(e->rho[t]))
                 rc = rs_strbuf_puts(&cells, "-", err);
             else
@@ -672,12 +687,13 @@ int rs_format_csv_rows(rs_strbuf *out, const rs_model *m, const rs_translation *
         for (int t = 0; t < h->steps; t++) {
             const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
             const float *row = h->attention + (size_t)t * (size_t)tr->length;
+            int target_word = o->words ? o->words->target_word_of[o->words->step_offsets[k] + t] : 0;
             for (int j = 0; j < tr->length; j++) {
                 if (rs_strbuf_printf(out, err, "%lld,%d,%d,", id, k, t) < 0 || csv_field(out, target, err) < 0 ||
                     rs_strbuf_printf(out, err, ",%d,", j) < 0 || csv_field(out, tr->source[j], err) < 0 ||
                     rs_strbuf_printf(out, err, ",%.9g", (double)row[j]) < 0 ||
-                    (o->words && rs_strbuf_printf(out, err, ",%d,%d", o->words->target_word_of[o->words->step_offsets[k] + t],
-                                                  o->words->source_word_of[j]) < 0) ||
+                    (o->words &&
+                     rs_strbuf_printf(out, err, ",%d,%d", target_word, o->words->source_word_of[j]) < 0) ||
                     rs_strbuf_puts(out, "\r\n", err) < 0)
                     return -1;
             }
