@@ -14,9 +14,10 @@ CFLAGS ?= -O2
 PKG_CONFIG ?= pkg-config
 INSTALL ?= install
 
-# cJSON and OpenBLAS through pkg-config where it knows them, else the plain library names.
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson openblas 2>/dev/null)
-DEPS_LIBS := $(shell $(PKG_CONFIG) --libs libcjson openblas 2>/dev/null || echo -lcjson -lopenblas)
+# cJSON through pkg-config where it knows it, else the plain library name. (OpenBLAS is no dependency: the
+# engine's own kernels give the same bits on every CPU; only `make bench` uses it, through numpy.)
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson 2>/dev/null)
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs libcjson 2>/dev/null || echo -lcjson)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
@@ -27,6 +28,18 @@ RS_LDLIBS = $(DEPS_LIBS) -lm -pthread
 
 SRCS := $(wildcard src/*.c)
 OBJS := $(patsubst src/%.c,build/%.o,$(SRCS))
+
+# src/kernels.c is compiled once per instruction set (kernels.h): build/kernels.o is the portable table, and
+# on x86-64 build/kernels_avx2.o and build/kernels_avx512.o the others (src/dispatch.c picks one at run
+# time, so the binary runs on any x86-64). Contraction of a * b + c stays off: every table rounds alike.
+KERNEL_FLAGS = -ffp-contract=off
+KERNEL_ISA_FLAGS_avx2 = -DRS_ISA_AVX2 -mavx2 -mfma -mf16c
+KERNEL_ISA_FLAGS_avx512 = -DRS_ISA_AVX512 -mavx512f -mavx512bw -mavx2 -mfma -mf16c
+KERNEL_ISAS := $(if $(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null)),avx2 avx512)
+ifneq ($(KERNEL_ISAS),)
+RS_CPPFLAGS += -DRS_X86_KERNELS
+endif
+OBJS += $(patsubst %,build/kernels_%.o,$(KERNEL_ISAS))
 LIB_OBJS := $(filter-out build/main.o,$(OBJS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,tests/bin/%,$(TEST_SRCS))
@@ -40,6 +53,10 @@ rnnsearch: $(OBJS)
 
 build/%.o: src/%.c | build
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+build/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+build/kernels_%.o: src/kernels.c | build
+	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 build tests/bin:
 	mkdir -p $@
@@ -83,7 +100,7 @@ bench: rnnsearch
 ASAN_CC ?= $(CC)
 FUZZ_CC ?= clang
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-ASAN_OBJS := $(patsubst src/%.c,build/asan/%.o,$(SRCS))
+ASAN_OBJS := $(patsubst src/%.c,build/asan/%.o,$(SRCS)) $(patsubst %,build/asan/kernels_%.o,$(KERNEL_ISAS))
 ASAN_LIB_OBJS := $(filter-out build/asan/main.o,$(ASAN_OBJS))
 ASAN_TEST_BINS := $(patsubst tests/unit/%.c,build/asan/bin/%,$(TEST_SRCS))
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:detect_stack_use_after_return=1 \
@@ -100,6 +117,11 @@ build/asan build/asan/bin build/fuzz:
 
 build/asan/%.o: src/%.c | build/asan
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+build/asan/kernels_%.o: src/kernels.c | build/asan
+	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(SAN_FLAGS) -MMD -MP \
+		-c -o $@ $<
 
 build/asan/main.o: build/flags.stamp
 
@@ -125,12 +147,18 @@ check:
 FUZZ_SECONDS ?= 60
 FUZZERS = model tokenizer decode subword
 FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS))) \
+	$(patsubst %,build/fuzz/kernels_%.o,$(KERNEL_ISAS))
 FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZERS))
 .SECONDARY: $(ASAN_OBJS) $(FUZZ_OBJS)
 
 build/fuzz/%.o: src/%.c | build/fuzz
 	$(FUZZ_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+build/fuzz/kernels_%.o: src/kernels.c | build/fuzz
+	$(FUZZ_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | build/fuzz
 	$(FUZZ_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) \
@@ -147,16 +175,21 @@ fuzz: $(FUZZ_BINS)
 			|| exit 1; \
 	done
 
-install: rnnsearch
+# Every bundled model (models/*.json) goes to $(DATADIR)/rnnsearch, where `rnnsearch -m NAME` finds it; the man
+# page gets the real $(DATADIR) in place of the literal `$(DATADIR)` of src/rnnsearch.1 ('-' escaped for roff).
+MODELS := $(wildcard models/*.json)
+MAN_DATADIR = $(subst -,\\-,$(DATADIR))
+
+install: rnnsearch | build
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/rnnsearch
 	$(INSTALL) -m 755 rnnsearch $(DESTDIR)$(BINDIR)/rnnsearch
-	$(INSTALL) -m 644 src/rnnsearch.1 $(DESTDIR)$(MANDIR)/man1/rnnsearch.1
-	if [ -f models/deu-eng.json ]; then \
-		$(INSTALL) -m 644 models/deu-eng.json $(DESTDIR)$(DATADIR)/rnnsearch/deu-eng.json; fi
+	sed 's|\$$(DATADIR)|$(MAN_DATADIR)|g' src/rnnsearch.1 > build/rnnsearch.1
+	$(INSTALL) -m 644 build/rnnsearch.1 $(DESTDIR)$(MANDIR)/man1/rnnsearch.1
+	$(if $(MODELS),$(INSTALL) -m 644 $(MODELS) $(DESTDIR)$(DATADIR)/rnnsearch/)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rnnsearch $(DESTDIR)$(MANDIR)/man1/rnnsearch.1 \
-		$(DESTDIR)$(DATADIR)/rnnsearch/deu-eng.json
+		$(addprefix $(DESTDIR)$(DATADIR)/rnnsearch/,$(notdir $(MODELS)))
 	-rmdir $(DESTDIR)$(DATADIR)/rnnsearch 2>/dev/null
 
 clean:

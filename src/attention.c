@@ -4,8 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "dense.h"
 #include "ops.h"
-#include "simd.h"
 
 int rs_attention_key_dim(const rs_config *config)
 {
@@ -29,12 +29,10 @@ void rs_attention_keys(const rs_model *model, const float *memory, int length, f
     size_t count = (size_t)length * (size_t)k;
     switch (c->score) {
     case RS_SCORE_ADDITIVE:
-        rs_linear_h(keys, (size_t)c->attention_dim, memory, (size_t)k, length, w->key_weight, w->key_weight_half,
-                    c->attention_dim, k, w->key_bias);
+        rs_dense(keys, memory, length, &w->key);
         break;
     case RS_SCORE_GENERAL:
-        rs_linear_h(keys, (size_t)c->decoder_hidden_size, memory, (size_t)k, length, w->general_weight,
-                    w->general_weight_half, c->decoder_hidden_size, k, NULL);
+        rs_dense(keys, memory, length, &w->general);
         break;
     case RS_SCORE_SCALED_DOT: {
         /* Divided here, as scripts/model.py does, so the per-step product needs no scaling. */
@@ -53,9 +51,7 @@ void rs_attention_project(const rs_model *model, const float *queries, size_t ld
 {
     const rs_config *c = &model->config;
     if (c->score == RS_SCORE_ADDITIVE)
-        rs_linear_h(proj, (size_t)c->attention_dim, queries, ld_query, n, model->weights.query_weight,
-                    model->weights.query_weight_half, c->attention_dim, c->decoder_hidden_size,
-                    model->weights.query_bias);
+        rs_dense_ld(proj, (size_t)c->attention_dim, queries, ld_query, n, &model->weights.query);
 }
 
 void rs_attention_weights(const rs_model *model, const float *queries, size_t ld_query, int n, const float *keys,
@@ -66,21 +62,11 @@ void rs_attention_weights(const rs_model *model, const float *queries, size_t ld
     if (c->score == RS_SCORE_ADDITIVE) {
         int a = c->attention_dim;
         const float *v = model->weights.v_weight;
-        bool simd = rs_simd_available();
         for (int i = 0; i < n; i++) {
             const float *q = queries + (size_t)i * ld_query;
             float *row = weights + (size_t)i * ld_weights;
-            for (int j = 0; j < length; j++) {
-                const float *key = keys + (size_t)j * a;
-                if (simd) {
-                    row[j] = rs_simd_additive_score(q, key, v, a);
-                    continue;
-                }
-                float e = 0.0f;
-                for (int x = 0; x < a; x++)
-                    e += v[x] * tanhf(q[x] + key[x]);
-                row[j] = e;
-            }
+            for (int j = 0; j < length; j++)
+                row[j] = rs_additive_score(q, keys + (size_t)j * a, v, a);
         }
     } else {
         /* e[i, j] = q_i . key_j for all rows at once */

@@ -160,8 +160,7 @@ void rs_decoder_step(rs_decoder *d, const int32_t *prev)
         }
     }
     int vt = c->target_vocab_size;
-    rs_linear_h(d->logprobs, (size_t)vt, d->features, dout, n, m->weights.output_weight,
-                m->weights.output_weight_half, vt, (int)dout, m->weights.output_bias);
+    rs_dense(d->logprobs, d->features, n, &m->weights.output);
     rs_parallel_rows(normalize_rows, d, n, 8.0 * n * vt);
 }
 

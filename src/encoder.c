@@ -106,8 +106,7 @@ static void run_direction(rs_encoder *e, const rs_gru_layer *gru, const float *i
     for (int step = 0; step < longest; step++) {
         while (active > 0 && lengths[e->order[active - 1]] <= step)
             active--;
-        rs_linear_h(e->gates_h, g, e->state, (size_t)he, active, gru->weight_hh, gru->weight_hh_half, (int)g, he,
-                    gru->bias_hh);
+        rs_dense(e->gates_h, e->state, active, &gru->hidden);
         for (int i = 0; i < active; i++) {
             int b = e->order[i];
             size_t t = reverse ? (size_t)(lengths[b] - 1 - step) : (size_t)step;
@@ -148,8 +147,7 @@ static void bridge(rs_encoder *e, int count, rs_encoding *const *out)
     }
     if (c->bridge != RS_BRIDGE_LINEAR_TANH)
         return;
-    rs_linear_h(e->bridge_out, (size_t)rows, e->bridge_in, (size_t)c->encoder_output, count, m->weights.bridge_weight,
-                m->weights.bridge_weight_half, rows, c->encoder_output, m->weights.bridge_bias);
+    rs_dense(e->bridge_out, e->bridge_in, count, &m->weights.bridge);
     for (int b = 0; b < count; b++)
         for (int i = 0; i < rows; i++)
             out[b]->initial_state[i] = tanhf(e->bridge_out[(size_t)b * (size_t)rows + (size_t)i]);

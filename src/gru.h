@@ -8,16 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dense.h"
+
 typedef struct rs_gru_layer {
     int input_size;
     int hidden_size;
-    float *weight_ih; /* [3H, input_size] */
-    float *weight_hh; /* [3H, H] */
-    float *bias_ih;   /* [3H] */
-    float *bias_hh;   /* [3H] */
-    /* the weights as f16 when they are all f16 values (rs_linear_h), else NULL */
-    const uint16_t *weight_ih_half;
-    const uint16_t *weight_hh_half;
+    rs_dense_layer input;  /* W_ih [3H, input_size], b_ih */
+    rs_dense_layer hidden; /* W_hh [3H, H], b_hh */
 } rs_gru_layer;
 
 /* gates_in[i, :] = W_ih x_i + b_ih for n rows x (rows ld_x apart) into rows 3H apart: the input half of the

@@ -10,6 +10,7 @@ int rs_joiner_init(rs_joiner *j, const rs_model *model, size_t max_source_tokens
 {
     memset(j, 0, sizeof *j);
     j->split = split;
+    rs_tokens_init(&j->counting);
     return rs_translator_init(&j->translator, model, max_source_tokens, err);
 }
 
@@ -34,6 +35,8 @@ void rs_joiner_free(rs_joiner *j)
     free(j->piece_target_lens);
     free(j->piece_results);
     free(j->line_first);
+    free(j->line_dropped);
+    rs_tokens_free(&j->counting);
     for (int i = 0; i < j->joined_cap; i++)
         free_joined(&j->joined[i]);
     free(j->joined);
@@ -61,9 +64,32 @@ static int reserve_typed(void **ptr, size_t *cap, size_t count, size_t size, con
     return 0;
 }
 
+/* How many of the `count` sentences of a line are translated within --max-source-tokens: the first, and each
+ * next one while the tokens stay within the limit; *dropped gets the tokens of the others. */
+static int sentences_within_limit(rs_joiner *j, const char *line, int count, size_t *dropped, rs_error *err)
+{
+    size_t limit = j->translator.max_source_tokens, tokens = 0;
+    const rs_tok_options *options = &j->translator.model->tokenizer.source;
+    j->counting.limit = limit + 1; /* counts without storing more */
+    int kept = count;
+    *dropped = 0;
+    for (int s = 0; s < count; s++) {
+        if (rs_tokenize(options, line + j->spans[s].start, j->spans[s].len, &j->counting, err) < 0)
+            return -1;
+        size_t n = j->counting.count + j->counting.dropped;
+        if (kept == count && (s == 0 || tokens + n <= limit))
+            tokens += n;
+        else {
+            kept = kept < s ? kept : s;
+            *dropped += n;
+        }
+    }
+    return kept;
+}
+
 /* Appends the sentences of line i (source and, when forced, target) to the pieces. */
 static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *target, size_t target_len,
-                      int *pieces, rs_error *err)
+                      int *pieces, size_t *dropped, rs_error *err)
 {
     const rs_model *m = j->translator.model;
     int sources = 1, targets = 1;
@@ -75,6 +101,9 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
         return -1;
     if (!j->split || (target && targets != sources))
         sources = 1; /* kept whole */
+    *dropped = 0;
+    if (sources > 1 && !target && (sources = sentences_within_limit(j, line, sources, dropped, err)) < 0)
+        return -1;
     size_t need = (size_t)(*pieces + sources);
     if (RESERVE(j->pieces, j->pieces_cap, need, "sentences", err) < 0 ||
         RESERVE(j->piece_lens, j->piece_lens_cap, need, "sentences", err) < 0 ||
@@ -82,7 +111,7 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
         RESERVE(j->piece_target_lens, j->piece_target_lens_cap, need, "sentences", err) < 0)
         return -1;
     for (int s = 0; s < sources; s++, (*pieces)++) {
-        bool whole = sources == 1;
+        bool whole = sources == 1 && *dropped == 0;
         j->pieces[*pieces] = whole ? line : line + j->spans[s].start;
         j->piece_lens[*pieces] = whole ? len : j->spans[s].len;
         j->piece_targets[*pieces] = !target ? NULL : whole ? target : target + j->target_spans[s].start;
@@ -305,6 +334,7 @@ static int translate_sentences(rs_joiner *j, bool forced, int count, const rs_se
             out[i] = j->piece_results[first];
         else if (join(j->translator.model, j->piece_results + first, n, &j->joined[i], &out[i], err) < 0)
             return -1;
+        out[i].dropped_tokens += j->line_dropped[i];
     }
     return 0;
 }
@@ -313,17 +343,20 @@ int rs_joiner_translate(rs_joiner *j, const char *const *lines, const size_t *le
                         const size_t *target_lens, int count, const rs_search_options *o, rs_translation *out,
                         rs_error *err)
 {
-    if (RESERVE(j->line_first, j->line_first_cap, (size_t)count + 1, "sentences", err) < 0)
+    if (RESERVE(j->line_first, j->line_first_cap, (size_t)count + 1, "sentences", err) < 0 ||
+        RESERVE(j->line_dropped, j->line_dropped_cap, (size_t)count, "sentences", err) < 0)
         return -1;
     int pieces = 0;
+    bool dropped = false;
     for (int i = 0; i < count; i++) {
         j->line_first[i] = pieces;
         if (add_pieces(j, lines[i], lens[i], targets ? targets[i] : NULL, targets ? target_lens[i] : 0, &pieces,
-                       err) < 0)
+                       &j->line_dropped[i], err) < 0)
             return -1;
+        dropped = dropped || j->line_dropped[i] > 0;
     }
     j->line_first[count] = pieces;
-    int rc = pieces == count ? translate_whole(j, lines, lens, targets, target_lens, count, o, out, err)
+    int rc = pieces == count && !dropped ? translate_whole(j, lines, lens, targets, target_lens, count, o, out, err)
                              : translate_sentences(j, targets != NULL, count, o, out, err);
     if (rc == 0 && j->keep_originals)
         rc = keep_originals(j, lines, lens, count, out, err);

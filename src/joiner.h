@@ -7,7 +7,9 @@
  *     sentence with the fewest), without the eos steps that end the sentences before the last; its score and
  *     normalized score are the sums of theirs; attention rows of a sentence are zero outside its tokens;
  *   - forced decoding splits the target too and pairs the sentences when both sides have as many; otherwise
- *     the line is forced whole.
+ *     the line is forced whole;
+ *   - --max-source-tokens bounds a line, not each sentence: the sentence that reaches the limit is the last
+ *     translated (and cut by the translator as any line), the tokens of the rest count as dropped.
  * A line of one sentence (or with splitting off) gets the translator's result unchanged. */
 #ifndef RS_JOINER_H
 #define RS_JOINER_H
@@ -55,6 +57,11 @@ typedef struct rs_joiner {
     size_t pieces_cap, piece_targets_cap, piece_lens_cap, piece_target_lens_cap, piece_results_cap;
     int *line_first; /* [line]: its first sentence's index among the pieces; line_first[count]: their number */
     size_t line_first_cap;
+    /* --max-source-tokens holds per line: sentences after the one that reaches it are not translated, and
+     * their tokens (counted in `counting`) are added to the line's dropped_tokens */
+    size_t *line_dropped;
+    size_t line_dropped_cap;
+    rs_tokens counting;
     rs_joined_line *joined;
     int joined_cap;
     rs_explanation *explanations; /* rs_joiner_explain's, of one split line */

@@ -1,3 +1,6 @@
+/* MAP_ANONYMOUS, mremap */
+#define _GNU_SOURCE
+
 #include "model.h"
 
 #include <errno.h>
@@ -7,6 +10,8 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bulk.h"
 #include "mem.h"
@@ -21,6 +26,8 @@ typedef struct expected_tensor {
     float **dest;
     bool optional; /* zero-filled when absent */
     bool found;
+    rs_dense_layer *dense; /* a matrix: packed into *dense once read (then dest is &values) */
+    float *values;
 } expected_tensor;
 
 typedef struct tensor_table {
@@ -39,6 +46,15 @@ static void expect(tensor_table *table, const char *name, size_t rows, size_t co
     t->dest = dest;
     t->optional = optional;
     t->found = false;
+    t->dense = NULL;
+}
+
+/* A matrix that becomes a dense layer. */
+static void expect_dense(tensor_table *table, const char *name, size_t rows, size_t cols, rs_dense_layer *dense)
+{
+    expected_tensor *t = &table->items[table->count];
+    expect(table, name, rows, cols, &t->values, false);
+    t->dense = dense;
 }
 
 static void expect_gru(tensor_table *table, const char *prefix, int layer, const char *suffix, rs_gru_layer *gru)
@@ -46,13 +62,13 @@ static void expect_gru(tensor_table *table, const char *prefix, int layer, const
     char name[64];
     size_t gates = 3 * (size_t)gru->hidden_size;
     snprintf(name, sizeof name, "%sweight_ih_l%d%s", prefix, layer, suffix);
-    expect(table, name, gates, (size_t)gru->input_size, &gru->weight_ih, false);
+    expect_dense(table, name, gates, (size_t)gru->input_size, &gru->input);
     snprintf(name, sizeof name, "%sweight_hh_l%d%s", prefix, layer, suffix);
-    expect(table, name, gates, (size_t)gru->hidden_size, &gru->weight_hh, false);
+    expect_dense(table, name, gates, (size_t)gru->hidden_size, &gru->hidden);
     snprintf(name, sizeof name, "%sbias_ih_l%d%s", prefix, layer, suffix);
-    expect(table, name, gates, 0, &gru->bias_ih, false);
+    expect(table, name, gates, 0, &gru->input.bias, false);
     snprintf(name, sizeof name, "%sbias_hh_l%d%s", prefix, layer, suffix);
-    expect(table, name, gates, 0, &gru->bias_hh, false);
+    expect(table, name, gates, 0, &gru->hidden.bias, false);
 }
 
 /* Lists every tensor the config needs, with its shape and where its buffer goes. */
@@ -79,17 +95,17 @@ static int build_table(rs_model *model, tensor_table *table, rs_error *err)
             expect_gru(table, "encoder.rnn.", l, d ? "_reverse" : "", gru);
         }
     if (c->bridge == RS_BRIDGE_LINEAR_TANH) {
-        expect(table, "bridge.weight", (size_t)c->decoder_layers * hd, k, &w->bridge_weight, false);
-        expect(table, "bridge.bias", (size_t)c->decoder_layers * hd, 0, &w->bridge_bias, false);
+        expect_dense(table, "bridge.weight", (size_t)c->decoder_layers * hd, k, &w->bridge);
+        expect(table, "bridge.bias", (size_t)c->decoder_layers * hd, 0, &w->bridge.bias, false);
     }
     if (c->score == RS_SCORE_ADDITIVE) {
-        expect(table, "attention.query.weight", a, hd, &w->query_weight, false);
-        expect(table, "attention.query.bias", a, 0, &w->query_bias, true);
-        expect(table, "attention.key.weight", a, k, &w->key_weight, false);
-        expect(table, "attention.key.bias", a, 0, &w->key_bias, true);
+        expect_dense(table, "attention.query.weight", a, hd, &w->query);
+        expect(table, "attention.query.bias", a, 0, &w->query.bias, true);
+        expect_dense(table, "attention.key.weight", a, k, &w->key);
+        expect(table, "attention.key.bias", a, 0, &w->key.bias, true);
         expect(table, "attention.v.weight", 1, a, &w->v_weight, false);
     } else if (c->score == RS_SCORE_GENERAL) {
-        expect(table, "attention.weight", hd, k, &w->general_weight, false);
+        expect_dense(table, "attention.weight", hd, k, &w->general);
     }
     expect(table, "decoder.embedding.weight", vt, (size_t)c->decoder_embedding_dim, &w->decoder_embedding, false);
     for (int l = 0; l < c->decoder_layers; l++) {
@@ -98,73 +114,22 @@ static int build_table(rs_model *model, tensor_table *table, rs_error *err)
         gru->hidden_size = c->decoder_hidden_size;
         expect_gru(table, "decoder.rnn.", l, "", gru);
     }
-    expect(table, "output.weight", vt, (size_t)c->output_input, &w->output_weight, false);
-    expect(table, "output.bias", vt, 0, &w->output_bias, false);
+    expect_dense(table, "output.weight", vt, (size_t)c->output_input, &w->output);
+    expect(table, "output.bias", vt, 0, &w->output.bias, false);
 
     model->tensors = rs_calloc_array(table->count, sizeof *model->tensors, "model", err);
     return model->tensors ? 0 : -1;
 }
 
-/* The f16 values an f16 tensor was stored as (the loader's fast path keeps them), by its f32 buffer. */
-typedef struct stored_half {
-    const float *values;
-    uint16_t *half; /* NULL once taken */
-} stored_half;
-
-typedef struct stored_halves {
-    stored_half *items;
-    size_t count;
-} stored_halves;
-
-/* An f16 copy of the count values at x when they are all f16 values and the kernels read such copies, else
- * NULL: the file's own f16 values when it stored x so, else converted. Only an optimisation: without memory
- * it is not made. */
-static const uint16_t *half_copy(rs_model *model, stored_halves *stored, const float *x, size_t count)
+/* Packs a matrix just read into its dense layer and lets the float32 values go, so that a model stored as
+ * f16 never holds float32 copies of more than one matrix at a time. */
+static int pack_dense(expected_tensor *t, const char *where, rs_error *err)
 {
-    if (!x || !rs_linear_reads_halves())
-        return NULL;
-    for (size_t i = 0; i < stored->count; i++)
-        if (stored->items[i].values == x && stored->items[i].half) {
-            uint16_t *half = stored->items[i].half;
-            stored->items[i].half = NULL;
-            model->halves[model->half_count++] = half;
-            return half;
-        }
-    uint16_t *half = malloc(count * sizeof *half + 1);
-    if (!half)
-        return NULL;
-    if (!rs_to_halves(x, count, half)) {
-        free(half);
-        return NULL;
-    }
-    model->halves[model->half_count++] = half;
-    return half;
-}
-
-/* The f16 copies of the matrices the kernels read (model.h). */
-static void add_halves(rs_model *model, stored_halves *stored)
-{
-    const rs_config *c = &model->config;
-    rs_weights *w = &model->weights;
-    size_t layers = (size_t)c->encoder_layers * (size_t)c->directions + (size_t)c->decoder_layers;
-    model->halves = calloc(2 * layers + 5, sizeof *model->halves);
-    if (!model->halves)
-        return;
-    size_t k = (size_t)c->encoder_output, hd = (size_t)c->decoder_hidden_size, a = (size_t)c->attention_dim;
-    w->output_weight_half =
-        half_copy(model, stored, w->output_weight, (size_t)c->target_vocab_size * (size_t)c->output_input);
-    w->query_weight_half = half_copy(model, stored, w->query_weight, a * hd);
-    w->key_weight_half = half_copy(model, stored, w->key_weight, a * k);
-    w->bridge_weight_half = half_copy(model, stored, w->bridge_weight, (size_t)c->decoder_layers * hd * k);
-    w->general_weight_half = half_copy(model, stored, w->general_weight, hd * k);
-    for (size_t i = 0; i < layers; i++) {
-        rs_gru_layer *g = i < (size_t)c->encoder_layers * (size_t)c->directions
-                              ? &w->encoder_rnn[i]
-                              : &w->decoder_rnn[i - (size_t)c->encoder_layers * (size_t)c->directions];
-        size_t gates = 3 * (size_t)g->hidden_size;
-        g->weight_ih_half = half_copy(model, stored, g->weight_ih, gates * (size_t)g->input_size);
-        g->weight_hh_half = half_copy(model, stored, g->weight_hh, gates * (size_t)g->hidden_size);
-    }
+    rs_error inner;
+    int rc = rs_dense_pack(t->dense, t->values, (int)t->shape[0], (int)t->shape[1], &inner);
+    free(t->values);
+    t->values = NULL;
+    return rc < 0 ? rs_fail(err, "%s: tensor %s: %s", where, t->name, inner.message) : 0;
 }
 
 /* bulk: the values parsed by bulk.h's pre-pass, or NULL. */
@@ -181,7 +146,6 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
         return -1;
     }
     int rc = 0;
-    stored_halves stored = {calloc(table.count, sizeof *stored.items), 0};
     const cJSON *item;
     cJSON_ArrayForEach(item, tensors)
     {
@@ -202,16 +166,17 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
         }
         t->found = true;
         rs_bulk *values = bulk ? rs_bulk_find(bulk, name) : NULL;
-        uint16_t *half = NULL;
-        if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest,
-                                            stored.items ? &half : NULL, where, err)
+        uint16_t *half = NULL; /* taken from the bulk table so that its memory goes now */
+        if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest, &half, where, err)
                     : rs_tensor_decode(item, name, t->shape, t->ndim, t->dest, where, err)) < 0) {
             rc = -1;
             break;
         }
-        if (half)
-            stored.items[stored.count++] = (stored_half){*t->dest, half};
-        model->tensors[model->tensor_count++] = *t->dest;
+        free(half);
+        if (t->dense ? pack_dense(t, where, err) < 0 : (model->tensors[model->tensor_count++] = *t->dest, false)) {
+            rc = -1;
+            break;
+        }
     }
     for (size_t i = 0; rc == 0 && i < table.count; i++) {
         expected_tensor *t = &table.items[i];
@@ -230,11 +195,6 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
         model->tensors[model->tensor_count++] = *t->dest;
     }
     free(table.items);
-    if (rc == 0)
-        add_halves(model, &stored);
-    for (size_t i = 0; i < stored.count; i++)
-        free(stored.items[i].half);
-    free(stored.items);
     return rc;
 }
 
@@ -523,6 +483,28 @@ static size_t find_nul(const char *text, size_t len)
     return end;
 }
 
+/* cJSON's allocations, watched: cJSON returns NULL alike for bad JSON and for no memory, and only this tells
+ * the two apart. */
+static _Thread_local bool parser_out_of_memory;
+
+static void *watched_malloc(size_t size)
+{
+    void *p = malloc(size);
+    if (!p)
+        parser_out_of_memory = true;
+    return p;
+}
+
+static cJSON *parse_json(const char *text, size_t len, const char **end, bool *out_of_memory)
+{
+    static cJSON_Hooks hooks = {watched_malloc, free};
+    cJSON_InitHooks(&hooks);
+    parser_out_of_memory = false;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, end, false);
+    *out_of_memory = parser_out_of_memory;
+    return doc;
+}
+
 /* rs_model_load_text, taking tensor values from `bulk` where it has them. */
 static int load_text(rs_model *model, const char *text, size_t len, rs_bulk_table *bulk, const char *where,
                      rs_error *err)
@@ -547,7 +529,10 @@ static int load_text(rs_model *model, const char *text, size_t len, rs_bulk_tabl
                        text[nul] ? "model files cannot hold \\u0000" : "not a JSON text file");
     }
     const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
+    bool out_of_memory;
+    cJSON *doc = parse_json(text, len, &end, &out_of_memory);
+    if (!doc && out_of_memory)
+        return rs_fail(err, "%s: out of memory (parsing %zu bytes of JSON)", where, len);
     if (doc && end) {
         while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
             end++;
@@ -601,24 +586,6 @@ static int load_fast(rs_model *model, const char *text, size_t len, bool release
     return rc < 0 ? RS_BULK_DECLINED : 0;
 }
 
-/* Loads a regular file through a read-only mapping: no copy of the text, and the fast path hands its pages
- * back as it goes, so the process holds little more than the weights. Returns RS_BULK_DECLINED when the file
- * cannot be mapped. */
-static int load_mapped(rs_model *model, FILE *f, const struct stat *st, const char *path, rs_error *err)
-{
-    if (!S_ISREG(st->st_mode) || st->st_size <= 0 || (uintmax_t)st->st_size > SIZE_MAX)
-        return RS_BULK_DECLINED;
-    size_t len = (size_t)st->st_size;
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
-    if (map == MAP_FAILED)
-        return RS_BULK_DECLINED;
-    int rc = load_fast(model, map, len, true, path);
-    if (rc == RS_BULK_DECLINED)
-        rc = rs_model_load_cjson(model, map, len, path, err);
-    munmap(map, len);
-    return rc;
-}
-
 int rs_model_load_text(rs_model *model, const char *text, size_t len, const char *where, rs_error *err)
 {
     if (load_fast(model, text, len, false, where) == 0)
@@ -626,24 +593,120 @@ int rs_model_load_text(rs_model *model, const char *text, size_t len, const char
     return rs_model_load_cjson(model, text, len, where, err);
 }
 
-int rs_model_load(rs_model *model, const char *path, rs_error *err)
+#define READ_CHUNK ((size_t)1 << 20)
+#define FIRST_MAPPING ((size_t)64 << 20)
+#define FILE_CHANGED 1
+
+/* The text of a model file in an anonymous mapping (see read_whole). */
+typedef struct file_text {
+    char *data;
+    size_t len, mapped;
+} file_text;
+
+static void text_free(file_text *t)
 {
-    memset(model, 0, sizeof *model);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rs_fail(err, "%s: cannot open model: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return rs_fail(err, "%s: cannot read model: %s", path, strerror(EISDIR));
+    if (t->data)
+        munmap(t->data, t->mapped);
+    memset(t, 0, sizeof *t);
+}
+
+/* Room for `want` bytes: the mapping grows as the file is read, so memory follows what is read, not the
+ * size the file claims (a sparse file of gigabytes stops at its first chunk of NULs). */
+static int text_reserve(file_text *t, size_t want, const char *path, rs_error *err)
+{
+    if (want <= t->mapped)
+        return 0;
+    size_t size = t->mapped ? t->mapped : FIRST_MAPPING;
+    while (size < want)
+        size = size > SIZE_MAX / 2 ? want : size * 2;
+    void *map = t->data ? mremap(t->data, t->mapped, size, MREMAP_MAYMOVE)
+                        : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED)
+        return rs_fail(err, "%s: out of memory (reading the model file: %zu bytes)", path, size);
+    t->data = map;
+    t->mapped = size;
+    return 0;
+}
+
+static bool same_version(const struct stat *a, const struct stat *b)
+{
+    return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec && a->st_ino == b->st_ino;
+}
+
+/* Reads the regular file fd (st: its state before) into t. Stops after the chunk holding a NUL character,
+ * which no JSON text holds (the parser then says where). Returns 0, FILE_CHANGED when the file was written to
+ * while read (another size, time or inode), or -1. */
+static int read_regular(int fd, const struct stat *st, file_text *t, const char *path, rs_error *err)
+{
+    size_t size = (size_t)st->st_size;
+    t->len = 0;
+    while (t->len < size) {
+        size_t want = size - t->len < READ_CHUNK ? size - t->len : READ_CHUNK;
+        if (text_reserve(t, t->len + want, path, err) < 0)
+            return -1;
+        ssize_t got = pread(fd, t->data + t->len, want, (off_t)t->len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return rs_fail(err, "%s: cannot read model: %s", path, strerror(errno));
+        if (got == 0)
+            return FILE_CHANGED; /* shorter than it was */
+        t->len += (size_t)got;
+        if (memchr(t->data + t->len - (size_t)got, '\0', (size_t)got))
+            break;
     }
-    if (fstat(fileno(f), &st) == 0) {
-        int rc = load_mapped(model, f, &st, path, err);
-        if (rc != RS_BULK_DECLINED) {
-            fclose(f);
+    char extra;
+    struct stat after;
+    if ((t->len == size && pread(fd, &extra, 1, (off_t)size) > 0) || fstat(fd, &after) != 0 ||
+        !same_version(st, &after))
+        return FILE_CHANGED;
+    return 0;
+}
+
+/* Reads a regular file into memory, and reads it again while it changes under the reader (a `cp` over the
+ * model): the text is one version of the file, or the load fails with a message. The memory is an anonymous
+ * mapping, so the fast path can hand its pages back as it passes them, as it did with a file mapping; a
+ * shrinking file cannot fault (SIGBUS) the process, as a file mapping could. */
+static int read_whole(int fd, file_text *t, const char *path, rs_error *err)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct stat st;
+        if (fstat(fd, &st) != 0)
+            return rs_fail(err, "%s: cannot read model: %s", path, strerror(errno));
+        if (st.st_size <= 0 || (uintmax_t)st.st_size >= SIZE_MAX)
+            return rs_fail(err, "%s: empty file, expected a JSON model", path);
+        int rc = read_regular(fd, &st, t, path, err);
+        if (rc <= 0)
             return rc;
-        }
+        struct timespec pause = {0, 20000000L * (attempt + 1)};
+        nanosleep(&pause, NULL);
     }
+    return rs_fail(err, "%s: the model file changed while it was read (try again once it is complete)", path);
+}
+
+/* A regular file: read whole (read_whole), then the fast path, which releases the pages it passes; when it
+ * declines, the text is read again for the slow path. */
+static int load_regular(rs_model *model, int fd, const char *path, rs_error *err)
+{
+    file_text text = {0};
+    int rc = read_whole(fd, &text, path, err);
+    if (rc == 0)
+        rc = load_fast(model, text.data, text.len, true, path);
+    if (rc == RS_BULK_DECLINED) {
+        text_free(&text);
+        rc = read_whole(fd, &text, path, err);
+        if (rc == 0)
+            rc = rs_model_load_cjson(model, text.data, text.len, path, err);
+    }
+    text_free(&text);
+    return rc;
+}
+
+/* Anything but a regular file (a pipe, /dev/stdin, a device): read until its end, or a NUL character. */
+static int load_stream(rs_model *model, FILE *f, const char *path, rs_error *err)
+{
     char *text = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
@@ -651,8 +714,7 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
             void *p = text;
             if (rs_reserve(&p, &cap, cap < 65536 ? 65536 : cap * 2, 1, "model file", err) < 0) {
                 free(text);
-                fclose(f);
-                return -1;
+                return rs_fail(err, "%s: out of memory (reading the model: %zu bytes)", path, len);
             }
             text = p;
         }
@@ -662,7 +724,6 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
             if (ferror(f)) {
                 int e = errno;
                 free(text);
-                fclose(f);
                 return rs_fail(err, "%s: cannot read model: %s", path, strerror(e));
             }
             break;
@@ -672,17 +733,66 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
         if (memchr(text + len - got, '\0', got))
             break;
     }
-    fclose(f);
     int rc = rs_model_load_text(model, text, len, path, err);
     free(text);
     return rc;
 }
 
+int rs_model_load(rs_model *model, const char *path, rs_error *err)
+{
+    memset(model, 0, sizeof *model);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rs_fail(err, "%s: cannot open model: %s", path, strerror(errno));
+    struct stat st;
+    int rc;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
+        rc = rs_fail(err, "%s: cannot read model: %s", path, strerror(EISDIR));
+    else if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        rc = load_regular(model, fileno(f), path, err);
+    else
+        rc = load_stream(model, f, path, err);
+    fclose(f);
+    return rc;
+}
+
+int rs_model_each_dense(rs_model *model, int (*fn)(rs_dense_layer *layer, void *arg), void *arg)
+{
+    const rs_config *c = &model->config;
+    rs_weights *w = &model->weights;
+    rs_dense_layer *single[] = {&w->bridge, &w->query, &w->key, &w->general, &w->output};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof single / sizeof *single && rc == 0; i++)
+        rc = fn(single[i], arg);
+    for (int i = 0; w->encoder_rnn && i < c->encoder_layers * c->directions && rc == 0; i++)
+        if ((rc = fn(&w->encoder_rnn[i].input, arg)) == 0)
+            rc = fn(&w->encoder_rnn[i].hidden, arg);
+    for (int i = 0; w->decoder_rnn && i < c->decoder_layers && rc == 0; i++)
+        if ((rc = fn(&w->decoder_rnn[i].input, arg)) == 0)
+            rc = fn(&w->decoder_rnn[i].hidden, arg);
+    return rc;
+}
+
+static int quantize_layer(rs_dense_layer *layer, void *err)
+{
+    return layer->packed ? rs_dense_quantize(layer, err) : 0;
+}
+
+int rs_model_quantize(rs_model *model, rs_error *err)
+{
+    return rs_model_each_dense(model, quantize_layer, err);
+}
+
+static int free_layer(rs_dense_layer *layer, void *arg)
+{
+    (void)arg;
+    rs_dense_free(layer);
+    return 0;
+}
+
 void rs_model_free(rs_model *model)
 {
-    for (size_t i = 0; i < model->half_count; i++)
-        free(model->halves[i]);
-    free(model->halves);
+    rs_model_each_dense(model, free_layer, NULL);
     for (size_t i = 0; i < model->tensor_count; i++)
         free(model->tensors[i]);
     free(model->tensors);

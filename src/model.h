@@ -7,33 +7,25 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "dense.h"
 #include "error.h"
 #include "gru.h"
 #include "tokenizer.h"
 #include "vocab.h"
 
+/* The matrices are dense layers (dense.h), kept in the precision the file stores them in; the biases,
+ * embeddings and v are float32. */
 typedef struct rs_weights {
-    float *encoder_embedding; /* [Vs, Es] */
+    float *encoder_embedding;  /* [Vs, Es] */
     rs_gru_layer *encoder_rnn; /* [Le * directions]: layer l direction d at l * directions + d */
-    float *bridge_weight;     /* [Ld * Hd, K] (linear_tanh) */
-    float *bridge_bias;       /* [Ld * Hd] */
-    float *query_weight;      /* [A, Hd] (additive) */
-    float *query_bias;        /* [A], zeros when absent from the file */
-    float *key_weight;        /* [A, K] */
-    float *key_bias;          /* [A], zeros when absent */
-    float *v_weight;          /* [A] */
-    float *general_weight;    /* [Hd, K] (general) */
-    float *decoder_embedding; /* [Vt, Et] */
+    rs_dense_layer bridge;     /* [Ld * Hd, K] and bias (linear_tanh) */
+    rs_dense_layer query;      /* [A, Hd] (additive); its bias zeros when absent from the file */
+    rs_dense_layer key;        /* [A, K]; its bias zeros when absent */
+    float *v_weight;           /* [A] */
+    rs_dense_layer general;    /* [Hd, K] (general), no bias */
+    float *decoder_embedding;  /* [Vt, Et] */
     rs_gru_layer *decoder_rnn; /* [Ld] */
-    float *output_weight;     /* [Vt, Do] */
-    float *output_bias;       /* [Vt] */
-    /* The matrices as f16 where every value is an f16 value (as in files written with "dtype": "f16"), for
-     * the kernels (ops.h rs_linear_h); NULL otherwise. The GRU layers hold theirs. */
-    const uint16_t *output_weight_half;
-    const uint16_t *query_weight_half;
-    const uint16_t *key_weight_half;
-    const uint16_t *bridge_weight_half;
-    const uint16_t *general_weight_half;
+    rs_dense_layer output;     /* [Vt, Do] and bias */
 } rs_weights;
 
 typedef struct rs_special_ids {
@@ -54,10 +46,8 @@ typedef struct rs_model {
     /* meta.source_language when a short string (e.g. "de"), else "": picks sentence splitting's abbreviations */
     char source_language[16];
     char target_language[16]; /* meta.target_language likewise: splits forced targets */
-    float **tensors; /* every weight buffer, for freeing */
+    float **tensors; /* every float32 buffer (biases, embeddings, v), for freeing */
     size_t tensor_count;
-    uint16_t **halves; /* every f16 copy, for freeing */
-    size_t half_count;
 } rs_model;
 
 /* Loads a v1 model file. Messages name the file and the JSON position or tensor at fault. */
@@ -72,5 +62,12 @@ int rs_model_load_text(rs_model *model, const char *text, size_t len, const char
 int rs_model_load_cjson(rs_model *model, const char *text, size_t len, const char *where, rs_error *err);
 
 void rs_model_free(rs_model *model);
+
+/* Calls fn on each of the model's dense layers (those its config lacks are empty) until one returns non-zero;
+ * returns that, else 0. */
+int rs_model_each_dense(rs_model *model, int (*fn)(rs_dense_layer *layer, void *arg), void *arg);
+
+/* Re-packs every dense layer of the model as int8 (dense.h rs_dense_quantize). */
+int rs_model_quantize(rs_model *model, rs_error *err);
 
 #endif

@@ -1,6 +1,5 @@
 #include "tensor.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,7 +8,7 @@
 
 #include "bulk.h"
 #include "mem.h"
-#include "simd.h"
+#include "ops.h"
 
 float rs_half_to_float(uint16_t half)
 {
@@ -118,7 +117,7 @@ static int store_number(const cJSON *item, float *dst, const char *name, const c
     if (!cJSON_IsNumber(item))
         return rs_fail(err, "%s: tensor %s: %s[%zu] is not a number", where, name, path, index);
     double v = item->valuedouble;
-    if (!isfinite(v) || fabs(v) > FLT_MAX)
+    if (!isfinite(v) || !RS_FLOAT32_ROUNDS_FINITE(v))
         return rs_fail(err, "%s: tensor %s: %s[%zu] is not a finite float32 value", where, name, path, index);
     if (dst) /* NULL: only checking */
         *dst = (float)v;
@@ -318,9 +317,12 @@ int rs_tensor_decode(const cJSON *tensor, const char *name, const size_t *expect
 /* The count f16 values of `halves` as f32 (exact). */
 static void widen_halves(const void *halves, float *out, size_t count)
 {
+    if (((uintptr_t)halves & 1) == 0) {
+        rs_halves_to_floats(halves, out, count);
+        return;
+    }
     const unsigned char *bytes = halves;
-    size_t i = rs_simd_f16c_available() ? rs_simd_halves_to_floats(halves, out, count) : 0;
-    for (; i < count; i++) {
+    for (size_t i = 0; i < count; i++) {
         uint16_t half;
         memcpy(&half, bytes + 2 * i, 2);
         out[i] = rs_half_to_float(half);

@@ -5,7 +5,9 @@ spread over several processes with GNU parallel gives the output of one process 
 not installed).
 
 Why it holds: every matrix product sums each output in one fixed order, whatever the number of rows computed
-together or the thread computing it (src/ops.h, rs_linear), and every other step works row by row."""
+together or the thread computing it (src/kernels.h), and every other step works row by row. The kernels are
+one source compiled per instruction set, in one order of arithmetic: the portable table (RNNSEARCH_ISA=portable)
+gives the bytes of the AVX2 and AVX-512 ones."""
 import json
 import os
 import random
@@ -19,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import tinymodel  # noqa: E402
-from clitools import BINARY, FIXTURES, describe, run, wrapper  # noqa: E402
+from clitools import BINARY, FIXTURES, child_env, describe, run, wrapper  # noqa: E402
 
 BATCH_SIZES = ("1", "7", "32")
 THREADS = ("1", "2")
@@ -112,6 +114,31 @@ class DeterminismTest(unittest.TestCase):
             decoded = [json.loads(line) for line in out.decode("utf-8").splitlines()]
             lengths = {len(obj["hypotheses"][0]["tokens"]) for obj in decoded if obj["source"]}
             self.assertGreater(len(lengths), 3, f"{model}: outputs too uniform to tell anything")
+
+
+@unittest.skipUnless(os.access(BINARY, os.X_OK), "./rnnsearch is not built (run `make`)")
+class InstructionSetTest(unittest.TestCase):
+    """The portable kernels give the bytes of the machine's best ones (src/kernels.h), f32 and f16 models."""
+
+    def test_portable_equals_best(self):
+        directory = tempfile.mkdtemp(prefix="rnnsearch-isa-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        source = os.path.join(directory, "in.txt")
+        with open(source, "w", encoding="utf-8") as f:
+            f.write(random_lines(25, 13))
+        for score, form in (("additive", "f32"), ("general", "f16")):
+            model = os.path.join(directory, f"{score}.json")
+            tinymodel.write(model, tinymodel.build(big_config(score), SRC_WORDS, TGT_WORDS, form=form, seed=9,
+                                                   scale=0.5))
+            for search in SEARCHES:
+                args = ["-m", model, "--format", "jsonl", "-a"] + search + [source]
+                best = run(args)
+                portable = run(args, env=child_env(RNNSEARCH_ISA="portable"))
+                self.assertEqual(best.returncode, 0, describe(args, best))
+                self.assertEqual(portable.returncode, 0, describe(args, portable))
+                with self.subTest(score=score, search=" ".join(search)):
+                    self.assertTrue(best.stdout.strip())
+                    self.assertEqual(portable.stdout, best.stdout)
 
 
 @unittest.skipUnless(os.access(BINARY, os.X_OK), "./rnnsearch is not built (run `make`)")

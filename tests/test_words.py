@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import tinymodel  # noqa: E402
-from clitools import BINARY, ROOT, describe, fixture, run  # noqa: E402
+from clitools import BINARY, ROOT, describe, fixture, run, without_length_limit_warning  # noqa: E402
 
 MARK = "\u2581"
 DEU_ENG = os.path.join(ROOT, "models", "deu-eng.json")
@@ -96,7 +96,8 @@ class WordsTest(unittest.TestCase):
 
     def ok(self, args, stdin):
         result = run(args, stdin)
-        self.assertEqual((result.returncode, result.stderr), (0, b""), describe(args, result))
+        self.assertEqual((result.returncode, without_length_limit_warning(result.stderr)), (0, b""),
+                         describe(args, result))
         return result.stdout.decode("utf-8")
 
     def jsonl(self, args, stdin):
@@ -194,6 +195,21 @@ class WordsTest(unittest.TestCase):
             self.assertEqual(token, MARK + words[max(range(len(row)), key=lambda j: (row[j], -j))])
         self.assertTrue(set(h["target_words"]) <= set(words))
 
+    def test_explain_labels_pieces_with_their_words(self):
+        line = f"{PIECES_LINE}\t{FORCED_TARGET}\n"
+        table = self.ok(["-m", self.model, "--forced", "--explain"], line).splitlines()
+        obj = self.jsonl(["-m", self.model, "--forced", "--explain", "-a"], line)[0]
+        h = obj["hypotheses"][0]
+        words = obj["source_words"]
+        for t, row in enumerate(table[2:2 + len(h["attention"])]):
+            cells = [c.strip() for c in row.split("|")]
+            for cell, weights in ((cells[1], h["attention"][t]), (cells[2], h["occlusion"][t])):
+                tokens = range(1, len(obj["source"]) - 1)
+                j = max(tokens, key=lambda c: (weights[c], -c))
+                piece, word = obj["source"][j], words[obj["source_word_of_piece"][j]]
+                label = piece if piece.lstrip(MARK) == word else f"{piece} ({word})"
+                self.assertEqual(cell, f"{label} {weights[j]:.3f}")
+
     def test_word_level_models_are_unchanged(self):
         """No word fields, CSV columns of the spec only, links on tokens."""
         model = fixture("bi2_additive.json")
@@ -215,7 +231,8 @@ class SentencesTest(unittest.TestCase):
 
     def ok(self, args, stdin):
         result = run(["-m", DEU_ENG] + args, stdin)
-        self.assertEqual((result.returncode, result.stderr), (0, b""), describe(args, result))
+        self.assertEqual((result.returncode, without_length_limit_warning(result.stderr)), (0, b""),
+                         describe(args, result))
         return result.stdout.decode("utf-8")
 
     def test_each_sentence_translated_and_joined(self):
@@ -300,6 +317,21 @@ class SentencesTest(unittest.TestCase):
             self.assertEqual(len(mine), len(h.get("attention", [])) * len(obj["source"]))
         texts = split_lines(self.ok([path], ""))
         self.assertEqual(texts, [obj["hypotheses"][0]["text"] for obj in records])
+
+    def test_max_source_tokens_bounds_the_line(self):
+        line = " ".join(["Ein Hund läuft."] * 10) + "\n"  # 4 tokens a sentence
+        result = run(["-m", DEU_ENG, "-b", "1", "--max-source-tokens", "9"], line)
+        self.assertEqual(result.returncode, 0)
+        alone = self.ok(["-b", "1"], "Ein Hund läuft.\n").strip()
+        self.assertEqual(result.stdout.decode(), f"{alone} {alone}\n")
+        self.assertEqual(result.stderr.decode(), "rnnsearch: warning: standard input:1: 40 tokens, only the first 8 "
+                                                 "are translated (--max-source-tokens)\n")
+        # a huge line of sentences costs no more than --max-source-tokens tokens of work
+        result = run(["-m", DEU_ENG, "-b", "1", "--format", "jsonl"], "Ja. " * 200000 + "\n")
+        self.assertEqual(result.returncode, 0)
+        obj = json.loads(result.stdout)
+        self.assertEqual(len(obj["source"]), 1024 + 1)
+        self.assertIn("400000 tokens, only the first 1024", result.stderr.decode())
 
     def test_forced_and_check(self):
         target = "Two children are playing in a park. A dog runs behind them. The mother watches."

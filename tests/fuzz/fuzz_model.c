@@ -61,21 +61,22 @@ static void check_model(const rs_model *m)
     CHECK(c->encoder_output == c->encoder_hidden_size * c->directions);
     CHECK(c->output_count >= 1 && c->output_count <= RS_MAX_PARTS);
     const rs_weights *w = &m->weights;
-    CHECK(w->encoder_embedding && w->decoder_embedding && w->output_weight && w->output_bias);
+    CHECK(w->encoder_embedding && w->decoder_embedding && w->output.packed && w->output.bias);
     for (int i = 0; i < c->encoder_layers * c->directions; i++)
-        CHECK(w->encoder_rnn[i].weight_ih && w->encoder_rnn[i].weight_hh && w->encoder_rnn[i].bias_ih &&
-              w->encoder_rnn[i].bias_hh);
+        CHECK(w->encoder_rnn[i].input.packed && w->encoder_rnn[i].hidden.packed && w->encoder_rnn[i].input.bias &&
+              w->encoder_rnn[i].hidden.bias);
     for (int i = 0; i < c->decoder_layers; i++)
-        CHECK(w->decoder_rnn[i].weight_ih && w->decoder_rnn[i].weight_hh && w->decoder_rnn[i].bias_ih &&
-              w->decoder_rnn[i].bias_hh);
+        CHECK(w->decoder_rnn[i].input.packed && w->decoder_rnn[i].hidden.packed && w->decoder_rnn[i].input.bias &&
+              w->decoder_rnn[i].hidden.bias);
     if (c->score == RS_SCORE_ADDITIVE)
-        CHECK(w->query_weight && w->query_bias && w->key_weight && w->key_bias && w->v_weight);
+        CHECK(w->query.packed && w->query.bias && w->key.packed && w->key.bias && w->v_weight);
     if (c->score == RS_SCORE_GENERAL)
-        CHECK(w->general_weight);
+        CHECK(w->general.packed);
     if (c->bridge == RS_BRIDGE_LINEAR_TANH)
-        CHECK(w->bridge_weight && w->bridge_bias);
+        CHECK(w->bridge.packed && w->bridge.bias);
+    CHECK(w->output.out_dim == c->target_vocab_size && w->output.in_dim == c->output_input);
     /* Reading the last element of every matrix catches a buffer shorter than the config says (ASan). */
-    volatile float sink = w->output_weight[(size_t)c->target_vocab_size * (size_t)c->output_input - 1] +
+    volatile float sink = w->output.bias[(size_t)c->target_vocab_size - 1] +
                           w->encoder_embedding[(size_t)c->source_vocab_size * (size_t)c->encoder_embedding_dim - 1] +
                           w->decoder_embedding[(size_t)c->target_vocab_size * (size_t)c->decoder_embedding_dim - 1];
     (void)sink;
@@ -88,14 +89,21 @@ static void same_floats(const float *a, const float *b, size_t count)
         CHECK(memcmp(a, b, count * sizeof *a) == 0);
 }
 
+/* The same packed weights (dense.h) and bias. */
+static void same_dense(const rs_dense_layer *a, const rs_dense_layer *b)
+{
+    CHECK(a->out_dim == b->out_dim && a->in_dim == b->in_dim && a->dtype == b->dtype);
+    CHECK((a->packed == NULL) == (b->packed == NULL));
+    if (a->packed)
+        CHECK(memcmp(a->packed, b->packed, rs_dense_bytes(a)) == 0);
+    same_floats(a->bias, b->bias, (size_t)a->out_dim);
+}
+
 static void same_gru(const rs_gru_layer *a, const rs_gru_layer *b)
 {
-    size_t gates = 3 * (size_t)a->hidden_size;
     CHECK(a->input_size == b->input_size && a->hidden_size == b->hidden_size);
-    same_floats(a->weight_ih, b->weight_ih, gates * (size_t)a->input_size);
-    same_floats(a->weight_hh, b->weight_hh, gates * (size_t)a->hidden_size);
-    same_floats(a->bias_ih, b->bias_ih, gates);
-    same_floats(a->bias_hh, b->bias_hh, gates);
+    same_dense(&a->input, &b->input);
+    same_dense(&a->hidden, &b->hidden);
 }
 
 static void same_models(const rs_model *a, const rs_model *b)
@@ -106,25 +114,20 @@ static void same_models(const rs_model *a, const rs_model *b)
     CHECK(memcmp(&a->target_ids, &b->target_ids, sizeof a->target_ids) == 0);
     CHECK(memcmp(&a->tokenizer, &b->tokenizer, sizeof a->tokenizer) == 0);
     CHECK(a->add_bos == b->add_bos && a->add_eos == b->add_eos);
-    size_t vs = (size_t)c->source_vocab_size, vt = (size_t)c->target_vocab_size, k = (size_t)c->encoder_output;
-    size_t hd = (size_t)c->decoder_hidden_size, ld = (size_t)c->decoder_layers, att = (size_t)c->attention_dim;
+    size_t vs = (size_t)c->source_vocab_size, vt = (size_t)c->target_vocab_size, att = (size_t)c->attention_dim;
     const rs_weights *x = &a->weights, *y = &b->weights;
     same_floats(x->encoder_embedding, y->encoder_embedding, vs * (size_t)c->encoder_embedding_dim);
     for (int i = 0; i < c->encoder_layers * c->directions; i++)
         same_gru(&x->encoder_rnn[i], &y->encoder_rnn[i]);
-    same_floats(x->bridge_weight, y->bridge_weight, ld * hd * k);
-    same_floats(x->bridge_bias, y->bridge_bias, ld * hd);
-    same_floats(x->query_weight, y->query_weight, att * hd);
-    same_floats(x->query_bias, y->query_bias, att);
-    same_floats(x->key_weight, y->key_weight, att * k);
-    same_floats(x->key_bias, y->key_bias, att);
+    same_dense(&x->bridge, &y->bridge);
+    same_dense(&x->query, &y->query);
+    same_dense(&x->key, &y->key);
     same_floats(x->v_weight, y->v_weight, att);
-    same_floats(x->general_weight, y->general_weight, hd * k);
+    same_dense(&x->general, &y->general);
     same_floats(x->decoder_embedding, y->decoder_embedding, vt * (size_t)c->decoder_embedding_dim);
     for (int i = 0; i < c->decoder_layers; i++)
         same_gru(&x->decoder_rnn[i], &y->decoder_rnn[i]);
-    same_floats(x->output_weight, y->output_weight, vt * (size_t)c->output_input);
-    same_floats(x->output_bias, y->output_bias, vt);
+    same_dense(&x->output, &y->output);
     CHECK(a->source_vocab.size == b->source_vocab.size && a->target_vocab.size == b->target_vocab.size);
     for (size_t i = 0; i < a->source_vocab.size; i++)
         CHECK(strcmp(rs_vocab_string(&a->source_vocab, (int32_t)i), rs_vocab_string(&b->source_vocab, (int32_t)i)) == 0);

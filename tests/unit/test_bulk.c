@@ -121,9 +121,20 @@ static char *slurp(const char *path, size_t *len)
 }
 
 typedef struct span {
-    const float *data;
-    size_t count;
+    const void *data;
+    size_t bytes;
 } span;
+
+static span floats(const float *data, size_t count)
+{
+    return (span){data, count * sizeof *data};
+}
+
+/* A dense layer's packed weights (dense.h); its type is part of the bytes compared. */
+static span packed(const rs_dense_layer *layer)
+{
+    return (span){layer->packed, layer->packed ? rs_dense_bytes(layer) : 0};
+}
 
 /* Every weight buffer of a model with its size, in a fixed order. */
 static size_t weight_spans(const rs_model *m, span *out)
@@ -131,40 +142,40 @@ static size_t weight_spans(const rs_model *m, span *out)
     const rs_config *c = &m->config;
     const rs_weights *w = &m->weights;
     size_t n = 0;
-    size_t k = (size_t)c->encoder_output, hd = (size_t)c->decoder_hidden_size, a = (size_t)c->attention_dim;
-    out[n++] = (span){w->encoder_embedding, (size_t)c->source_vocab_size * (size_t)c->encoder_embedding_dim};
+    size_t hd = (size_t)c->decoder_hidden_size, a = (size_t)c->attention_dim;
+    out[n++] = floats(w->encoder_embedding, (size_t)c->source_vocab_size * (size_t)c->encoder_embedding_dim);
     for (int i = 0; i < c->encoder_layers * c->directions; i++) {
         const rs_gru_layer *g = &w->encoder_rnn[i];
         size_t gates = 3 * (size_t)g->hidden_size;
-        out[n++] = (span){g->weight_ih, gates * (size_t)g->input_size};
-        out[n++] = (span){g->weight_hh, gates * (size_t)g->hidden_size};
-        out[n++] = (span){g->bias_ih, gates};
-        out[n++] = (span){g->bias_hh, gates};
+        out[n++] = packed(&g->input);
+        out[n++] = packed(&g->hidden);
+        out[n++] = floats(g->input.bias, gates);
+        out[n++] = floats(g->hidden.bias, gates);
     }
     if (c->bridge == RS_BRIDGE_LINEAR_TANH) {
-        out[n++] = (span){w->bridge_weight, (size_t)c->decoder_layers * hd * k};
-        out[n++] = (span){w->bridge_bias, (size_t)c->decoder_layers * hd};
+        out[n++] = packed(&w->bridge);
+        out[n++] = floats(w->bridge.bias, (size_t)c->decoder_layers * hd);
     }
     if (c->score == RS_SCORE_ADDITIVE) {
-        out[n++] = (span){w->query_weight, a * hd};
-        out[n++] = (span){w->query_bias, a};
-        out[n++] = (span){w->key_weight, a * k};
-        out[n++] = (span){w->key_bias, a};
-        out[n++] = (span){w->v_weight, a};
+        out[n++] = packed(&w->query);
+        out[n++] = floats(w->query.bias, a);
+        out[n++] = packed(&w->key);
+        out[n++] = floats(w->key.bias, a);
+        out[n++] = floats(w->v_weight, a);
     } else if (c->score == RS_SCORE_GENERAL) {
-        out[n++] = (span){w->general_weight, hd * k};
+        out[n++] = packed(&w->general);
     }
-    out[n++] = (span){w->decoder_embedding, (size_t)c->target_vocab_size * (size_t)c->decoder_embedding_dim};
+    out[n++] = floats(w->decoder_embedding, (size_t)c->target_vocab_size * (size_t)c->decoder_embedding_dim);
     for (int i = 0; i < c->decoder_layers; i++) {
         const rs_gru_layer *g = &w->decoder_rnn[i];
         size_t gates = 3 * (size_t)g->hidden_size;
-        out[n++] = (span){g->weight_ih, gates * (size_t)g->input_size};
-        out[n++] = (span){g->weight_hh, gates * (size_t)g->hidden_size};
-        out[n++] = (span){g->bias_ih, gates};
-        out[n++] = (span){g->bias_hh, gates};
+        out[n++] = packed(&g->input);
+        out[n++] = packed(&g->hidden);
+        out[n++] = floats(g->input.bias, gates);
+        out[n++] = floats(g->hidden.bias, gates);
     }
-    out[n++] = (span){w->output_weight, (size_t)c->target_vocab_size * (size_t)c->output_input};
-    out[n++] = (span){w->output_bias, (size_t)c->target_vocab_size};
+    out[n++] = packed(&w->output);
+    out[n++] = floats(w->output.bias, (size_t)c->target_vocab_size);
     return n;
 }
 
@@ -175,8 +186,8 @@ static void assert_same_weights(const rs_model *a, const rs_model *b, const char
     size_t na = weight_spans(a, sa), nb = weight_spans(b, sb);
     assert_int_equal(na, nb);
     for (size_t i = 0; i < na; i++) {
-        assert_int_equal(sa[i].count, sb[i].count);
-        if (memcmp(sa[i].data, sb[i].data, sa[i].count * sizeof(float)) != 0)
+        assert_int_equal(sa[i].bytes, sb[i].bytes);
+        if (memcmp(sa[i].data, sb[i].data, sa[i].bytes) != 0)
             fail_msg("%s: weight buffer %zu differs", what, i);
     }
 }

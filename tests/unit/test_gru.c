@@ -13,6 +13,22 @@
 #include "gru.h"
 #include "ops.h"
 
+/* A layer of the given weights, packed as the loader packs them (dense.h). */
+static rs_gru_layer make_layer(int I, int H, const float *w_ih, const float *w_hh, float *b_ih, float *b_hh)
+{
+    rs_gru_layer layer = {I, H, {.bias = b_ih}, {.bias = b_hh}};
+    rs_error err;
+    assert_int_equal(rs_dense_pack(&layer.input, w_ih, 3 * H, I, &err), 0);
+    assert_int_equal(rs_dense_pack(&layer.hidden, w_hh, 3 * H, H, &err), 0);
+    return layer;
+}
+
+static void free_layer(rs_gru_layer *layer)
+{
+    rs_dense_free(&layer->input);
+    rs_dense_free(&layer->hidden);
+}
+
 static void test_hand_computed_steps(void **state)
 {
     (void)state;
@@ -20,7 +36,7 @@ static void test_hand_computed_steps(void **state)
      * r = s(0.5 x + 0.1 + 0.2 h), z = s(-0.3 x + 0.4 h + 0.2), n = tanh(0.8 x - 0.1 + r (-0.6 h + 0.3)). */
     float w_ih[3] = {0.5f, -0.3f, 0.8f}, w_hh[3] = {0.2f, 0.4f, -0.6f};
     float b_ih[3] = {0.1f, 0.0f, -0.1f}, b_hh[3] = {0.0f, 0.2f, 0.3f};
-    rs_gru_layer layer = {1, 1, w_ih, w_hh, b_ih, b_hh};
+    rs_gru_layer layer = make_layer(1, 1, w_ih, w_hh, b_ih, b_hh);
     float x[2] = {1.0f, -2.0f}, gates[6], out[2], scratch[3];
     float h = 0.5f;
     rs_gru_input_gates(&layer, x, 1, 2, gates);
@@ -38,6 +54,7 @@ static void test_hand_computed_steps(void **state)
     assert_float_equal(h1, h, 0.0);
     rs_gru_step(&layer, gates, &h, 1, scratch);
     assert_float_equal(out[0], h, 0.0);
+    free_layer(&layer);
 }
 
 static float rnd(unsigned *s)
@@ -52,17 +69,20 @@ static double sig(double x) { return 1.0 / (1.0 + exp(-x)); }
 static void naive_step(const rs_gru_layer *l, const float *x, const float *h, int n, double *out)
 {
     int H = l->hidden_size, I = l->input_size;
+    float w_ih[64], w_hh[64];
     for (int i = 0; i < n; i++)
         for (int k = 0; k < H; k++) {
             double gi[3], gh[3];
             for (int g = 0; g < 3; g++) {
                 int row = g * H + k;
-                gi[g] = l->bias_ih[row];
-                gh[g] = l->bias_hh[row];
+                gi[g] = l->input.bias[row];
+                gh[g] = l->hidden.bias[row];
+                rs_dense_row(&l->input, row, w_ih);
+                rs_dense_row(&l->hidden, row, w_hh);
                 for (int j = 0; j < I; j++)
-                    gi[g] += (double)l->weight_ih[(size_t)row * I + j] * x[(size_t)i * I + j];
+                    gi[g] += (double)w_ih[j] * x[(size_t)i * I + j];
                 for (int j = 0; j < H; j++)
-                    gh[g] += (double)l->weight_hh[(size_t)row * H + j] * h[(size_t)i * H + j];
+                    gh[g] += (double)w_hh[j] * h[(size_t)i * H + j];
             }
             double r = sig(gi[0] + gh[0]), z = sig(gi[1] + gh[1]);
             double nn = tanh(gi[2] + r * gh[2]);
@@ -85,7 +105,7 @@ static void test_rows_match_naive(void **state)
         b_ih[i] = rnd(&s);
         b_hh[i] = rnd(&s);
     }
-    rs_gru_layer layer = {I, H, w_ih, w_hh, b_ih, b_hh};
+    rs_gru_layer layer = make_layer(I, H, w_ih, w_hh, b_ih, b_hh);
     enum { MAXN = 20 };
     float x[MAXN * 13], h[MAXN * 21], gates[MAXN * 63], scratch[MAXN * 63];
     double expected[MAXN * 21];
@@ -101,6 +121,7 @@ static void test_rows_match_naive(void **state)
             if (fabs(h[i] - expected[i]) > 2e-6)
                 fail_msg("n=%d, value %d: %g vs %g", n, i, h[i], expected[i]);
     }
+    free_layer(&layer);
     free(w_ih);
     free(w_hh);
 }

@@ -105,8 +105,8 @@ static void test_optional_biases(void **state)
     if (tiny_load(&model, doc, &err) < 0)
         fail_msg("%s", err.message);
     for (int i = 0; i < c.adim; i++) {
-        assert_true(model.weights.query_bias[i] == 0.0f);
-        assert_true(model.weights.key_bias[i] == 0.0f);
+        assert_true(model.weights.query.bias[i] == 0.0f);
+        assert_true(model.weights.key.bias[i] == 0.0f);
     }
     rs_model_free(&model);
     cJSON_Delete(doc);
@@ -131,7 +131,10 @@ static void test_data_forms(void **state)
     rs_error err = {{0}};
     if (tiny_load(&model, doc, &err) < 0)
         fail_msg("%s", err.message);
-    assert_true(model.weights.output_weight[2 * c.hd + 3] == 23.0f);
+    float row[64];
+    assert_true(model.weights.output.in_dim <= 64);
+    rs_dense_row(&model.weights.output, 2, row);
+    assert_true(row[3] == 23.0f);
     rs_model_free(&model);
 
     /* a row of the wrong length */
@@ -181,7 +184,7 @@ static void test_base64_tensors(void **state)
     rs_error err = {{0}};
     if (tiny_load(&model, doc, &err) < 0)
         fail_msg("%s", err.message);
-    const float *b = model.weights.output_bias;
+    const float *b = model.weights.output.bias;
     assert_true(b[0] == 1.0f && b[1] == -2.0f && b[2] == 0x1p-24f && b[3] == 65504.0f);
     rs_model_free(&model);
     cJSON_Delete(doc);
@@ -192,7 +195,7 @@ static void test_base64_tensors(void **state)
                                            base64_tensor(NULL, "AADAPwAAgL4AAEBAAAAAAA==", 4));
     if (tiny_load(&model, doc, &err) < 0)
         fail_msg("%s", err.message);
-    b = model.weights.output_bias;
+    b = model.weights.output.bias;
     assert_true(b[0] == 1.5f && b[1] == -0.25f && b[2] == 3.0f && b[3] == 0.0f);
     rs_model_free(&model);
     cJSON_Delete(doc);
