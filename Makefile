@@ -145,7 +145,7 @@ check:
 # build/fuzz/NAME-crash-*. The seeds are tests/fuzz/corpus/NAME, and tests/fuzz/regressions/NAME the inputs
 # that once crashed (tests/fuzz/README.md).
 FUZZ_SECONDS ?= 60
-FUZZERS = model tokenizer decode
+FUZZERS = model tokenizer decode subword
 FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS))) \
 	$(patsubst %,build/fuzz/kernels_%.o,$(KERNEL_ISAS))
@@ -175,16 +175,21 @@ fuzz: $(FUZZ_BINS)
 			|| exit 1; \
 	done
 
-install: rnnsearch
+# Every bundled model (models/*.json) goes to $(DATADIR)/rnnsearch, where `rnnsearch -m NAME` finds it; the man
+# page gets the real $(DATADIR) in place of the literal `$(DATADIR)` of src/rnnsearch.1 ('-' escaped for roff).
+MODELS := $(wildcard models/*.json)
+MAN_DATADIR = $(subst -,\\-,$(DATADIR))
+
+install: rnnsearch | build
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/rnnsearch
 	$(INSTALL) -m 755 rnnsearch $(DESTDIR)$(BINDIR)/rnnsearch
-	$(INSTALL) -m 644 src/rnnsearch.1 $(DESTDIR)$(MANDIR)/man1/rnnsearch.1
-	if [ -f models/deu-eng.json ]; then \
-		$(INSTALL) -m 644 models/deu-eng.json $(DESTDIR)$(DATADIR)/rnnsearch/deu-eng.json; fi
+	sed 's|\$$(DATADIR)|$(MAN_DATADIR)|g' src/rnnsearch.1 > build/rnnsearch.1
+	$(INSTALL) -m 644 build/rnnsearch.1 $(DESTDIR)$(MANDIR)/man1/rnnsearch.1
+	$(if $(MODELS),$(INSTALL) -m 644 $(MODELS) $(DESTDIR)$(DATADIR)/rnnsearch/)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rnnsearch $(DESTDIR)$(MANDIR)/man1/rnnsearch.1 \
-		$(DESTDIR)$(DATADIR)/rnnsearch/deu-eng.json
+		$(addprefix $(DESTDIR)$(DATADIR)/rnnsearch/,$(notdir $(MODELS)))
 	-rmdir $(DESTDIR)$(DATADIR)/rnnsearch 2>/dev/null
 
 clean:

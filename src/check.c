@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "mem.h"
 #include "output.h"
 #include "strbuf.h"
@@ -237,11 +238,8 @@ static int compare_batch(const rs_cli *cli, const rs_model *model, const rs_chec
     for (int i = 0; rc == 0 && i < count; i++) {
         const rs_check_line *line = &f->lines[first + (size_t)i];
         if (results[i].dropped_tokens)
-            fprintf(stderr,
-                    "rnnsearch: warning: %s:%lld: %zu tokens, only the first %d are translated "
-                    "(--max-source-tokens)\n",
-                    f->path, line->number, results[i].dropped_tokens + (size_t)results[i].token_count,
-                    results[i].token_count);
+            rs_warn("%s:%lld: %zu tokens, only the first %d are translated (--max-source-tokens)", f->path,
+                    line->number, results[i].dropped_tokens + (size_t)results[i].token_count, results[i].token_count);
         rs_strbuf_clear(&got);
         options.words = NULL;
         rs_translation result = results[i];

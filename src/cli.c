@@ -27,6 +27,9 @@ enum {
     OPT_STATS,
     OPT_EXPLAIN,
     OPT_HTML,
+    OPT_QUIET,
+    OPT_REPORT_TIME,
+    OPT_LIST_MODELS,
     OPT_TOKENIZE,
     OPT_NO_SPLIT_SENTENCES,
     OPT_PIECE_LEVEL,
@@ -53,12 +56,15 @@ static const struct option LONG_OPTIONS[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"html", required_argument, NULL, OPT_HTML},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"report-time", no_argument, NULL, OPT_REPORT_TIME},
     {"tokenize", no_argument, NULL, OPT_TOKENIZE},
     {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
     {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
+    {"list-models", no_argument, NULL, OPT_LIST_MODELS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -138,7 +144,6 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
     cli->split_sentences = true;
-    bool n_best_given = false;
 
     opterr = 0;
     optind = 0; /* 0, not 1: a full reset of GNU getopt, so tests may parse several times */
@@ -148,7 +153,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         switch (c) {
         case 'm':
             if (*optarg == '\0')
-                return rs_fail(err, "--model: expected a file name");
+                return rs_fail(err, "--model: expected a file name or a model name");
             cli->model_path = optarg;
             break;
         case 'o':
@@ -163,7 +168,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case 'n':
             if (parse_positive_int(optarg, c, &cli->n_best, err) < 0)
                 return -1;
-            n_best_given = true;
+            cli->n_best_given = true;
             break;
         case OPT_MAX_LENGTH:
             if (parse_positive_int(optarg, c, &cli->search.max_length, err) < 0)
@@ -231,6 +236,12 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
                 return -1;
             cli->html = optarg;
             break;
+        case OPT_QUIET:
+            cli->quiet = true;
+            break;
+        case OPT_REPORT_TIME:
+            cli->report_time = true;
+            break;
         case OPT_TOKENIZE:
             cli->tokenize = true;
             break;
@@ -259,6 +270,9 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
                 return -1;
             cli->max_source_tokens = (size_t)value;
             break;
+        case OPT_LIST_MODELS:
+            cli->list_models = true;
+            break;
         case 'h':
             cli->help = true;
             break;
@@ -282,18 +296,18 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             return rs_fail(err, "unknown option '-%c' (see rnnsearch --help)", optopt);
         }
     }
-    if (cli->help || cli->version)
+    if (cli->help || cli->version || cli->list_models)
         return 0;
     cli->files = argv + optind;
     cli->file_count = argc - optind;
 
     if (cli->n_best > cli->search.beam)
         return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
-                       n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
+                       cli->n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
     if (cli->check_file) {
         if (cli->file_count > 0)
             return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
-        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best > 1)
+        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
         if (cli->heatmap || cli->html || cli->stats || cli->explain)
@@ -319,11 +333,13 @@ void rs_cli_help(FILE *out)
           "Translate text with an RNNsearch (GRU encoder-decoder with attention) model: one sentence per line of\n"
           "the FILEs (or standard input; '-' is standard input), one result line per input line.\n"
           "\n"
-          "  -m, --model FILE          model file (default: $RNNSEARCH_MODEL, else the bundled deu-eng model)\n"
+          "  -m, --model FILE|NAME     model file, or the name of an installed model such as fra-eng (see\n"
+          "                            --list-models; default: $RNNSEARCH_MODEL, else deu-eng)\n"
           "  -o, --output FILE         write the output to FILE instead of standard output: to a temporary\n"
           "                            file renamed into place when the run succeeds ('-': standard output)\n"
           "  -b, --beam N              beam size; 1 is greedy search (default 5)\n"
-          "  -n, --n-best N            print the N best hypotheses, N <= beam (text: `ID ||| TEXT ||| SCORE`)\n"
+          "  -n, --n-best N            print the N best hypotheses, N <= beam; text: a line `ID ||| TEXT |||\n"
+          "                            SCORE ||| NORMALIZED_SCORE` each (also with -n 1)\n"
           "      --max-length N        at most N target tokens, eos included (default 256)\n"
           "      --max-length-factor F at most ceil(F x source positions) target tokens (default 3.0)\n"
           "      --length-penalty A    rank hypotheses by score / length^A (default 0.6; 0: raw score)\n"
@@ -343,12 +359,15 @@ void rs_cli_help(FILE *out)
           "                            translation and heatmap; hovering a word highlights the words it draws\n"
           "                            on; with --explain, occlusion importance as a second view\n"
           "      --color WHEN          colours in the -a matrix on a terminal: auto (default), always, never\n"
-          "      --replace-unk         replace each unknown target token by the most attended source token\n"
+          "      --replace-unk         replace each unknown target token by the most attended source word, as\n"
+          "                            the input wrote it\n"
           "      --stats               add attention entropy per target token and coverage per source token\n"
           "                            (text: `entropy`/`coverage` lines; jsonl: \"entropy\", \"coverage\")\n"
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
+          "      --quiet               no warnings and no progress line on standard error (errors still show)\n"
+          "      --report-time         at the end, lines/s and target tokens/s on standard error\n"
           "      --tokenize            print the source tokens of each line (a subword model's pieces) instead\n"
           "                            of translating (jsonl: \"tokens\", \"ids\", \"word_start\")\n"
           "      --no-split-sentences  translate each line whole (default: sentence by sentence, joined with a\n"
@@ -359,6 +378,7 @@ void rs_cli_help(FILE *out)
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
           "      --max-source-tokens N translate only the first N tokens of a longer line (default 1024)\n"
+          "      --list-models         list the models -m NAME finds (name, languages, file) and exit\n"
           "  -h, --help                show this help and exit\n"
           "  -V, --version             show the version and exit\n"
           "\n"

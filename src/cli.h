@@ -25,9 +25,11 @@ typedef enum rs_color { RS_COLOR_AUTO, RS_COLOR_ALWAYS, RS_COLOR_NEVER } rs_colo
 #define RS_MAX_THREADS 256 /* larger --threads values count as this */
 
 typedef struct rs_cli {
-    const char *model_path; /* NULL: the default model */
+    const char *model_path; /* -m: a file or a model name (model_find.h); NULL: the default model */
+    bool list_models;       /* --list-models */
     rs_search_options search;
     int n_best;
+    bool n_best_given; /* -n given: text output takes the n-best layout, for -n 1 too (as Marian's --n-best) */
     rs_format format;
     bool attention;
     bool alignments;
@@ -47,6 +49,8 @@ typedef struct rs_cli {
     int threads; /* 0: rs_default_threads() */
     int batch_size;
     size_t max_source_tokens;
+    bool quiet;       /* --quiet: no warnings, no progress line */
+    bool report_time; /* --report-time: lines/s and target tokens/s at the end */
     char **files; /* input files ("-" is standard input); none: standard input */
     int file_count;
     bool help;

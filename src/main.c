@@ -12,13 +12,16 @@
 
 #include "check.h"
 #include "cli.h"
+#include "diag.h"
 #include "error.h"
 #include "model.h"
+#include "model_find.h"
 #include "ops.h"
 #include "outfile.h"
 #include "session.h"
 #include "signals.h"
 #include "sink.h"
+#include "strbuf.h"
 
 #ifndef RS_VERSION
 #define RS_VERSION "unknown"
@@ -32,30 +35,9 @@
 
 static int fail(const rs_error *err)
 {
+    rs_status_clear();
     fprintf(stderr, "rnnsearch: %s\n", err->message);
     return EXIT_ERROR;
-}
-
-/* $RNNSEARCH_MODEL, else models/deu-eng.json next to the executable (a build tree), else the installed one. */
-static const char *default_model(char *buffer, size_t size)
-{
-    const char *env = getenv("RNNSEARCH_MODEL");
-    if (env && *env)
-        return env;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            int len = snprintf(buffer, size, "%s/models/deu-eng.json", exe);
-            if (len > 0 && (size_t)len < size && access(buffer, R_OK) == 0)
-                return buffer;
-        }
-    }
-    snprintf(buffer, size, "%s/rnnsearch/deu-eng.json", RS_DATADIR);
-    return buffer;
 }
 
 /* The end of a run whose output failed: a reader that went away is not an error (see README). */
@@ -64,6 +46,25 @@ static int write_failure(const rs_sink *sink, const rs_error *err)
     if (sink && sink->broken_pipe)
         return EXIT_SUCCESS;
     return fail(err);
+}
+
+/* --list-models: the table of model_find.h on standard output. */
+static int list_models(rs_sink *out)
+{
+    rs_error err;
+    rs_model_dirs dirs;
+    rs_strbuf text;
+    rs_strbuf_init(&text);
+    int rc = rs_model_dirs_init(&dirs, RS_DATADIR, &err);
+    if (rc == 0)
+        rc = rs_model_list(&dirs, &text, &err);
+    rs_model_dirs_free(&dirs);
+    if (rc == 0)
+        rc = rs_sink_write(out, text.data, text.len, &err);
+    rs_strbuf_free(&text);
+    if (rc == 0)
+        rc = rs_sink_close(out, &err);
+    return rc < 0 ? write_failure(out, &err) : EXIT_SUCCESS;
 }
 
 /* Standard output as a sink: unbuffered (sink.h) when it is a pipe, terminal or socket. */
@@ -182,25 +183,37 @@ static int translate_inputs(const rs_cli *cli, const rs_model *model, const run_
     return status;
 }
 
+/* The model file of -m (a file or a name) or the default (model_find.h); malloc'd, NULL on failure (reported). */
+static char *find_model(const rs_cli *cli)
+{
+    rs_error err;
+    rs_model_dirs dirs;
+    char *path = NULL;
+    if (rs_model_dirs_init(&dirs, RS_DATADIR, &err) < 0 || rs_model_find(&dirs, cli->model_path, &path, &err) < 0)
+        fail(&err);
+    rs_model_dirs_free(&dirs);
+    return path;
+}
+
 /* Loads the model (the default one when -m is not given). */
 static int load_model(const rs_cli *cli, rs_model *model)
 {
     rs_error err;
-    char path_buffer[PATH_MAX + 64];
-    const char *model_path = cli->model_path ? cli->model_path : default_model(path_buffer, sizeof path_buffer);
-    if (rs_model_load(model, model_path, &err) < 0) {
+    char *model_path = find_model(cli);
+    if (!model_path)
+        return -1;
+    int rc = rs_model_load(model, model_path, &err);
+    if (rc < 0) {
         if (!cli->model_path && strstr(err.message, ": cannot open model: "))
             fprintf(stderr, "rnnsearch: %s (give a model with -m FILE or RNNSEARCH_MODEL)\n", err.message);
         else
             fail(&err);
-        return -1;
-    }
-    if (protect_path(model_path, "the model", &err) < 0) {
+    } else if ((rc = protect_path(model_path, "the model", &err)) < 0) {
         rs_model_free(model);
         fail(&err);
-        return -1;
     }
-    return 0;
+    free(model_path);
+    return rc;
 }
 
 /* Runs --check or the translation of the inputs into the open outputs. */
@@ -258,18 +271,23 @@ int main(int argc, char **argv)
     rs_sink out = {.file = stdout, .name = "standard output"};
     rs_check_file check_file;
     memset(&check_file, 0, sizeof check_file);
-    if (cli.check_file && !cli.help && !cli.version &&
+    if (cli.check_file && !cli.help && !cli.version && !cli.list_models &&
         (rs_check_read(&check_file, cli.check_file, &err) < 0 ||
          rs_check_apply_header(&check_file, argc, argv, &cli, &err) < 0)) {
         rs_check_file_free(&check_file);
         return fail(&err);
     }
+    rs_diag_set_quiet(cli.quiet);
     if (cli.help || cli.version) {
         if (cli.help)
             rs_cli_help(stdout);
         else
             printf("rnnsearch %s\n", RS_VERSION);
         return rs_sink_close(&out, &err) < 0 ? write_failure(&out, &err) : EXIT_SUCCESS;
+    }
+    if (cli.list_models) {
+        rs_check_file_free(&check_file);
+        return list_models(&out);
     }
     rs_signals_install();
     out = stdout_sink();

@@ -9,6 +9,7 @@
 #include "mem.h"
 #include "shade.h"
 #include "stats.h"
+#include "width.h"
 #include "words.h"
 
 static const char *target_string(const rs_model *m, int32_t id)
@@ -62,6 +63,11 @@ const char *rs_format_step_token(const rs_model *m, const rs_translation *tr, co
         return tr->source_original ? tr->source_original[j - tr->first_token] : tr->source[j];
     }
     return target_string(m, h->tokens[t]);
+}
+
+bool rs_hypothesis_truncated(const rs_hypothesis *h)
+{
+    return !h->ended_by_eos;
 }
 
 /* Printed hypotheses: at most n_best; a line without any gets a placeholder (see callers). */
@@ -145,6 +151,9 @@ static size_t code_points(const char *s)
     return n;
 }
 
+/* The columns of a weight in percent, 0 to 100, in the plain matrix. */
+#define PERCENT_WIDTH 3
+
 static int pad(rs_strbuf *out, size_t n, rs_error *err)
 {
     for (size_t i = 0; i < n; i++)
@@ -153,48 +162,68 @@ static int pad(rs_strbuf *out, size_t n, rs_error *err)
     return 0;
 }
 
-/* The readable matrix of -a in text mode (the layout of scripts/reference.py): a header line with the source
- * tokens, then one line per target step (eos included) with the weights in percent, then an empty line. */
-static int format_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
-                         const rs_output_options *o, rs_error *err)
+/* Spaces to take text of display width `shown` to `width` columns. */
+static int pad_to(rs_strbuf *out, size_t shown, size_t width, rs_error *err)
 {
-    if (o->matrix != RS_MATRIX_PLAIN) {
-        const char **targets = rs_alloc_array((size_t)h->steps, sizeof *targets, "output", err);
-        if (!targets)
-            return -1;
-        for (int t = 0; t < h->steps; t++)
-            targets[t] = rs_format_step_token(m, tr, h, t, o->replace_unk);
-        rs_shade_matrix matrix = {tr->source, tr->length, targets, h->steps, h->attention, tr->length};
-        int rc = rs_shade_format(out, &matrix, o->matrix == RS_MATRIX_COLOR ? RS_SHADE_COLOR : RS_SHADE_BLOCKS, err);
-        free(targets);
-        return rc;
-    }
-    size_t width = 1;
+    return pad(out, width > shown ? width - shown : 0, err);
+}
+
+/* The plain matrix of -a (files and pipes): a header line with the source tokens, then one line per target
+ * step (eos included), its token and the weights in percent, then an empty line. Every column is as wide as
+ * its widest entry in display columns (width.h: wide characters two, combining marks none), tokens and numbers
+ * right-aligned, so that it lines up in a pager and still splits on white space. */
+static int format_plain_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                               const rs_output_options *o, rs_error *err)
+{
+    size_t label_width = 1;
     for (int t = 0; t < h->steps; t++) {
-        size_t w = code_points(rs_format_step_token(m, tr, h, t, o->replace_unk));
-        if (w > width)
-            width = w;
+        size_t w = rs_display_width(rs_format_step_token(m, tr, h, t, o->replace_unk));
+        if (w > label_width)
+            label_width = w;
     }
-    if (pad(out, width, err) < 0 || rs_strbuf_puts(out, " |", err) < 0)
+    if (pad(out, label_width, err) < 0 || rs_strbuf_puts(out, " |", err) < 0)
         return -1;
-    for (int j = 0; j < tr->length; j++)
-        if (rs_strbuf_putc(out, ' ', err) < 0 || rs_strbuf_puts(out, tr->source[j], err) < 0)
+    for (int j = 0; j < tr->length; j++) {
+        size_t w = rs_display_width(tr->source[j]);
+        if (rs_strbuf_putc(out, ' ', err) < 0 || pad_to(out, w, PERCENT_WIDTH, err) < 0 ||
+            rs_strbuf_puts(out, tr->source[j], err) < 0)
             return -1;
+    }
     if (rs_strbuf_putc(out, '\n', err) < 0)
         return -1;
     for (int t = 0; t < h->steps; t++) {
         const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
-        if (rs_strbuf_puts(out, target, err) < 0 || pad(out, width - code_points(target), err) < 0 ||
+        if (rs_strbuf_puts(out, target, err) < 0 || pad_to(out, rs_display_width(target), label_width, err) < 0 ||
             rs_strbuf_puts(out, " |", err) < 0)
             return -1;
         const float *row = h->attention + (size_t)t * (size_t)tr->length;
-        for (int j = 0; j < tr->length; j++)
-            if (rs_strbuf_printf(out, err, " %3.0f", 100.0 * (double)row[j]) < 0)
+        for (int j = 0; j < tr->length; j++) {
+            size_t w = rs_display_width(tr->source[j]);
+            int column = (int)(w > PERCENT_WIDTH ? w : PERCENT_WIDTH);
+            if (rs_strbuf_printf(out, err, " %*.0f", column, 100.0 * (double)row[j]) < 0)
                 return -1;
+        }
         if (rs_strbuf_putc(out, '\n', err) < 0)
             return -1;
     }
     return rs_strbuf_putc(out, '\n', err);
+}
+
+/* The readable matrix of -a in text mode: plain for files and pipes, shaded or coloured for a terminal. */
+static int format_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                         const rs_output_options *o, rs_error *err)
+{
+    if (o->matrix == RS_MATRIX_PLAIN)
+        return format_plain_matrix(out, m, tr, h, o, err);
+    const char **targets = rs_alloc_array((size_t)h->steps, sizeof *targets, "output", err);
+    if (!targets)
+        return -1;
+    for (int t = 0; t < h->steps; t++)
+        targets[t] = rs_format_step_token(m, tr, h, t, o->replace_unk);
+    rs_shade_matrix matrix = {tr->source, tr->length, targets, h->steps, h->attention, tr->length};
+    int rc = rs_shade_format(out, &matrix, o->matrix == RS_MATRIX_COLOR ? RS_SHADE_COLOR : RS_SHADE_BLOCKS, err);
+    free(targets);
+    return rc;
 }
 
 /* --stats in text output: `entropy TOKEN=H ...` over the target steps and `coverage TOKEN=C ...` over the
@@ -227,6 +256,21 @@ static int put_padded(rs_strbuf *out, const char *text, size_t width, rs_error *
     return rs_strbuf_puts(out, text, err) < 0 || pad(out, width > n ? width - n : 0, err) < 0 ? -1 : 0;
 }
 
+/* A source cell of the --explain table: the token and the value; for a subword model a piece that is not a
+ * whole word is followed by its word in parentheses ("lüssel (Schlüssel)"). */
+static int explain_cell(rs_strbuf *cells, const rs_translation *tr, const rs_output_options *o, int j, float value,
+                        rs_error *err)
+{
+    const char *piece = tr->source[j];
+    if (o->words && o->words->pieces_length == tr->length) {
+        const char *word = o->words->view.source[o->words->source_word_of[j]];
+        const char *bare = strncmp(piece, RS_WORD_MARK, 3) == 0 ? piece + 3 : piece;
+        if (strcmp(bare, word) != 0)
+            return rs_strbuf_printf(cells, err, "%s (%s) %.3f", piece, word, (double)value);
+    }
+    return rs_strbuf_printf(cells, err, "%s %.3f", piece, (double)value);
+}
+
 /* --explain in text output: per target step, the most attended source word and its weight, the most
  * important one by occlusion and its importance (nats), and rho; then the mean rho and an empty line. Words
  * are the tokenizer's tokens (added bos/eos excluded). */
@@ -252,9 +296,9 @@ static int format_explain_text(rs_strbuf *out, const rs_model *m, const rs_trans
         for (int k = 0; rc == 0 && k < 3; k++) {
             offsets[(size_t)t * 3 + (size_t)k] = cells.len;
             if (k == 0)
-                rc = rs_strbuf_printf(&cells, err, "%s %.3f", tr->source[a], (double)h->attention[row + (size_t)a]);
+                rc = explain_cell(&cells, tr, o, a, h->attention[row + (size_t)a], err);
             else if (k == 1)
-                rc = rs_strbuf_printf(&cells, err, "%s %.3f", tr->source[c], (double)e->occlusion[row + (size_t)c]);
+                rc = explain_cell(&cells, tr, o, c, e->occlusion[row + (size_t)c], err);
             else if (isnan(e->rho[t]))
                 rc = rs_strbuf_puts(&cells, "-", err);
             else
@@ -295,12 +339,13 @@ static int format_explain_text(rs_strbuf *out, const rs_model *m, const rs_trans
 int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id,
                    const rs_output_options *o, rs_error *err)
 {
-    bool nbest = o->n_best > 1;
+    bool nbest = o->nbest_layout;
     int count = printed_count(tr, o->n_best);
     if (count == 0) {
         /* No decoding: an empty line, or one empty n-best entry as scripts/reference.py writes it. */
         if (nbest)
-            return rs_strbuf_printf(out, err, "%lld |||  ||| 0.000000%s\n", id, o->alignments ? " ||| " : "");
+            return rs_strbuf_printf(out, err, "%lld |||  ||| 0.000000 ||| 0.000000%s\n", id,
+                                    o->alignments ? " ||| " : "");
         return rs_strbuf_putc(out, '\n', err);
     }
     for (int k = 0; k < count; k++) {
@@ -309,7 +354,7 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
             return -1;
         if (rs_format_hypothesis_text(out, m, tr, h, o->replace_unk, err) < 0)
             return -1;
-        if (nbest && rs_strbuf_printf(out, err, " ||| %.6f", h->score) < 0)
+        if (nbest && rs_strbuf_printf(out, err, " ||| %.6f ||| %.6f", h->score, h->normalized_score) < 0)
             return -1;
         const rs_translation *words = o->words ? &o->words->view : tr;
         if (o->alignments && (rs_strbuf_puts(out, " ||| ", err) < 0 ||
@@ -542,7 +587,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
     int count = printed_count(tr, o->n_best);
     if (count == 0) {
         /* No decoding: one empty hypothesis, as scripts/reference.py writes it. */
-        if (rs_strbuf_puts(out, "{\"tokens\": [], \"text\": \"\", \"score\": 0.0, \"normalized_score\": 0.0", err) <
+        if (rs_strbuf_puts(out, "{\"tokens\": [], \"text\": \"\", \"score\": 0.0, \"normalized_score\": 0.0, "
+                                "\"truncated\": false", err) <
                 0 ||
             (o->attention && rs_strbuf_puts(out, ", \"attention\": []", err) < 0) ||
             (o->alignments && rs_strbuf_puts(out, ", \"alignment\": \"\"", err) < 0) ||
@@ -572,7 +618,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
         rs_strbuf_free(&text);
         if (rc < 0 || rs_strbuf_puts(out, ", \"score\": ", err) < 0 || rs_format_double(out, h->score, err) < 0 ||
             rs_strbuf_puts(out, ", \"normalized_score\": ", err) < 0 ||
-            rs_format_double(out, h->normalized_score, err) < 0)
+            rs_format_double(out, h->normalized_score, err) < 0 ||
+            rs_strbuf_puts(out, rs_hypothesis_truncated(h) ? ", \"truncated\": true" : ", \"truncated\": false", err) < 0)
             return -1;
         if (tr->sentence_count > 1 &&
             format_sentence_ranges(out, "sentence_targets", tr->sentence_targets + k * (tr->sentence_count + 1),
@@ -639,12 +686,13 @@ int rs_format_csv_rows(rs_strbuf *out, const rs_model *m, const rs_translation *
         for (int t = 0; t < h->steps; t++) {
             const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
             const float *row = h->attention + (size_t)t * (size_t)tr->length;
+            int target_word = o->words ? o->words->target_word_of[o->words->step_offsets[k] + t] : 0;
             for (int j = 0; j < tr->length; j++) {
                 if (rs_strbuf_printf(out, err, "%lld,%d,%d,", id, k, t) < 0 || csv_field(out, target, err) < 0 ||
                     rs_strbuf_printf(out, err, ",%d,", j) < 0 || csv_field(out, tr->source[j], err) < 0 ||
                     rs_strbuf_printf(out, err, ",%.9g", (double)row[j]) < 0 ||
-                    (o->words && rs_strbuf_printf(out, err, ",%d,%d", o->words->target_word_of[o->words->step_offsets[k] + t],
-                                                  o->words->source_word_of[j]) < 0) ||
+                    (o->words &&
+                     rs_strbuf_printf(out, err, ",%d,%d", target_word, o->words->source_word_of[j]) < 0) ||
                     rs_strbuf_puts(out, "\r\n", err) < 0)
                     return -1;
             }

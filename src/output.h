@@ -33,10 +33,12 @@ typedef struct rs_output_options {
      * columns, and (unless piece_level) the -a matrix. */
     const struct rs_word_view *words;
     bool piece_level; /* --piece-level: the -a matrix and heatmaps show pieces */
+    bool nbest_layout; /* text: `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE` lines (-n given), else plain text */
 } rs_output_options;
 
-/* Text: the best translation on one line, or with n_best > 1 one `ID ||| TEXT ||| SCORE` line per hypothesis
- * (score with 6 decimals); --alignments appends ` ||| s-t ...`; -a follows each line with its matrix. */
+/* Text: the best translation on one line, or in the n-best layout one `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE`
+ * line per hypothesis (scores with 6 decimals: the spec's raw score, then the ranking score); --alignments
+ * appends ` ||| s-t ...` as the last field; -a follows each line with its matrix. */
 int rs_format_text(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id,
                    const rs_output_options *options, rs_error *err);
 
@@ -69,6 +71,10 @@ int rs_format_hypothesis_text(rs_strbuf *out, const rs_model *model, const rs_tr
  * weight at that step, the lowest index on a tie. */
 const char *rs_format_step_token(const rs_model *model, const rs_translation *tr, const rs_hypothesis *hyp, int t,
                                  bool replace_unk);
+
+/* Whether a hypothesis was cut by the length limit: finished without eos. Forced decoding always ends in eos.
+ * The one place that decides it, so that a `truncated` flag from the search can replace it. */
+bool rs_hypothesis_truncated(const rs_hypothesis *hyp);
 
 /* Appends a double the way Python's repr() writes it (shortest round-trip digits, ".0" on whole numbers). */
 int rs_format_double(rs_strbuf *out, double value, rs_error *err);

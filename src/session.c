@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "mem.h"
 #include "token_view.h"
 #include "signals.h"
@@ -36,6 +37,7 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->out = out;
     s->csv = csv;
     s->output.n_best = cli->n_best;
+    s->output.nbest_layout = cli->n_best_given;
     s->output.attention = cli->attention;
     s->output.alignments = cli->alignments;
     s->output.replace_unk = cli->replace_unk;
@@ -75,6 +77,7 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     if (!s->lines || !s->line_caps || !s->lens || !s->results || !s->targets || !s->target_lens)
         return -1;
     s->batch_cap = batch;
+    rs_progress_start(&s->progress, cli->files, cli->file_count, cli->report_time);
     if (csv) {
         if ((s->pieces ? rs_format_csv_header_words(&s->csv_text, err) : rs_format_csv_header(&s->csv_text, err)) < 0 ||
             rs_sink_write(csv, s->csv_text.data, s->csv_text.len, err) < 0)
@@ -84,8 +87,29 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     return 0;
 }
 
+/* "3 of 50 lines hit the length limit (--max-length 3)": the option(s) whose limit cut them. */
+static void warn_truncated(const rs_session *s)
+{
+    if (s->truncated_lines == 0)
+        return;
+    char limits[96];
+    int n = 0;
+    if (s->cut_by_max_length)
+        n = snprintf(limits, sizeof limits, "--max-length %d", s->cli->search.max_length);
+    if (s->cut_by_factor)
+        snprintf(limits + n, sizeof limits - (size_t)n, "%s--max-length-factor %g", n ? ", " : "",
+                 s->cli->search.max_length_factor);
+    rs_warn("%lld of %lld lines hit the length limit (%s)", s->truncated_lines, s->next_id, limits);
+}
+
 int rs_session_finish(rs_session *s, rs_error *err)
 {
+    rs_status_clear();
+    /* A reader that went away ends the run quietly (README "Command line"): no summary either. */
+    if (!(s->out && s->out->broken_pipe) && !(s->csv && s->csv->broken_pipe)) {
+        warn_truncated(s);
+        rs_progress_finish(&s->progress);
+    }
     if (s->heatmapping) {
         s->heatmapping = false;
         if (rs_heatmap_files_close(&s->heatmaps, err) < 0)
@@ -148,10 +172,8 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
         if (view_words(s, &s->results[i], &line, err) < 0)
             return -1;
         if (tr->dropped_tokens)
-            fprintf(stderr,
-                    "rnnsearch: warning: %s:%lld: %zu tokens, only the first %d are translated "
-                    "(--max-source-tokens)\n",
-                    name, first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
+            rs_warn("%s:%lld: %zu tokens, only the first %d are translated (--max-source-tokens)", name,
+                    first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
         int printed = tr->length == 0                           ? 0
                       : tr->hypothesis_count < s->output.n_best ? tr->hypothesis_count
                                                                 : s->output.n_best;
@@ -185,6 +207,28 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
     return 0;
 }
 
+/* Counts a batch for the length-limit warning and the progress; `position` is how far `in` has been read. */
+static void count_batch(rs_session *s, int count, double position)
+{
+    long long tokens = 0;
+    for (int i = 0; i < count; i++) {
+        const rs_translation *tr = &s->results[i];
+        if (tr->length == 0 || tr->hypothesis_count == 0)
+            continue;
+        const rs_hypothesis *best = &tr->hypotheses[0];
+        tokens += best->ended_by_eos ? best->steps - 1 : best->steps;
+        if (!rs_hypothesis_truncated(best))
+            continue;
+        s->truncated_lines++;
+        const rs_search_options *o = &s->cli->search;
+        if (rs_length_limit(tr->length, o->max_length, o->max_length_factor) == o->max_length)
+            s->cut_by_max_length = true;
+        else
+            s->cut_by_factor = true;
+    }
+    rs_progress_add(&s->progress, count, tokens, position);
+}
+
 /* --tokenize: writes the source tokens of the batch's lines instead of translations (token_view.h). */
 static int write_token_views(rs_session *s, int count, const char *name, long long first_line, bool flush,
                              rs_error *err)
@@ -194,9 +238,8 @@ static int write_token_views(rs_session *s, int count, const char *name, long lo
         if (rs_tokenize(&s->model->tokenizer.source, s->lines[i], s->lens[i], &s->tokens, err) < 0)
             return -1;
         if (s->tokens.dropped)
-            fprintf(stderr, "rnnsearch: warning: %s:%lld: %zu tokens, only the first %zu are shown "
-                            "(--max-source-tokens)\n", name, first_line + i, s->tokens.dropped + s->tokens.count,
-                    s->tokens.count);
+            rs_warn("%s:%lld: %zu tokens, only the first %zu are shown (--max-source-tokens)", name, first_line + i,
+                    s->tokens.dropped + s->tokens.count, s->tokens.count);
         rs_strbuf_clear(&s->text);
         if (rs_format_token_view(&s->text, s->model, &s->tokens, s->next_id++, s->cli->format == RS_FORMAT_JSONL,
                                  err) < 0 ||
@@ -322,14 +365,12 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
                 break;
             }
             if (total > RS_MAX_LINE_BYTES)
-                fprintf(stderr,
-                        "rnnsearch: warning: %s:%lld: line of %llu bytes, only the first %d are read "
-                        "(the limit on line length)\n",
-                        name, line_number + count + 1, total, RS_MAX_LINE_BYTES);
+                rs_warn("%s:%lld: line of %llu bytes, only the first %d are read (the limit on line length)", name,
+                        line_number + count + 1, total, RS_MAX_LINE_BYTES);
             s->lens[count++] = (size_t)got;
         }
         if (count == 0 || rs_stop_signal())
-            return 0;
+            break;
         int rc;
         if (s->cli->tokenize) {
             if (write_token_views(s, count, name, line_number + 1, !regular, err) < 0)
@@ -362,10 +403,16 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
             rc = rs_joiner_translate(&s->translator, (const char *const *)s->lines, s->lens, NULL, NULL, count,
                                      &s->cli->search, s->results, err);
         }
+        if (rc == 0)
+            rs_progress_before_output(&s->progress);
         if (rc < 0 || write_batch(s, count, name, line_number + 1, !regular, err) < 0)
             return -1;
+        count_batch(s, count, regular ? (double)ftello(in) : 0);
         line_number += count;
         if (end || rs_stop_signal())
-            return 0;
+            break;
     }
+    if (regular)
+        rs_progress_input_done(&s->progress, (double)ftello(in));
+    return 0;
 }

@@ -13,6 +13,7 @@
 #include "html_report.h"
 #include "model.h"
 #include "output.h"
+#include "progress.h"
 #include "sink.h"
 #include "strbuf.h"
 #include "joiner.h"
@@ -49,6 +50,10 @@ typedef struct rs_session {
     rs_translation *results;
     int batch_cap;
     rs_tokens tokens; /* --tokenize */
+    rs_progress progress;
+    /* lines whose best hypothesis the length limit cut, and which limit did (L of README "Decoding") */
+    long long truncated_lines;
+    bool cut_by_max_length, cut_by_factor;
 } rs_session;
 
 /* Writes the CSV header when csv is given, and creates the --heatmap and --html files. The -a matrix
@@ -56,7 +61,9 @@ typedef struct rs_session {
 int rs_session_init(rs_session *session, const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv,
                     rs_error *err);
 
-/* Finishes what spans all inputs (the --heatmap document, the --html report); call after the last rs_session_run. */
+/* Finishes what spans all inputs (the --heatmap document, the --html report; on standard error the count of
+ * lines cut by the length limit, the end of the progress line and --report-time); call after the last
+ * rs_session_run. */
 int rs_session_finish(rs_session *session, rs_error *err);
 
 void rs_session_free(rs_session *session);

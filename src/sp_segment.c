@@ -191,17 +191,25 @@ static int repair(const char *line, size_t len, rs_strbuf *out, rs_error *err)
     return 0;
 }
 
+int rs_sp_normalize_line(const rs_sp_model *model, const char *line, size_t len, rs_strbuf *out, rs_error *err)
+{
+    rs_strbuf valid;
+    rs_strbuf_init(&valid);
+    int rc = repair(len ? line : "", len, &valid, err);
+    if (rc == 0)
+        rc = rs_sp_normalize(model, valid.data ? valid.data : "", valid.len, out, err);
+    rs_strbuf_free(&valid);
+    return rc;
+}
+
 int rs_sp_encode(const rs_sp_model *model, const char *line, size_t len, rs_tokens *out, rs_error *err)
 {
     rs_tokens_clear(out);
     out->has_ids = true;
-    rs_strbuf valid, normalized;
-    rs_strbuf_init(&valid);
+    rs_strbuf normalized;
     rs_strbuf_init(&normalized);
     bpe b = {.model = model};
-    int rc = repair(len ? line : "", len, &valid, err);
-    if (rc == 0)
-        rc = rs_sp_normalize(model, valid.data ? valid.data : "", valid.len, &normalized, err);
+    int rc = rs_sp_normalize_line(model, line, len, &normalized, err);
     if (rc == 0 && normalized.len > 0) {
         b.text = normalized.data;
         b.symbols = rs_alloc_array(normalized.len, sizeof *b.symbols, "segmentation", err);
@@ -211,7 +219,6 @@ int rs_sp_encode(const rs_sp_model *model, const char *line, size_t len, rs_toke
     }
     free(b.symbols);
     free(b.heap);
-    rs_strbuf_free(&valid);
     rs_strbuf_free(&normalized);
     return rc;
 }

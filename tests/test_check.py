@@ -46,8 +46,9 @@ class CheckFileTest(unittest.TestCase):
         result = run(["-m", MODEL, "--check", path])
         self.assertEqual((result.returncode, result.stderr), (0, b""), describe([], result))
         self.assertEqual(result.stdout.decode(), f"check: all {len(LINES)} lines match\n")
-        for form in ("--beam=3 --alignments --max-length=7 --length-penalty 0.2", "-b3 --alignments "
-                     "--max-length 7 --length-penalty=0.2", "\t-b 3  --alignments --max-length 7 --length-penalty 0.2 "):
+        for form in ("--beam=3 --alignments --max-length=7 --length-penalty 0.2",
+                     "-b3 --alignments --max-length 7 --length-penalty=0.2",
+                     "\t-b 3  --alignments --max-length 7 --length-penalty 0.2 "):
             with self.subTest(header=form):
                 path = self.check_file(args, header=form)
                 self.assertEqual(run(["-m", MODEL, "--check", path]).returncode, 0)

@@ -143,7 +143,7 @@ class HeatmapTest(Base):
     def test_n_best(self):
         nbest = {}
         for line in self.translations("-b", "3", "-n", "2")[:-1]:
-            number, text, _ = line.split(" ||| ")
+            number, text, _, _ = line.split(" ||| ")
             nbest.setdefault(int(number), []).append(text)
         with tempfile.TemporaryDirectory() as tmp:
             self.ok(["-m", self.MODEL, "--max-length", "10", "-b", "3", "-n", "2", "--heatmap",

@@ -129,6 +129,35 @@ class SegmentationTestCase(unittest.TestCase):
                 self.assertGreater(len(lines), 1000)
                 self.assert_same_segmentation(name, lines, ids=False)  # ids: test_hostile_text, to save time
 
+    def test_normalizer_settings(self):
+        """The settings the bundled models leave at their defaults, each changed in turn (a NormalizerSpec appended
+        to the proto is merged into it, as protobuf does), compared by ids and decoded text."""
+        with open(os.path.join(SPM_DIR, "deu-eng.de.model"), "rb") as f:
+            proto = f.read()
+        variants = {
+            "no dummy prefix": pb_bytes(3, pb_varint(3, 0)),
+            "extra whitespace kept": pb_bytes(3, pb_varint(4, 0)),
+            "spaces not escaped": pb_bytes(3, pb_varint(5, 0)),
+            "no rules": pb_bytes(3, pb_bytes(2, b"")),
+            "all off": pb_bytes(3, pb_bytes(2, b"") + pb_varint(3, 0) + pb_varint(4, 0) + pb_varint(5, 0)),
+        }
+        lines = hostile_lines()[:250] + ["  Ein  Hund\tläuft ".encode(), "ﬁnal Ｈｕｎｄ ".encode()]
+        texts = [python_text(raw) for raw in lines]
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, extra in variants.items():
+                with self.subTest(variant=name):
+                    path = os.path.join(tmp, "variant.model")
+                    with open(path, "wb") as f:
+                        f.write(proto + extra)
+                    sp = spm.SentencePieceProcessor(model_file=path)
+                    ids = sp.encode(texts)
+                    self.assertEqual(self.segment_c(path, lines, "--ids"), [" ".join(map(str, i)) for i in ids])
+                    if name == "spaces not escaped" or name == "all off":
+                        continue  # pieces may hold spaces: the tool's space-separated lines would be ambiguous
+                    pieces = [sp.id_to_piece(i) for i in ids[-1]]
+                    self.assertEqual(self.segment_c(path, [" ".join(pieces).encode()], "--decode"),
+                                     [sp.decode_pieces(pieces)])
+
     def test_decode(self):
         """C decoding equals decode_pieces: on segmented text (the round trip) and on random piece sequences."""
         rng = random.Random(5)

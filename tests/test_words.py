@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import tinymodel  # noqa: E402
-from clitools import BINARY, ROOT, describe, fixture, run  # noqa: E402
+from clitools import BINARY, ROOT, describe, fixture, run, without_length_limit_warning  # noqa: E402
 
 MARK = "\u2581"
 DEU_ENG = os.path.join(ROOT, "models", "deu-eng.json")
@@ -96,7 +96,8 @@ class WordsTest(unittest.TestCase):
 
     def ok(self, args, stdin):
         result = run(args, stdin)
-        self.assertEqual((result.returncode, result.stderr), (0, b""), describe(args, result))
+        self.assertEqual((result.returncode, without_length_limit_warning(result.stderr)), (0, b""),
+                         describe(args, result))
         return result.stdout.decode("utf-8")
 
     def jsonl(self, args, stdin):
@@ -194,6 +195,21 @@ class WordsTest(unittest.TestCase):
             self.assertEqual(token, MARK + words[max(range(len(row)), key=lambda j: (row[j], -j))])
         self.assertTrue(set(h["target_words"]) <= set(words))
 
+    def test_explain_labels_pieces_with_their_words(self):
+        line = f"{PIECES_LINE}\t{FORCED_TARGET}\n"
+        table = self.ok(["-m", self.model, "--forced", "--explain"], line).splitlines()
+        obj = self.jsonl(["-m", self.model, "--forced", "--explain", "-a"], line)[0]
+        h = obj["hypotheses"][0]
+        words = obj["source_words"]
+        for t, row in enumerate(table[2:2 + len(h["attention"])]):
+            cells = [c.strip() for c in row.split("|")]
+            for cell, weights in ((cells[1], h["attention"][t]), (cells[2], h["occlusion"][t])):
+                tokens = range(1, len(obj["source"]) - 1)
+                j = max(tokens, key=lambda c: (weights[c], -c))
+                piece, word = obj["source"][j], words[obj["source_word_of_piece"][j]]
+                label = piece if piece.lstrip(MARK) == word else f"{piece} ({word})"
+                self.assertEqual(cell, f"{label} {weights[j]:.3f}")
+
     def test_word_level_models_are_unchanged(self):
         """No word fields, CSV columns of the spec only, links on tokens."""
         model = fixture("bi2_additive.json")
@@ -215,7 +231,8 @@ class SentencesTest(unittest.TestCase):
 
     def ok(self, args, stdin):
         result = run(["-m", DEU_ENG] + args, stdin)
-        self.assertEqual((result.returncode, result.stderr), (0, b""), describe(args, result))
+        self.assertEqual((result.returncode, without_length_limit_warning(result.stderr)), (0, b""),
+                         describe(args, result))
         return result.stdout.decode("utf-8")
 
     def test_each_sentence_translated_and_joined(self):

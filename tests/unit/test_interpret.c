@@ -250,7 +250,8 @@ static void test_stats_and_explain_output(void **state)
     o.explained = NULL;
     assert_int_equal(rs_format_jsonl(&f->out, &f->model, &empty, 7, &o, &err), 0);
     assert_string_equal(f->out.data, "{\"id\": 7, \"source\": [], \"hypotheses\": [{\"tokens\": [], \"text\": \"\", "
-                                     "\"score\": 0.0, \"normalized_score\": 0.0, \"entropy\": [], \"coverage\": [], "
+                                     "\"score\": 0.0, \"normalized_score\": 0.0, \"truncated\": false, \"entropy\": [], "
+                                     "\"coverage\": [], "
                                      "\"occlusion\": [], \"rank_correlation\": [], "
                                      "\"mean_rank_correlation\": null}]}\n");
 }
