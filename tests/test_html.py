@@ -85,7 +85,8 @@ class HtmlTestCase(unittest.TestCase):
         shutil.rmtree(cls.directory, True)
 
     def report(self, name, args, stdin=""):
-        """Runs rnnsearch with --html into the class's folder; returns (page path, stdout)."""
+        """Runs rnnsearch with --html into the class's folder, which must succeed with nothing on standard error
+        but the count of lines cut by the length limit; returns (page path, stdout)."""
         path = os.path.join(self.directory, name)
         all_args = args + ["--html", path]
         result = run(all_args, stdin)
