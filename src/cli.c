@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "heatmap_files.h"
+#include "html_report.h"
 
 enum {
     OPT_MAX_LENGTH = 256,
@@ -28,9 +29,11 @@ enum {
     OPT_QUIET,
     OPT_REPORT_TIME,
     OPT_LIST_MODELS,
+    OPT_HTML,
     OPT_TOKENIZE,
     OPT_NO_SPLIT_SENTENCES,
     OPT_PIECE_LEVEL,
+    OPT_NO_REPEAT_NGRAM,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -41,6 +44,7 @@ static const struct option LONG_OPTIONS[] = {
     {"max-length", required_argument, NULL, OPT_MAX_LENGTH},
     {"max-length-factor", required_argument, NULL, OPT_MAX_LENGTH_FACTOR},
     {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
+    {"no-repeat-ngram", required_argument, NULL, OPT_NO_REPEAT_NGRAM},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"attention", no_argument, NULL, 'a'},
     {"align-csv", required_argument, NULL, OPT_ALIGN_CSV},
@@ -55,6 +59,7 @@ static const struct option LONG_OPTIONS[] = {
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"report-time", no_argument, NULL, OPT_REPORT_TIME},
+    {"html", required_argument, NULL, OPT_HTML},
     {"tokenize", no_argument, NULL, OPT_TOKENIZE},
     {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
     {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
@@ -161,6 +166,8 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case 'b':
             if (parse_positive_int(optarg, c, &cli->search.beam, err) < 0)
                 return -1;
+            if (cli->search.beam > RS_MAX_BEAM)
+                return rs_fail(err, "--beam: %s is too large (at most %d)", optarg, RS_MAX_BEAM);
             break;
         case 'n':
             if (parse_positive_int(optarg, c, &cli->n_best, err) < 0)
@@ -177,6 +184,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_LENGTH_PENALTY:
             if (parse_number(optarg, c, true, &cli->search.length_penalty, err) < 0)
+                return -1;
+            break;
+        case OPT_NO_REPEAT_NGRAM:
+            cli->search.no_repeat_ngram = 0; /* 0: off, as by default */
+            if (strcmp(optarg, "0") != 0 && parse_positive_int(optarg, c, &cli->search.no_repeat_ngram, err) < 0)
                 return -1;
             break;
         case OPT_FORMAT:
@@ -233,6 +245,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_REPORT_TIME:
             cli->report_time = true;
+            break;
+        case OPT_HTML:
+            if (rs_html_path_check(optarg, err) < 0)
+                return -1;
+            cli->html = optarg;
             break;
         case OPT_TOKENIZE:
             cli->tokenize = true;
@@ -302,19 +319,20 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->stats || cli->explain)
+        if (cli->heatmap || cli->html || cli->stats || cli->explain)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
-                                "--stats or --explain");
+                                "--html, --stats or --explain");
     }
     if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
-                          cli->heatmap || cli->replace_unk || cli->stats || cli->explain || cli->n_best > 1))
+                          cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
+                          cli->n_best > 1))
         return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
-                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --replace-unk, --stats, "
-                            "--explain or --n-best");
+                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
+                            "--stats, --explain or --n-best");
     if (cli->forced && (cli->check_file || cli->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
-                                 cli->replace_unk || cli->stats || cli->explain;
+                                 cli->html != NULL || cli->replace_unk || cli->stats || cli->explain;
     return 0;
 }
 
@@ -328,12 +346,13 @@ void rs_cli_help(FILE *out)
           "                            --list-models; default: $RNNSEARCH_MODEL, else deu-eng)\n"
           "  -o, --output FILE         write the output to FILE instead of standard output: to a temporary\n"
           "                            file renamed into place when the run succeeds ('-': standard output)\n"
-          "  -b, --beam N              beam size; 1 is greedy search (default 5)\n"
+          "  -b, --beam N              beam size, at most 1000; 1 is greedy search (default 5)\n"
           "  -n, --n-best N            print the N best hypotheses, N <= beam; text: a line `ID ||| TEXT |||\n"
           "                            SCORE ||| NORMALIZED_SCORE` each (also with -n 1)\n"
           "      --max-length N        at most N target tokens, eos included (default 256)\n"
           "      --max-length-factor F at most ceil(F x source positions) target tokens (default 3.0)\n"
           "      --length-penalty A    rank hypotheses by score / length^A (default 0.6; 0: raw score)\n"
+          "      --no-repeat-ngram N   no hypothesis repeats an N-gram of its tokens (default 0: off)\n"
           "      --format text|jsonl   output format (default text)\n"
           "  -a, --attention           add attention weights (text: a matrix in percent, drawn in shades or\n"
           "                            colours on a terminal; jsonl: \"attention\")\n"
@@ -346,6 +365,9 @@ void rs_cli_help(FILE *out)
           "                            target with its score and attention (for alignments)\n"
           "      --heatmap PATH        write SVG heatmaps of the attention: all lines stacked in PATH, or one file\n"
           "                            per line when PATH holds {id} (and per hypothesis with {hyp} and -n)\n"
+          "      --html FILE           write an interactive HTML report to FILE: each sentence with its\n"
+          "                            translation and heatmap; hovering a word highlights the words it draws\n"
+          "                            on; with --explain, occlusion importance as a second view\n"
           "      --color WHEN          colours in the -a matrix on a terminal: auto (default), always, never\n"
           "      --replace-unk         replace each unknown target token by the most attended source word, as\n"
           "                            the input wrote it\n"

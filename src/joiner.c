@@ -19,6 +19,8 @@ static void free_joined(rs_joined_line *line)
     free(line->source);
     free(line->hypotheses);
     free(line->tokens);
+    free(line->logprobs);
+    free(line->ids);
     free(line->attention);
     free(line->target_tokens);
     free(line->bounds);
@@ -40,10 +42,8 @@ void rs_joiner_free(rs_joiner *j)
     for (int i = 0; i < j->joined_cap; i++)
         free_joined(&j->joined[i]);
     free(j->joined);
-    for (int i = 0; i < j->explanations_cap; i++) {
-        free(j->explanations[i].occlusion);
-        free(j->explanations[i].rho);
-    }
+    for (int i = 0; i < j->explanations_cap; i++)
+        rs_explanation_free(&j->explanations[i]);
     free(j->explanations);
     for (int i = 0; i < j->originals_cap; i++) {
         rs_tokens_free(&j->originals[i].tokens);
@@ -113,20 +113,28 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
 static int join_source(const rs_model *m, const rs_translation *parts, int n, rs_joined_line *line,
                        rs_translation *out, rs_error *err)
 {
-    if (RS_RESERVE(line->source, line->source_cap, (size_t)out->length, "sentences", err) < 0)
+    if (RS_RESERVE(line->source, line->source_cap, (size_t)out->length, "sentences", err) < 0 ||
+        RS_RESERVE(line->ids, line->ids_cap, (size_t)out->length, "sentences", err) < 0)
         return -1;
     int at = 0;
-    if (m->add_bos)
+    if (m->add_bos) {
+        line->ids[at] = m->source_ids.bos;
         line->source[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.bos);
+    }
     for (int s = 0; s < n; s++) {
         line->bounds[s] = at;
-        for (int u = 0; parts[s].length > 0 && u < parts[s].token_count; u++)
+        for (int u = 0; parts[s].length > 0 && u < parts[s].token_count; u++) {
+            line->ids[at] = parts[s].ids[parts[s].first_token + u];
             line->source[at++] = parts[s].source[parts[s].first_token + u];
+        }
     }
     line->bounds[n] = at;
-    if (m->add_eos)
+    if (m->add_eos) {
+        line->ids[at] = m->source_ids.eos;
         line->source[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.eos);
+    }
     out->source = line->source;
+    out->ids = line->ids;
     return 0;
 }
 
@@ -163,6 +171,7 @@ static void join_hypothesis(const rs_translation *parts, int n, int last, int k,
     bool attention = parts[last].hypotheses[0].attention != NULL;
     memset(h, 0, sizeof *h);
     h->tokens = line->tokens + at;
+    h->logprobs = line->logprobs + at;
     h->attention = attention ? line->attention + at * (size_t)out->length : NULL;
     for (int s = 0; s < n; s++) {
         targets[s] = h->steps;
@@ -171,6 +180,8 @@ static void join_hypothesis(const rs_translation *parts, int n, int last, int k,
             continue;
         const rs_hypothesis *part = &parts[s].hypotheses[k];
         memcpy(line->tokens + at + (size_t)h->steps, part->tokens, (size_t)steps * sizeof *part->tokens);
+        memcpy(line->logprobs + at + (size_t)h->steps, part->logprobs, (size_t)steps * sizeof *part->logprobs);
+        h->truncated = h->truncated || part->truncated;
         if (attention)
             fold_rows(&parts[s], part->attention, steps, line->bounds[s], out->length,
                       line->attention + (at + (size_t)h->steps) * (size_t)out->length);
@@ -230,6 +241,7 @@ static int join(const rs_model *m, const rs_translation *parts, int n, rs_joined
     if (RS_RESERVE(line->bounds, line->bounds_cap, bounds, "sentences", err) < 0 ||
         RS_RESERVE(line->hypotheses, line->hypotheses_cap, (size_t)hypotheses, "sentences", err) < 0 ||
         RS_RESERVE(line->tokens, line->tokens_cap, steps, "sentences", err) < 0 ||
+        RS_RESERVE(line->logprobs, line->logprobs_cap, steps, "sentences", err) < 0 ||
         (attention && rs_reserve_floats(&line->attention, &line->attention_cap, steps * (size_t)out->length,
                                         "sentences", err) < 0) ||
         join_source(m, parts, n, line, out, err) < 0 || join_targets(parts, n, line, out, err) < 0)
@@ -366,10 +378,7 @@ static int reserve_explanations(rs_joiner *j, const rs_translation *tr, int coun
     for (int k = 0; k < count; k++) {
         rs_explanation *e = &j->explanations[k];
         size_t steps = (size_t)tr->hypotheses[k].steps, cells = steps * (size_t)tr->length;
-        e->steps = (int)steps;
-        e->length = tr->length;
-        if (rs_reserve_floats(&e->occlusion, &e->occlusion_cap, cells, "explain", err) < 0 ||
-            RS_RESERVE(e->rho, e->rho_cap, steps, "explain", err) < 0)
+        if (rs_explanation_reserve(e, (int)steps, tr->length, err) < 0)
             return -1;
         memset(e->occlusion, 0, cells * sizeof *e->occlusion);
         for (size_t t = 0; t < steps; t++)

@@ -52,7 +52,12 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
         if (rs_heatmap_files_open(&s->heatmaps, cli->heatmap, cli->n_best, err) < 0)
             return -1;
     }
-    if (cli->explain && out) {
+    if (cli->html) {
+        s->reporting = true;
+        if (rs_html_report_open(&s->html, cli->html, cli->explain, err) < 0)
+            return -1;
+    }
+    if (cli->explain && (out || cli->html)) {
         s->explaining = true;
         if (rs_explainer_init(&s->explainer, model, err) < 0)
             return -1;
@@ -105,16 +110,24 @@ int rs_session_finish(rs_session *s, rs_error *err)
         warn_truncated(s);
         rs_progress_finish(&s->progress);
     }
-    if (!s->heatmapping)
-        return 0;
-    s->heatmapping = false;
-    return rs_heatmap_files_close(&s->heatmaps, err);
+    if (s->heatmapping) {
+        s->heatmapping = false;
+        if (rs_heatmap_files_close(&s->heatmaps, err) < 0)
+            return -1;
+    }
+    if (s->reporting) {
+        s->reporting = false;
+        return rs_html_report_close(&s->html, err);
+    }
+    return 0;
 }
 
 void rs_session_free(rs_session *s)
 {
     if (s->heatmapping)
         rs_heatmap_files_abandon(&s->heatmaps);
+    if (s->reporting)
+        rs_html_report_abandon(&s->html);
     if (s->explaining)
         rs_explainer_free(&s->explainer);
     rs_joiner_free(&s->translator);
@@ -171,6 +184,9 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
         const rs_translation *shown = s->output.words && !s->output.piece_level ? &s->words.view : tr;
         if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, id, &s->output, err) < 0)
             return -1;
+        if (s->reporting &&
+            rs_html_report_add(&s->html, s->model, shown, id, s->lines[i], s->lens[i], &s->output, err) < 0)
+            return -1;
         if (s->out) {
             rs_strbuf_clear(&s->text);
             int rc = s->cli->format == RS_FORMAT_JSONL
@@ -201,7 +217,7 @@ static void count_batch(rs_session *s, int count, double position)
             continue;
         const rs_hypothesis *best = &tr->hypotheses[0];
         tokens += best->ended_by_eos ? best->steps - 1 : best->steps;
-        if (!rs_hypothesis_truncated(best))
+        if (!best->truncated)
             continue;
         s->truncated_lines++;
         const rs_search_options *o = &s->cli->search;

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "explain.h"
 #include "heatmap_files.h"
+#include "html_report.h"
 #include "model.h"
 #include "output.h"
 #include "progress.h"
@@ -34,6 +35,8 @@ typedef struct rs_session {
     bool explaining;
     rs_heatmap_files heatmaps; /* --heatmap */
     bool heatmapping;
+    rs_html_report html; /* --html */
+    bool reporting;
     bool pieces;         /* a subword model: each line gets a word view (words.h) */
     rs_word_view words;
     rs_strbuf text;
@@ -53,13 +56,12 @@ typedef struct rs_session {
     bool cut_by_max_length, cut_by_factor;
 } rs_session;
 
-/* Writes the CSV header when csv is given, and creates the --heatmap file (heatmap_files.h). The -a matrix
+/* Writes the CSV header when csv is given, and creates the --heatmap and --html files. The -a matrix
  * style follows --color and whether `out` is a terminal. */
 int rs_session_init(rs_session *session, const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv,
                     rs_error *err);
 
-/* Finishes what spans all inputs (the --heatmap document; on standard error the count of lines cut by the
- * length limit, the end of the progress line and --report-time); call after the last rs_session_run. */
+/* Finishes what spans all inputs (the --heatmap document, the --html report); call after the last rs_session_run. */
 int rs_session_finish(rs_session *session, rs_error *err);
 
 void rs_session_free(rs_session *session);

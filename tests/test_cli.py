@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -327,6 +328,49 @@ class SearchOptionsTest(CliTestCase):
             self.assertEqual(text, [best[penalty]])
         self.assertEqual(best["0"], "dog not")
         self.assertGreater(len(best["2"].split()), 2)
+
+    def test_beam_cap(self):
+        for args in (["-b", "1001"], ["--beam", "5000"], ["--beam=1001"], ["-b1001"]):
+            with self.subTest(args=args):
+                message = self.error(["-m", MODEL] + args)
+                self.assertIn("--beam", message)
+                self.assertIn("at most 1000", message)
+        # the largest beam: selection in O(K V log K) a step keeps it quick (the old O(K^2 V) took seconds)
+        started = time.monotonic()
+        objs = self.jsonl(["-m", MODEL, "-b", "1000", "-n", "1000", "--max-length", "4"], "ein hund läuft\n")
+        self.assertLess(time.monotonic() - started, 30)
+        scores = [h["normalized_score"] for h in objs[0]["hypotheses"]]
+        self.assertGreater(len(scores), 100)
+        self.assertEqual(scores, sorted(scores, reverse=True))
+
+    def test_no_repeat_ngram(self):
+        """No hypothesis holds an n-gram twice; 0 is the default (off); forced targets are not constrained."""
+        def repeats(tokens, n):
+            grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+            return len(grams) != len(set(grams))
+
+        def hypotheses(args):
+            return [h["tokens"] for obj in self.jsonl(["-m", MODEL, "--max-length", "20"] + args, long)
+                    for h in obj["hypotheses"]]
+
+        long = "ein mann und eine frau und ein mann und eine frau und ein hund\n" * 2 + read(COMMON).decode()
+        free = hypotheses(["-b", "3", "-n", "3"])
+        self.assertTrue(any(repeats(tokens, 2) for tokens in free), "the fixture should repeat itself")
+        self.assertEqual(free, hypotheses(["-b", "3", "-n", "3", "--no-repeat-ngram", "0"]))
+        for n in ("1", "2", "3"):
+            for beam in ("1", "3"):
+                with self.subTest(n=n, beam=beam):
+                    got = hypotheses(["-b", beam, "-n", beam, "--no-repeat-ngram", n])
+                    self.assertFalse([t for t in got if repeats(t, int(n))])
+        self.assertNotEqual(free, hypotheses(["-b", "3", "-n", "3", "--no-repeat-ngram=2"]))
+        forced = "ein hund\tdog dog dog dog\n"
+        self.assertEqual(self.ok(["-m", MODEL, "--forced", "--no-repeat-ngram", "1"], forced),
+                         self.ok(["-m", MODEL, "--forced"], forced))
+        for value in ("-1", "x", "", "1.5", "99999999999999999999"):
+            with self.subTest(value=value):
+                message = self.error(["-m", MODEL, "--no-repeat-ngram", value])
+                self.assertIn("--no-repeat-ngram", message)
+                self.assertIn(value, message)
 
     def test_threads(self):
         want = lines_of(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", COMMON]))
@@ -796,6 +840,23 @@ class AnalysisOptionsTest(CliTestCase):
         self.assertIn("--heatmap", self.error(["-m", MODEL, "--heatmap", ""]))
         self.assertIn("/nonexistent/x.svg", self.error(["-m", MODEL, "--heatmap", "/nonexistent/x.svg"],
                                                        stdin="ein\n", stdout_empty=False))
+
+    def test_html(self):
+        """The report itself is tested in test_html.py (data, escaping, a real browser); here: the file appears,
+        standard output is unchanged, bad values are one-line errors before any model is read."""
+        directory = self.temp()
+        report = os.path.join(directory, "report.html")
+        plain = self.ok(["-m", MODEL, "-b", "1", COMMON])
+        self.assertEqual(self.ok(["-m", MODEL, "-b", "1", "--html", report, COMMON]), plain)
+        self.assertTrue(read(report).startswith(b"<!DOCTYPE html>"))
+        self.assertEqual(self.ok(["-m", MODEL, "-b", "1", f"--html={report}", "--explain", COMMON]),
+                         self.ok(["-m", MODEL, "-b", "1", "--explain", COMMON]))
+        self.assertIn(b'"occlusion"', read(report))
+        for value in ("", "-"):
+            with self.subTest(value=value):
+                self.assertIn("--html", self.error(["-m", "/nonexistent/model.json", "--html", value]))
+        self.assertIn("/nonexistent/r.html", self.error(["-m", MODEL, "--html", "/nonexistent/r.html"],
+                                                        stdin="ein\n", stdout_empty=False))
 
     def test_color(self):
         plain = self.ok(["-m", MODEL, "-b", "1", "-a", COMMON])

@@ -49,7 +49,7 @@ static void test_defaults(void **state)
     assert_false(cli.attention || cli.alignments || cli.search.keep_attention);
     assert_null(cli.align_csv);
     assert_null(cli.check_file);
-    assert_int_equal(cli.threads, 1);
+    assert_int_equal(cli.threads, 0); /* not given: rs_default_threads() */
     assert_int_equal(cli.batch_size, 32);
     assert_int_equal(cli.max_source_tokens, 1024);
     assert_int_equal(cli.file_count, 0);

@@ -97,7 +97,7 @@ static void test_float32_max_on_both_load_paths(void **state)
             if (cases[i].finite) {
                 if (rc != 0)
                     fail_msg("%s (%s path): %s", cases[i].text, slow ? "slow" : "fast", err.message);
-                assert_true(model.weights.output_bias[0] == (cases[i].text[0] == '-' ? -FLT_MAX : FLT_MAX));
+                assert_true(model.weights.output.bias[0] == (cases[i].text[0] == '-' ? -FLT_MAX : FLT_MAX));
                 rs_model_free(&model);
             } else {
                 assert_int_equal(rc, -1);
