@@ -53,17 +53,6 @@ void rs_joiner_free(rs_joiner *j)
     memset(j, 0, sizeof *j);
 }
 
-/* rs_reserve for a typed pointer. */
-#define RESERVE(ptr, cap, count, what, err) reserve_typed((void **)&(ptr), &(cap), (count), sizeof *(ptr), what, err)
-static int reserve_typed(void **ptr, size_t *cap, size_t count, size_t size, const char *what, rs_error *err)
-{
-    void *p = *ptr;
-    if (rs_reserve(&p, cap, count, size, what, err) < 0)
-        return -1;
-    *ptr = p;
-    return 0;
-}
-
 /* How many of the `count` sentences of a line are translated within --max-source-tokens: the first, and each
  * next one while the tokens stay within the limit; *dropped gets the tokens of the others. */
 static int sentences_within_limit(rs_joiner *j, const char *line, int count, size_t *dropped, rs_error *err)
@@ -105,10 +94,10 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
     if (sources > 1 && !target && (sources = sentences_within_limit(j, line, sources, dropped, err)) < 0)
         return -1;
     size_t need = (size_t)(*pieces + sources);
-    if (RESERVE(j->pieces, j->pieces_cap, need, "sentences", err) < 0 ||
-        RESERVE(j->piece_lens, j->piece_lens_cap, need, "sentences", err) < 0 ||
-        RESERVE(j->piece_targets, j->piece_targets_cap, need, "sentences", err) < 0 ||
-        RESERVE(j->piece_target_lens, j->piece_target_lens_cap, need, "sentences", err) < 0)
+    if (RS_RESERVE(j->pieces, j->pieces_cap, need, "sentences", err) < 0 ||
+        RS_RESERVE(j->piece_lens, j->piece_lens_cap, need, "sentences", err) < 0 ||
+        RS_RESERVE(j->piece_targets, j->piece_targets_cap, need, "sentences", err) < 0 ||
+        RS_RESERVE(j->piece_target_lens, j->piece_target_lens_cap, need, "sentences", err) < 0)
         return -1;
     for (int s = 0; s < sources; s++, (*pieces)++) {
         bool whole = sources == 1 && *dropped == 0;
@@ -124,8 +113,8 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
 static int join_source(const rs_model *m, const rs_translation *parts, int n, rs_joined_line *line,
                        rs_translation *out, rs_error *err)
 {
-    if (RESERVE(line->source, line->source_cap, (size_t)out->length, "sentences", err) < 0 ||
-        RESERVE(line->ids, line->ids_cap, (size_t)out->length, "sentences", err) < 0)
+    if (RS_RESERVE(line->source, line->source_cap, (size_t)out->length, "sentences", err) < 0 ||
+        RS_RESERVE(line->ids, line->ids_cap, (size_t)out->length, "sentences", err) < 0)
         return -1;
     int at = 0;
     if (m->add_bos) {
@@ -214,7 +203,7 @@ static int join_targets(const rs_translation *parts, int n, rs_joined_line *line
         count += parts[s].length > 0 && parts[s].target_tokens ? parts[s].target_count : 0;
     if (count == 0)
         return 0;
-    if (RESERVE(line->target_tokens, line->target_tokens_cap, (size_t)count, "sentences", err) < 0)
+    if (RS_RESERVE(line->target_tokens, line->target_tokens_cap, (size_t)count, "sentences", err) < 0)
         return -1;
     count = 0;
     for (int s = 0; s < n; s++)
@@ -249,10 +238,10 @@ static int join(const rs_model *m, const rs_translation *parts, int n, rs_joined
         for (int s = 0; s < n; s++)
             steps += (size_t)kept_steps(parts, s, last, k);
     bool attention = parts[last].hypotheses[0].attention != NULL;
-    if (RESERVE(line->bounds, line->bounds_cap, bounds, "sentences", err) < 0 ||
-        RESERVE(line->hypotheses, line->hypotheses_cap, (size_t)hypotheses, "sentences", err) < 0 ||
-        RESERVE(line->tokens, line->tokens_cap, steps, "sentences", err) < 0 ||
-        RESERVE(line->logprobs, line->logprobs_cap, steps, "sentences", err) < 0 ||
+    if (RS_RESERVE(line->bounds, line->bounds_cap, bounds, "sentences", err) < 0 ||
+        RS_RESERVE(line->hypotheses, line->hypotheses_cap, (size_t)hypotheses, "sentences", err) < 0 ||
+        RS_RESERVE(line->tokens, line->tokens_cap, steps, "sentences", err) < 0 ||
+        RS_RESERVE(line->logprobs, line->logprobs_cap, steps, "sentences", err) < 0 ||
         (attention && rs_reserve_floats(&line->attention, &line->attention_cap, steps * (size_t)out->length,
                                         "sentences", err) < 0) ||
         join_source(m, parts, n, line, out, err) < 0 || join_targets(parts, n, line, out, err) < 0)
@@ -280,7 +269,7 @@ static int keep_original(rs_joiner *j, rs_original_line *line, const char *text,
         return -1;
     if (out->dropped_tokens > 0 || line->tokens.count != (size_t)out->token_count)
         return 0; /* the tokens do not pair up: --replace-unk copies the model's tokens */
-    if (RESERVE(line->strings, line->strings_cap, line->tokens.count, "source tokens", err) < 0)
+    if (RS_RESERVE(line->strings, line->strings_cap, line->tokens.count, "source tokens", err) < 0)
         return -1;
     for (size_t i = 0; i < line->tokens.count; i++)
         line->strings[i] = rs_tokens_get(&line->tokens, i);
@@ -323,7 +312,7 @@ static int translate_sentences(rs_joiner *j, bool forced, int count, const rs_se
                                rs_error *err)
 {
     int pieces = j->line_first[count];
-    if (RESERVE(j->piece_results, j->piece_results_cap, (size_t)pieces, "sentences", err) < 0)
+    if (RS_RESERVE(j->piece_results, j->piece_results_cap, (size_t)pieces, "sentences", err) < 0)
         return -1;
     int rc = forced ? rs_translate_forced_batch(&j->translator, (const char *const *)j->pieces, j->piece_lens,
                                                  (const char *const *)j->piece_targets,
@@ -355,8 +344,8 @@ int rs_joiner_translate(rs_joiner *j, const char *const *lines, const size_t *le
                         const size_t *target_lens, int count, const rs_search_options *o, rs_translation *out,
                         rs_error *err)
 {
-    if (RESERVE(j->line_first, j->line_first_cap, (size_t)count + 1, "sentences", err) < 0 ||
-        RESERVE(j->line_dropped, j->line_dropped_cap, (size_t)count, "sentences", err) < 0)
+    if (RS_RESERVE(j->line_first, j->line_first_cap, (size_t)count + 1, "sentences", err) < 0 ||
+        RS_RESERVE(j->line_dropped, j->line_dropped_cap, (size_t)count, "sentences", err) < 0)
         return -1;
     int pieces = 0;
     bool dropped = false;
