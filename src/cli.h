@@ -39,6 +39,7 @@ typedef struct rs_cli {
     bool stats;             /* --stats: entropy and coverage */
     bool explain;           /* --explain: occlusion importance */
     int threads; /* 0: rs_default_threads() */
+    bool quantize_int8;     /* --quantize int8 */
     int batch_size;
     size_t max_source_tokens;
     char **files; /* input files ("-" is standard input); none: standard input */

@@ -136,7 +136,7 @@ static void quantize_row(const rs_dense_layer *from, rs_dense_layer *to, int v, 
 
 int rs_dense_quantize(rs_dense_layer *layer, rs_error *err)
 {
-    if (layer->dtype == RS_DTYPE_I8)
+    if (layer->dtype == RS_DTYPE_I8 || layer->in_dim > RS_I8_MAX_IN)
         return 0;
     rs_dense_layer q = {layer->out_dim, layer->in_dim, RS_DTYPE_I8, NULL, NULL, layer->bias};
     float *row = rs_alloc_array((size_t)layer->in_dim + 1, sizeof *row, "dense layer", err);

@@ -138,6 +138,12 @@ int main(int argc, char **argv)
             fail(&err);
         return EXIT_ERROR;
     }
+    if (cli.quantize_int8 && rs_model_quantize(&model, &err) < 0) {
+        rs_model_free(&model);
+        if (csv_file.file)
+            fclose(csv_file.file);
+        return fail(&err);
+    }
     rs_set_threads(cli.threads ? cli.threads : rs_default_threads());
 
     int status;

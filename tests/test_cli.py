@@ -289,6 +289,21 @@ class SearchOptionsTest(CliTestCase):
                 got = lines_of(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", COMMON] + threads))
                 self.assertEqual(compare(want, got), [])
 
+    def test_quantize(self):
+        want = self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", COMMON])
+        self.assertEqual(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", "--quantize", "none", COMMON]),
+                         want)
+        int8 = self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", "--quantize=int8", COMMON])
+        self.assertEqual(len(lines_of(int8)), len(lines_of(want)))
+        for threads in ("1", "2"):  # int8 sums are exact integers: the split changes nothing either
+            with self.subTest(threads=threads):
+                self.assertEqual(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", "--quantize", "int8",
+                                          "-t", threads, "--batch-size", "1", COMMON]), int8)
+        for bad in ("int4", "", "INT8"):
+            with self.subTest(bad=bad):
+                message = self.error(["-m", MODEL, "--quantize", bad])
+                self.assertIn("--quantize: expected 'int8' or 'none'", message)
+
 
 class OutputFormatsTest(CliTestCase):
     def test_format_text_is_the_default(self):
@@ -790,7 +805,7 @@ class UsageErrorTest(CliTestCase):
     def test_missing_arguments(self):
         options = ["-m", "--model", "-b", "--beam", "-n", "--n-best", "--max-length", "--max-length-factor",
                    "--length-penalty", "--format", "--align-csv", "--check", "-t", "--threads", "--batch-size",
-                   "--max-source-tokens", "--heatmap", "--color"]
+                   "--max-source-tokens", "--heatmap", "--color", "--quantize"]
         for option in options:
             with self.subTest(option=option):
                 message = self.error(["-m", MODEL, option])
