@@ -10,6 +10,7 @@
 #include "check.h"
 #include "cli.h"
 #include "error.h"
+#include "kernels.h"
 #include "model.h"
 #include "ops.h"
 #include "session.h"
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
         if (cli.help)
             rs_cli_help(stdout);
         else
-            printf("rnnsearch %s\n", RS_VERSION);
+            printf("rnnsearch %s\nkernels: %s\n", RS_VERSION, rs_kernels_active()->isa);
         return rs_sink_close(&out, &err) < 0 ? write_failure(&out, &err) : EXIT_SUCCESS;
     }
 

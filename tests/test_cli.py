@@ -164,8 +164,10 @@ class HelpAndVersionTest(CliTestCase):
         version = makefile_version()
         for args in (["-V"], ["--version"]):
             with self.subTest(args=args):
-                self.assertEqual(self.ok(args, env=child_env(RNNSEARCH_MODEL="/nonexistent")),
-                                 f"rnnsearch {version}\n")
+                out = self.ok(args, env=child_env(RNNSEARCH_MODEL="/nonexistent"))
+                self.assertRegex(out, f"^rnnsearch {re.escape(version)}\nkernels: (portable|avx2|avx512)\n$")
+        self.assertEqual(self.ok(["-V"], env=child_env(RNNSEARCH_ISA="portable")).splitlines()[1],
+                         "kernels: portable")
         with open(os.path.join(ROOT, "src", "rnnsearch.1"), encoding="utf-8") as f:
             self.assertIn(f'"rnnsearch {version}"', f.read(), "the man page's .TH names another version")
 
