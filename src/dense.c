@@ -101,6 +101,19 @@ int rs_dense_pack(rs_dense_layer *layer, const float *weight, int out_dim, int i
     return 0;
 }
 
+int rs_dense_pack_halves(rs_dense_layer *layer, const uint16_t *halves, int out_dim, int in_dim, rs_error *err)
+{
+    float *bias = layer->bias;
+    rs_dense_free(layer);
+    *layer = (rs_dense_layer){out_dim, in_dim, RS_DTYPE_F16, NULL, NULL, bias};
+    if (!(layer->packed = alloc_panels(layer, err)))
+        return -1;
+    for (int v = 0; v < out_dim; v++)
+        for (int k = 0; k < in_dim; k++)
+            ((uint16_t *)layer->packed)[packed_index(layer, v, k)] = halves[(size_t)v * (size_t)in_dim + (size_t)k];
+    return 0;
+}
+
 void rs_dense_row(const rs_dense_layer *layer, int v, float *row)
 {
     for (int k = 0; k < layer->in_dim; k++) {

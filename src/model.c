@@ -116,12 +116,15 @@ static int build_table(rs_model *model, tensor_table *table, rs_error *err)
     return model->tensors ? 0 : -1;
 }
 
-/* Packs a matrix just read into its dense layer and lets the float32 values go, so that a model stored as
- * f16 never holds float32 copies of more than one matrix at a time. */
-static int pack_dense(expected_tensor *t, const char *where, rs_error *err)
+/* Packs a matrix just read into its dense layer - from its f16 values as stored (half), else from float32 -
+ * and lets the values go: a model stored as f16 never holds a float32 copy of a matrix. */
+static int pack_dense(expected_tensor *t, uint16_t *half, const char *where, rs_error *err)
 {
     rs_error inner;
-    int rc = rs_dense_pack(t->dense, t->values, (int)t->shape[0], (int)t->shape[1], &inner);
+    int rows = (int)t->shape[0], cols = (int)t->shape[1];
+    int rc = half ? rs_dense_pack_halves(t->dense, half, rows, cols, &inner)
+                  : rs_dense_pack(t->dense, t->values, rows, cols, &inner);
+    free(half);
     free(t->values);
     t->values = NULL;
     return rc < 0 ? rs_fail(err, "%s: tensor %s: %s", where, t->name, inner.message) : 0;
@@ -161,14 +164,14 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
         }
         t->found = true;
         rs_bulk *values = bulk ? rs_bulk_find(bulk, name) : NULL;
-        uint16_t *half = NULL; /* taken from the bulk table so that its memory goes now */
-        if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest, &half, where, err)
+        uint16_t *half = NULL; /* an f16 matrix's values as stored, packed without widening */
+        if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest, t->dense ? &half : NULL,
+                                            where, err)
                     : rs_tensor_decode(item, name, t->shape, t->ndim, t->dest, where, err)) < 0) {
             rc = -1;
             break;
         }
-        free(half);
-        if (t->dense ? pack_dense(t, where, err) < 0 : (model->tensors[model->tensor_count++] = *t->dest, false)) {
+        if (t->dense ? pack_dense(t, half, where, err) < 0 : (model->tensors[model->tensor_count++] = *t->dest, false)) {
             rc = -1;
             break;
         }
