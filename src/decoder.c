@@ -130,7 +130,7 @@ void rs_decoder_step(rs_decoder *d, const int32_t *prev)
         attention_cost += (double)d->row_encoding[i]->length * (double)(8 * a + k + hd);
     rs_parallel_rows(attend_rows, d, n, attention_cost);
     for (int i = 0; i < n; i++)
-        memcpy(d->input + (size_t)i * din, m->weights.decoder_embedding + (size_t)prev[i] * et, et * sizeof(float));
+        rs_embedding_row(&m->weights.decoder_embedding, prev[i], d->input + (size_t)i * din);
 
     for (int l = 0; l < c->decoder_layers; l++) {
         const rs_gru_layer *gru = &m->weights.decoder_rnn[l];
