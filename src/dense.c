@@ -77,6 +77,22 @@ static void *alloc_panels(const rs_dense_layer *layer, rs_error *err)
     return rs_calloc_array(values ? values : 1, value_bytes(layer->dtype), "dense layer", err);
 }
 
+/* Makes the layer a `dtype` layer of W = values [out_dim, in_dim] (of that type), keeping its bias. */
+static int pack(rs_dense_layer *layer, rs_dtype dtype, const void *values, int out_dim, int in_dim, rs_error *err)
+{
+    float *bias = layer->bias;
+    rs_dense_free(layer);
+    *layer = (rs_dense_layer){out_dim, in_dim, dtype, NULL, NULL, bias};
+    if (!(layer->packed = alloc_panels(layer, err)))
+        return -1;
+    size_t width = value_bytes(dtype);
+    for (int v = 0; v < out_dim; v++)
+        for (int k = 0; k < in_dim; k++)
+            memcpy((char *)layer->packed + packed_index(layer, v, k) * width,
+                   (const char *)values + ((size_t)v * (size_t)in_dim + (size_t)k) * width, width);
+    return 0;
+}
+
 bool rs_floats_to_halves(const float *x, size_t n, uint16_t *out)
 {
     for (size_t i = 0; i < n; i++)
@@ -97,28 +113,12 @@ int rs_dense_pack(rs_dense_layer *layer, const float *weight, int out_dim, int i
         return rc;
     }
     free(halves);
-    float *bias = layer->bias;
-    rs_dense_free(layer);
-    *layer = (rs_dense_layer){out_dim, in_dim, RS_DTYPE_F32, NULL, NULL, bias};
-    if (!(layer->packed = alloc_panels(layer, err)))
-        return -1;
-    for (int v = 0; v < out_dim; v++)
-        for (int k = 0; k < in_dim; k++)
-            ((float *)layer->packed)[packed_index(layer, v, k)] = weight[(size_t)v * (size_t)in_dim + (size_t)k];
-    return 0;
+    return pack(layer, RS_DTYPE_F32, weight, out_dim, in_dim, err);
 }
 
 int rs_dense_pack_halves(rs_dense_layer *layer, const uint16_t *halves, int out_dim, int in_dim, rs_error *err)
 {
-    float *bias = layer->bias;
-    rs_dense_free(layer);
-    *layer = (rs_dense_layer){out_dim, in_dim, RS_DTYPE_F16, NULL, NULL, bias};
-    if (!(layer->packed = alloc_panels(layer, err)))
-        return -1;
-    for (int v = 0; v < out_dim; v++)
-        for (int k = 0; k < in_dim; k++)
-            ((uint16_t *)layer->packed)[packed_index(layer, v, k)] = halves[(size_t)v * (size_t)in_dim + (size_t)k];
-    return 0;
+    return pack(layer, RS_DTYPE_F16, halves, out_dim, in_dim, err);
 }
 
 void rs_dense_row(const rs_dense_layer *layer, int v, float *row)

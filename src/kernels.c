@@ -57,28 +57,26 @@ V_INLINE v16 v_sigmoid(v16 x)
     return v_div(v_set1(1.0f), v_add(v_set1(1.0f), e));
 }
 
-/* The 16 lanes added by the fixed tree l + (l + 8), l + (l + 4), l + (l + 2), 0 + 1. */
+/* The 16 lanes of array `lane` added by the fixed tree l + (l + 8), l + (l + 4), l + (l + 2), 0 + 1, in the
+ * lanes' own type (float or double). */
+#define TREE_SUM(lane)                                                                                         \
+    do {                                                                                                       \
+        for (int l_ = 8; l_ >= 2; l_ /= 2)                                                                     \
+            for (int l = 0; l < l_; l++)                                                                       \
+                (lane)[l] += (lane)[l + l_];                                                                   \
+    } while (0)
+
 static float tree_sum(v16 x)
 {
     float lane[16];
     v_store(lane, x);
-    for (int l = 0; l < 8; l++)
-        lane[l] += lane[l + 8];
-    for (int l = 0; l < 4; l++)
-        lane[l] += lane[l + 4];
-    for (int l = 0; l < 2; l++)
-        lane[l] += lane[l + 2];
+    TREE_SUM(lane);
     return lane[0] + lane[1];
 }
 
 static double tree_sum_double(double *lane)
 {
-    for (int l = 0; l < 8; l++)
-        lane[l] += lane[l + 8];
-    for (int l = 0; l < 4; l++)
-        lane[l] += lane[l + 4];
-    for (int l = 0; l < 2; l++)
-        lane[l] += lane[l + 2];
+    TREE_SUM(lane);
     return lane[0] + lane[1];
 }
 
