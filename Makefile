@@ -77,8 +77,11 @@ tests/bin/%: tests/unit/%.c $(LIB_OBJS) | tests/bin
 unit: $(TEST_BINS)
 	@status=0; for t in $(TEST_BINS); do echo "== $$t"; ./$$t || status=1; done; exit $$status
 
+# tests/test_subword.py's segmentation tool (tests/unit/sp_segment.c): not a unit test (run.sh runs test_* only).
+SP_TOOL = tests/bin/sp_segment
+
 # tests/run.sh runs the unit tests too (and the Python suites); without it, only the unit tests run.
-test: rnnsearch $(TEST_BINS)
+test: rnnsearch $(TEST_BINS) $(SP_TOOL)
 	@if [ -f tests/run.sh ]; then bash tests/run.sh; else $(MAKE) --no-print-directory unit; fi
 
 # rnnsearch against PyTorch eager on a model of tutorial-3 size (scripts/bench.py): builds the model files,
@@ -129,7 +132,7 @@ build/asan/bin/%: tests/unit/%.c $(ASAN_LIB_OBJS) | build/asan/bin
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP \
 		-MF build/asan/$*.test.d -o $@ $< $(ASAN_LIB_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS)
 
-check-asan: build/asan/rnnsearch $(ASAN_TEST_BINS)
+check-asan: build/asan/rnnsearch $(ASAN_TEST_BINS) build/asan/bin/sp_segment
 	$(ASAN_ENV) bash tests/run.sh
 
 check-valgrind: rnnsearch $(TEST_BINS)
@@ -142,7 +145,7 @@ check:
 # build/fuzz/NAME-crash-*. The seeds are tests/fuzz/corpus/NAME, and tests/fuzz/regressions/NAME the inputs
 # that once crashed (tests/fuzz/README.md).
 FUZZ_SECONDS ?= 60
-FUZZERS = model tokenizer decode
+FUZZERS = model tokenizer decode subword
 FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS))) \
 	$(patsubst %,build/fuzz/kernels_%.o,$(KERNEL_ISAS))
@@ -172,16 +175,21 @@ fuzz: $(FUZZ_BINS)
 			|| exit 1; \
 	done
 
-install: rnnsearch
+# Every bundled model (models/*.json) goes to $(DATADIR)/rnnsearch, where `rnnsearch -m NAME` finds it; the man
+# page gets the real $(DATADIR) in place of the literal `$(DATADIR)` of src/rnnsearch.1 ('-' escaped for roff).
+MODELS := $(wildcard models/*.json)
+MAN_DATADIR = $(subst -,\\-,$(DATADIR))
+
+install: rnnsearch | build
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/rnnsearch
 	$(INSTALL) -m 755 rnnsearch $(DESTDIR)$(BINDIR)/rnnsearch
-	$(INSTALL) -m 644 src/rnnsearch.1 $(DESTDIR)$(MANDIR)/man1/rnnsearch.1
-	if [ -f models/deu-eng.json ]; then \
-		$(INSTALL) -m 644 models/deu-eng.json $(DESTDIR)$(DATADIR)/rnnsearch/deu-eng.json; fi
+	sed 's|\$$(DATADIR)|$(MAN_DATADIR)|g' src/rnnsearch.1 > build/rnnsearch.1
+	$(INSTALL) -m 644 build/rnnsearch.1 $(DESTDIR)$(MANDIR)/man1/rnnsearch.1
+	$(if $(MODELS),$(INSTALL) -m 644 $(MODELS) $(DESTDIR)$(DATADIR)/rnnsearch/)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rnnsearch $(DESTDIR)$(MANDIR)/man1/rnnsearch.1 \
-		$(DESTDIR)$(DATADIR)/rnnsearch/deu-eng.json
+		$(addprefix $(DESTDIR)$(DATADIR)/rnnsearch/,$(notdir $(MODELS)))
 	-rmdir $(DESTDIR)$(DATADIR)/rnnsearch 2>/dev/null
 
 clean:

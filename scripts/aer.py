@@ -14,19 +14,22 @@ English target token and one for eos, one column per source position (bos/eos in
 re-tokenized on its own with the model's tokenizer (side 'source' for French, 'target' for English), so that
 every model token maps to the gold word it came from; the model's own tokenization of the whole line is
 checked against the concatenation (they agree unless the tokenizer looked across spaces; when they differ the
-tokens are mapped to words by character offsets, and the count is reported). Hard alignments, token to token,
-then word to word; the eos row and bos/eos columns never make links:
-  argmax         each English token links to the source position it attends to most; nothing when that
+tokens are mapped to words by character offsets, and the count is reported). The token rows then become word
+rows as README.md "Words and pieces" defines them for subword pieces (the same holds for a word the tokenizer
+split, such as "l'homme"): the weight of English word u on French word w is the mean over u's tokens of the
+sum of the weights on w's tokens; bos/eos stay columns of their own. Hard alignments, word to word; the eos
+row and bos/eos columns never make links:
+  argmax         each English word links to the source position it attends to most; nothing when that
                  position is bos/eos (attention on eos acts as a NULL link)
-  argmax-words   each English token links to its most attended French token (bos/eos ignored)
-  threshold      each English token links to every French token with weight >= --threshold
+  argmax-words   each English word links to its most attended French word (bos/eos ignored)
+  threshold      each English word links to every French word with weight >= --threshold
 AER = 1 - (|A & S| + |A & P|) / (|A| + |S|) over the whole set, P including S; precision = |A & P| / |A|,
 recall = |A & S| / |S|. One attention model gives one direction only (English attending over French), so
 there is no symmetrisation (grow-diag needs the EN->FR model too): compare with the single-direction anchors.
 
 Engines: --engine torch (the default) runs scripts/model.py's V1Model with teacher forcing through
 model.step (eval mode, no gradients); --engine rnnsearch runs `BINARY -m MODEL --forced --format jsonl -a`
-on lines "french<TAB>english", each output line holding one hypothesis whose tokens are the given English
+on lines "french<TAB>english" (with --no-split-sentences), each output line holding one hypothesis whose tokens are the given English
 tokens and whose attention has their rows plus eos.
 
 --pharaoh FILE writes the hard alignment of --pharaoh-method (default argmax), a line per pair, links
@@ -134,6 +137,38 @@ def token_links(rows, first, count, method, threshold):
     return links
 
 
+def word_rows(rows, first, source_words, target_words, n_source_words):
+    """Word-level rows (README.md "Words and pieces") from token rows (eos row excluded): [(target word,
+    row)] for each target word with tokens, in order; a row has the `first` bos column(s), the n_source_words
+    words, then the eos column(s), each token's weight added into its word's column."""
+    grouped = {}
+    for t, row in enumerate(rows):
+        grouped.setdefault(target_words[t], []).append(row)
+    out = []
+    for u in sorted(grouped):
+        members = grouped[u]
+        width = len(members[0])
+        tokens = len(source_words)
+        folded = [0.0] * (width - tokens + n_source_words)
+        for row in members:
+            for c, weight in enumerate(row):
+                if c < first:
+                    folded[c] += weight
+                elif c < first + tokens:
+                    folded[first + source_words[c - first]] += weight
+                else:
+                    folded[c - tokens + n_source_words] += weight
+        out.append((u, [x / len(members) for x in folded]))
+    return out
+
+
+def word_level_links(rows, first, source_words, target_words, n_source_words, method, threshold):
+    """(english word, french word) links of `method` on the word rows."""
+    grouped = word_rows(rows, first, source_words, target_words, n_source_words)
+    links = token_links([row for _, row in grouped], first, n_source_words, method, threshold)
+    return {(grouped[t][0], w) for t, w in links}
+
+
 def word_links(links, target_words, source_words):
     """Token links -> (english word, french word) links."""
     return {(target_words[t], source_words[s]) for t, s in links}
@@ -220,7 +255,9 @@ def forced_rnnsearch(binary, model_path, lines):
         if "\t" in f or "\t" in e or "\n" in f or "\n" in e:
             raise ValueError("a sentence holds a tab or newline: cannot pass it to --forced")
     text = "".join(f"{f}\t{e}\n" for f, e in lines)
-    done = subprocess.run([binary, "-m", model_path, "--forced", "--format", "jsonl", "-a"], input=text.encode(),
+    # Hansards pairs are aligned as wholes (and PyTorch does not split): no sentence splitting
+    done = subprocess.run([binary, "-m", model_path, "--forced", "--format", "jsonl", "-a", "--no-split-sentences"],
+                          input=text.encode(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if done.returncode != 0:
         raise ValueError(f"{binary} --forced failed (exit {done.returncode}): {done.stderr.decode().strip()}")
@@ -296,7 +333,7 @@ def evaluate(model_path, pairs, engine="torch", binary=None, threshold=0.1, thre
         oov[2] += sum(t not in tgt_vocab for t in tgt_tokens[k])
         oov[3] += len(tgt_tokens[k])
         for m in METHODS:
-            links = word_links(token_links(rows[:-1], first, len(src_tokens[k]), m, threshold), tgt_map, src_map)
+            links = word_level_links(rows[:-1], first, src_map, tgt_map, len(src_words[k]), m, threshold)
             scores[m].add(links, sure, possible)
             links_out[m].append(links)
     report["source_oov"] = oov[0] / oov[1] if oov[1] else 0.0

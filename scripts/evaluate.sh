@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Case-insensitive corpus BLEU (scripts/bleu.py -lc: sacreBLEU's defaults) of every bundled model on its test
-# set, with greedy search and with beam search, printed as a table:
+# Corpus BLEU (scripts/bleu.py: sacreBLEU's defaults), case-sensitive and case-insensitive (-lc), of every
+# bundled model on its test sets, with greedy search and with beam search, and the share of output lines that
+# contain <unk>, printed as a table:
 #
-#   models/deu-eng.json   multi30k test_2016_flickr (German -> English)
-#   models/fra-eng.json   tatoeba test split        (French -> English)
-#   models/eng-pes.json   persian test split        (English -> Persian), when the model and the data exist
+#   models/deu-eng.json   multi30k test_2016_flickr and the tatoeba-deu test split (German -> English)
+#   models/fra-eng.json   tatoeba test split           (French -> English)
+#   models/eng-fra.json   tatoeba test split, reversed (English -> French)
+#   models/eng-pes.json   persian test split           (English -> Persian)
+# (each when the model and the data exist)
 #
 #   scripts/evaluate.sh
 #
@@ -35,7 +38,9 @@ fi
 # model file, corpus (scripts/data.py), test set name shown
 EVALUATIONS="
 deu-eng.json multi30k multi30k/test_2016_flickr
+deu-eng.json tatoeba-deu tatoeba-deu/test
 fra-eng.json tatoeba tatoeba/test
+eng-fra.json tatoeba-rev tatoeba-rev/test
 eng-pes.json persian persian/test
 "
 
@@ -82,18 +87,19 @@ translate() {
 while read -r model corpus testset; do
     [ -n "$model" ] || continue
     name=${model%.json}
+    run=$name.${corpus}
     if [ ! -f "$MODELS/$model" ]; then
         NOTES+=("skipped $name: $MODELS/$model not found")
         continue
     fi
-    src=$WORK/$name.src
-    ref=$WORK/$name.ref
-    if ! "$PYTHON" scripts/data.py "$corpus" test src >"$src" 2>"$WORK/$name.data.err" ||
-        ! "$PYTHON" scripts/data.py "$corpus" test tgt >"$ref" 2>>"$WORK/$name.data.err"; then
-        NOTES+=("skipped $name: no $testset data ($(tail -n1 "$WORK/$name.data.err"))")
+    src=$WORK/$run.src
+    ref=$WORK/$run.ref
+    if ! "$PYTHON" scripts/data.py "$corpus" test src >"$src" 2>"$WORK/$run.data.err" ||
+        ! "$PYTHON" scripts/data.py "$corpus" test tgt >"$ref" 2>>"$WORK/$run.data.err"; then
+        NOTES+=("skipped $name: no $testset data ($(tail -n1 "$WORK/$run.data.err"))")
         continue
     fi
-    rm -f "$WORK/$name.data.err"
+    rm -f "$WORK/$run.data.err"
     lines=$(wc -l <"$src" | tr -d ' ')
     if [ "$lines" = 0 ]; then
         NOTES+=("skipped $name: $testset is empty")
@@ -102,30 +108,36 @@ while read -r model corpus testset; do
     scores=()
     seconds=()
     for beam in 1 "$BEAM"; do
-        hyp=$WORK/$name.b$beam.out
+        hyp=$WORK/$run.b$beam.out
         echo "evaluate.sh: $name on $testset ($lines lines), beam $beam" >&2
         if ! secs=$(translate "$MODELS/$model" "$beam" "$src" "$hyp"); then
             NOTES+=("FAILED $name -b $beam: $(tail -n1 "$hyp.err")")
             STATUS=1
-            scores+=(error)
+            scores+=(error error)
+            unk=-
             seconds+=(-)
             continue
         fi
-        if ! score=$("$PYTHON" scripts/bleu.py -lc --score-only "$ref" "$hyp" 2>"$hyp.bleu.err"); then
-            NOTES+=("FAILED $name -b $beam: $(tail -n1 "$hyp.bleu.err")")
-            STATUS=1
-            score=error
-        fi
+        for case_flag in "" -lc; do
+            if ! score=$("$PYTHON" scripts/bleu.py $case_flag --score-only "$ref" "$hyp" 2>"$hyp.bleu.err"); then
+                NOTES+=("FAILED $name -b $beam: $(tail -n1 "$hyp.bleu.err")")
+                STATUS=1
+                score=error
+            fi
+            scores+=("$score")
+        done
         [ -s "$hyp.bleu.err" ] || rm -f "$hyp.bleu.err"
-        scores+=("$score")
         seconds+=("$secs")
+        unk=$(awk -v n="$lines" '/<unk>/ { k++ } END { printf "%.2f", 100 * k / n }' "$hyp")
     done
-    ROWS+=("$(printf '%-8s %-26s %6s %8s %8s %9s %9s' "$name" "$testset" "$lines" \
-        "${scores[0]}" "${scores[1]}" "${seconds[0]}" "${seconds[1]}")")
+    ROWS+=("$(printf '%-8s %-26s %6s %8s %8s %8s %8s %6s %9s %9s' "$name" "$testset" "$lines" \
+        "${scores[0]}" "${scores[1]}" "${scores[2]}" "${scores[3]}" "$unk" "${seconds[0]}" "${seconds[1]}")")
 done <<<"$EVALUATIONS"
 
-echo "BLEU: case-insensitive, sacreBLEU defaults (13a, exp smoothing); rnnsearch ${THREAD_ARGS[*]:-(default threads)}"
-printf '%-8s %-26s %6s %8s %8s %9s %9s\n' model "test set" lines greedy "beam $BEAM" "s greedy" "s beam"
+echo "BLEU: sacreBLEU defaults (13a, exp smoothing), cased and lowercased (lc); rnnsearch ${THREAD_ARGS[*]:-(default threads)}"
+echo "unk%: output lines of the beam run that contain <unk>"
+printf '%-8s %-26s %6s %8s %8s %8s %8s %6s %9s %9s\n' model "test set" lines greedy "greedy-lc" "beam $BEAM" \
+    "beam-lc" "unk%" "s greedy" "s beam"
 for row in "${ROWS[@]+"${ROWS[@]}"}"; do
     echo "$row"
 done

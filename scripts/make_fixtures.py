@@ -21,6 +21,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import reference  # noqa: E402
+import spm_train  # noqa: E402
+import subword  # noqa: E402
 from model import RNNSearch, save_v1  # noqa: E402
 
 SPECIALS = {"unk": "<unk>", "bos": "<s>", "eos": "</s>", "pad": "<pad>"}
@@ -78,6 +80,23 @@ TOKENIZER_INPUT = [
 
 TINY_INPUT = ["x y", "z", "x x z y", "", "y z x"]
 
+# The subword fixture: tiny SentencePiece BPE models (spm_train.py's settings) trained on these sentences, and
+# input lines with pieces, unknown characters (q, emoji), odd spacing, a NUL and a BOM.
+SUBWORD_SRC_TEXT = [
+    "Ein Hund läuft im Park.", "Zwei Hunde spielen im Garten.", "Eine Frau liest ein Buch.",
+    "Der Mann fährt mit dem Fahrrad.", "Kinder spielen Fußball im Park.", "Tom und Maria wohnen in Berlin.",
+    "Ich habe 25 Katzen.", "Die Sonne scheint, und die Vögel singen.",
+]
+SUBWORD_TGT_TEXT = [
+    "A dog runs in the park.", "Two dogs are playing in the garden.", "A woman is reading a book.",
+    "The man rides a bike.", "Children play football in the park.", "Tom and Maria live in Berlin.",
+    "I have 25 cats.", "The sun is shining, and the birds are singing.",
+]
+SUBWORD_INPUT = [
+    "Ein Hund läuft im Park.", "Zwei Kinder spielen.", "  Tom   wohnt\tin Berlin.  ", "", "Quax 🐕 qq!",
+    "Die Vögel singen 25 Lieder.", "Ein\u0000Hund", "Fahrrad Fahrrad Fahrrad", "\u00c4rger \ufeffim Park",
+]
+
 LIMITED = ["--max-length", "10"]
 RUNS = [("b1", ["-b", "1"] + LIMITED), ("b3", ["-b", "3"] + LIMITED), ("b4n3", ["-b", "4", "-n", "3"] + LIMITED)]
 
@@ -119,6 +138,10 @@ FIXTURES = [
     dict(name="ties", seed=17,
          config=config((4, 4, 1, True), (4, 6, 1), "linear_tanh", "additive", ["state"], 4),
          dtype="f32", ties=True),
+    # SentencePiece sides (README "Subword models"): vocabularies are the pieces of tiny BPE models.
+    dict(name="subword", seed=19,
+         config=config((6, 6, 1, True), (6, 8, 1), "linear_tanh", "additive", ["state", "context", "embedding"], 5),
+         dtype="f32", eos_bias=4.0, subword=(SUBWORD_SRC_TEXT, SUBWORD_TGT_TEXT, 60), input="subword"),
     # Five target tokens: tests enumerate every output up to length 2.
     dict(name="tiny_exhaustive", seed=18,
          config=config((4, 4, 1, False), (4, 4, 1), "copy", "additive", ["state", "context", "embedding"], 3),
@@ -178,7 +201,29 @@ def reencode(doc, spec):
         tensors["attention.v.bias"] = {"shape": [1], "data": [0.75]}
 
 
+def subword_sides(spec, path):
+    """Trains the fixture's two SentencePiece models next to `path` (removed after): (source pieces, target
+    pieces, tokenizer object)."""
+    src_text, tgt_text, vocab_size = spec["subword"]
+    models = [spm_train.train(text, f"{path}.{side}", vocab_size) for side, text in (("src", src_text),
+                                                                                     ("tgt", tgt_text))]
+    pieces = [subword.Segmenter(subword.load_proto(m)).pieces for m in models]
+    tokenizer = subword.tokenizer_config(*models)
+    for m in models:
+        os.unlink(m)
+        os.unlink(m[:-len(".model")] + ".vocab")
+    return pieces[0], pieces[1], tokenizer
+
+
 def write_model(spec, path):
+    if "subword" in spec:
+        src_vocab, tgt_vocab, tokenizer = subword_sides(spec, path)
+        model = build_model(spec, src_vocab, tgt_vocab, tgt_vocab.index(SPECIALS["eos"]))
+        meta = {"name": spec["name"], "purpose": "test fixture: random weights, SentencePiece sides",
+                "seed": spec["seed"]}
+        save_v1(path, model, src_vocab, tgt_vocab, meta=meta, tokenizer=tokenizer, dtype=spec["dtype"],
+                specials=SPECIALS)
+        return
     head = spec.get("head", HEAD_TT if spec.get("specials") == "tt" else HEAD)
     specials = SPECIALS_TT if spec.get("specials") == "tt" else SPECIALS
     if "head" in spec:
@@ -221,17 +266,26 @@ def summarize(model_path, input_path, args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default=os.path.join(HERE, "..", "tests", "fixtures"))
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="write only this fixture (repeatable), keeping the others in the manifest (default: all)")
     args = p.parse_args()
     torch.set_num_threads(1)
     out = os.path.normpath(args.out)
     os.makedirs(out, exist_ok=True)
-    inputs = {"common": COMMON_INPUT, "tokenizer": TOKENIZER_INPUT, "tiny": TINY_INPUT}
+    inputs = {"common": COMMON_INPUT, "tokenizer": TOKENIZER_INPUT, "tiny": TINY_INPUT, "subword": SUBWORD_INPUT}
     for name, lines in inputs.items():
         write_input(os.path.join(out, name + ".in"), lines)
     manifest = {"note": "written by scripts/make_fixtures.py; expected outputs are scripts/reference.py "
                         "--format jsonl -a with each run's args", "fixtures": []}
     worst = math.inf
+    kept = {}
+    if args.only:
+        with open(os.path.join(out, "manifest.json"), encoding="utf-8") as f:
+            kept = {entry["name"]: entry for entry in json.load(f)["fixtures"] if entry["name"] not in args.only}
     for spec in FIXTURES:
+        if spec["name"] in kept:
+            manifest["fixtures"].append(kept[spec["name"]])
+            continue
         model_file = spec["name"] + ".json"
         input_file = spec.get("input", "common") + ".in"
         write_model(spec, os.path.join(out, model_file))

@@ -20,6 +20,7 @@ import torch  # noqa: E402
 
 import tokenizer as tok  # noqa: E402
 from model import V1Model  # noqa: E402
+from subword import side_segmenter  # noqa: E402
 
 
 class Hypothesis:
@@ -40,13 +41,33 @@ class Hypothesis:
 
 
 class Model:
-    """A v1 model ready to translate: the module, vocabularies and both sides' tokenizer options."""
+    """A v1 model ready to translate: the module, vocabularies and both sides' tokenizer: a SentencePiece
+    segmenter (scripts/subword.py) or word-level options (scripts/tokenizer.py)."""
 
     def __init__(self, path):
         self.v1 = V1Model(path)
         self.module = self.v1.model.eval()
-        self.source_options = tok.side_options(self.v1.tokenizer, "source")
-        self.target_options = tok.side_options(self.v1.tokenizer, "target")
+        self.source_segmenter = side_segmenter(self.v1.tokenizer, "source")
+        self.target_segmenter = side_segmenter(self.v1.tokenizer, "target")
+        self.source_options = None if self.source_segmenter else tok.side_options(self.v1.tokenizer, "source")
+        self.target_options = None if self.target_segmenter else tok.side_options(self.v1.tokenizer, "target")
+
+    def detokenize(self, words):
+        if self.target_segmenter:
+            return self.target_segmenter.decode(words)
+        return tok.detokenize(words, self.target_options)
+
+
+def segment(segmenter, line):
+    """SentencePiece pieces and ids of an input line (bytes or str): invalid UTF-8 becomes U+FFFD, a final LF
+    and then CR are dropped, as rnnsearch reads lines. Ids come from SentencePiece itself, so that an unknown
+    piece maps to unk even where its text happens to equal a vocabulary string. A NUL byte in a piece is shown
+    as U+2400, as rnnsearch shows it."""
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    text = text[:-1] if text.endswith("\n") else text
+    text = text[:-1] if text.endswith("\r") else text
+    pieces = [p.replace("\0", "\u2400") for p in segmenter.encode(text)]  # as rnnsearch shows a NUL byte
+    return pieces, segmenter.sp.encode(text)
 
 
 def load_model(path):
@@ -56,10 +77,13 @@ def load_model(path):
 def prepare(model, line):
     """Source tokens as the encoder sees them (bos/eos added) and their ids; ([], []) for a line without tokens."""
     v1 = model.v1
-    words = tok.tokenize(line, model.source_options)
+    if model.source_segmenter:
+        words, ids = segment(model.source_segmenter, line)
+    else:
+        words = tok.tokenize(line, model.source_options)
+        ids = [v1.src_index.get(w, v1.src_unk) for w in words]
     if not words:
         return [], []
-    ids = [v1.src_index.get(w, v1.src_unk) for w in words]
     tokens = list(words)
     if v1.add_bos:
         tokens.insert(0, v1.src_vocab[v1.src_bos])
@@ -254,7 +278,7 @@ def short_float(x):
 
 def hypothesis_json(model, hyp, attention):
     words = [model.v1.tgt_vocab[i] for i in hyp.tokens()]
-    out = {"tokens": words, "text": tok.detokenize(words, model.target_options), "score": hyp.score,
+    out = {"tokens": words, "text": model.detokenize(words), "score": hyp.score,
            "normalized_score": hyp.normalized_score}
     if attention:
         out["attention"] = [[short_float(x) for x in row.tolist()] for row in hyp.attention]
@@ -281,7 +305,7 @@ def text_lines(model, index, source, hypotheses, n_best, attention):
         return [f"{index} |||  ||| 0.000000"] if n_best > 1 else [""]
     for hyp in hypotheses:
         words = [model.v1.tgt_vocab[i] for i in hyp.tokens()]
-        text = tok.detokenize(words, model.target_options)
+        text = model.detokenize(words)
         out.append(f"{index} ||| {text} ||| {hyp.score:.6f}" if n_best > 1 else text)
         if attention:
             targets = [model.v1.tgt_vocab[i] for i in hyp.ids]

@@ -56,7 +56,7 @@ static float slow_number(const char *s, size_t len, bool *out_of_range)
     memcpy(buf, s, len); /* len <= 63, checked by the caller */
     buf[len] = '\0';
     double d = strtod(buf, NULL);
-    if (!isfinite(d) || fabs(d) > FLT_MAX)
+    if (!isfinite(d) || !RS_FLOAT32_ROUNDS_FINITE(d))
         *out_of_range = true;
     return (float)d;
 }

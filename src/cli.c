@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "heatmap_files.h"
+#include "html_report.h"
 
 enum {
     OPT_MAX_LENGTH = 256,
@@ -25,16 +26,26 @@ enum {
     OPT_REPLACE_UNK,
     OPT_STATS,
     OPT_EXPLAIN,
+    OPT_QUIET,
+    OPT_REPORT_TIME,
+    OPT_LIST_MODELS,
+    OPT_HTML,
+    OPT_TOKENIZE,
+    OPT_NO_SPLIT_SENTENCES,
+    OPT_PIECE_LEVEL,
+    OPT_NO_REPEAT_NGRAM,
     OPT_QUANTIZE,
 };
 
 static const struct option LONG_OPTIONS[] = {
     {"model", required_argument, NULL, 'm'},
+    {"output", required_argument, NULL, 'o'},
     {"beam", required_argument, NULL, 'b'},
     {"n-best", required_argument, NULL, 'n'},
     {"max-length", required_argument, NULL, OPT_MAX_LENGTH},
     {"max-length-factor", required_argument, NULL, OPT_MAX_LENGTH_FACTOR},
     {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
+    {"no-repeat-ngram", required_argument, NULL, OPT_NO_REPEAT_NGRAM},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"attention", no_argument, NULL, 'a'},
     {"align-csv", required_argument, NULL, OPT_ALIGN_CSV},
@@ -47,10 +58,17 @@ static const struct option LONG_OPTIONS[] = {
     {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
     {"stats", no_argument, NULL, OPT_STATS},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"report-time", no_argument, NULL, OPT_REPORT_TIME},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"tokenize", no_argument, NULL, OPT_TOKENIZE},
+    {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
+    {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
     {"threads", required_argument, NULL, 't'},
     {"quantize", required_argument, NULL, OPT_QUANTIZE},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
+    {"list-models", no_argument, NULL, OPT_LIST_MODELS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -129,27 +147,34 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->threads = 0; /* not given: rs_default_threads() */
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
-    bool n_best_given = false;
+    cli->split_sentences = true;
 
     opterr = 0;
     optind = 0; /* 0, not 1: a full reset of GNU getopt, so tests may parse several times */
     int c;
-    while ((c = getopt_long(argc, argv, ":m:b:n:at:hV", LONG_OPTIONS, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:o:b:n:at:hV", LONG_OPTIONS, NULL)) != -1) {
         int value;
         switch (c) {
         case 'm':
             if (*optarg == '\0')
-                return rs_fail(err, "--model: expected a file name");
+                return rs_fail(err, "--model: expected a file name or a model name");
             cli->model_path = optarg;
+            break;
+        case 'o':
+            if (*optarg == '\0')
+                return rs_fail(err, "--output: expected a file name ('-': standard output)");
+            cli->output = strcmp(optarg, "-") == 0 ? NULL : optarg;
             break;
         case 'b':
             if (parse_positive_int(optarg, c, &cli->search.beam, err) < 0)
                 return -1;
+            if (cli->search.beam > RS_MAX_BEAM)
+                return rs_fail(err, "--beam: %s is too large (at most %d)", optarg, RS_MAX_BEAM);
             break;
         case 'n':
             if (parse_positive_int(optarg, c, &cli->n_best, err) < 0)
                 return -1;
-            n_best_given = true;
+            cli->n_best_given = true;
             break;
         case OPT_MAX_LENGTH:
             if (parse_positive_int(optarg, c, &cli->search.max_length, err) < 0)
@@ -161,6 +186,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_LENGTH_PENALTY:
             if (parse_number(optarg, c, true, &cli->search.length_penalty, err) < 0)
+                return -1;
+            break;
+        case OPT_NO_REPEAT_NGRAM:
+            cli->search.no_repeat_ngram = 0; /* 0: off, as by default */
+            if (strcmp(optarg, "0") != 0 && parse_positive_int(optarg, c, &cli->search.no_repeat_ngram, err) < 0)
                 return -1;
             break;
         case OPT_FORMAT:
@@ -217,9 +247,32 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case OPT_EXPLAIN:
             cli->explain = true;
             break;
+        case OPT_QUIET:
+            cli->quiet = true;
+            break;
+        case OPT_REPORT_TIME:
+            cli->report_time = true;
+            break;
+        case OPT_HTML:
+            if (rs_html_path_check(optarg, err) < 0)
+                return -1;
+            cli->html = optarg;
+            break;
+        case OPT_TOKENIZE:
+            cli->tokenize = true;
+            break;
+        case OPT_NO_SPLIT_SENTENCES:
+            cli->split_sentences = false;
+            break;
+        case OPT_PIECE_LEVEL:
+            cli->piece_level = true;
+            break;
         case 't':
             if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
                 return -1;
+            /* More threads than this never pay, and each costs a stack. */
+            if (cli->threads > RS_MAX_THREADS)
+                cli->threads = RS_MAX_THREADS;
             break;
         case OPT_BATCH_SIZE:
             if (parse_positive_int(optarg, c, &cli->batch_size, err) < 0)
@@ -232,6 +285,9 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             if (parse_positive_int(optarg, c, &value, err) < 0)
                 return -1;
             cli->max_source_tokens = (size_t)value;
+            break;
+        case OPT_LIST_MODELS:
+            cli->list_models = true;
             break;
         case 'h':
             cli->help = true;
@@ -256,28 +312,34 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             return rs_fail(err, "unknown option '-%c' (see rnnsearch --help)", optopt);
         }
     }
-    if (cli->help || cli->version)
+    if (cli->help || cli->version || cli->list_models)
         return 0;
     cli->files = argv + optind;
     cli->file_count = argc - optind;
 
     if (cli->n_best > cli->search.beam)
         return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
-                       n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
+                       cli->n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
     if (cli->check_file) {
         if (cli->file_count > 0)
             return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
-        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best > 1)
+        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->stats || cli->explain)
+        if (cli->heatmap || cli->html || cli->stats || cli->explain)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
-                                "--stats or --explain");
+                                "--html, --stats or --explain");
     }
+    if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
+                          cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
+                          cli->n_best > 1))
+        return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
+                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
+                            "--stats, --explain or --n-best");
     if (cli->forced && (cli->check_file || cli->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
-                                 cli->replace_unk || cli->stats || cli->explain;
+                                 cli->html != NULL || cli->replace_unk || cli->stats || cli->explain;
     return 0;
 }
 
@@ -287,12 +349,17 @@ void rs_cli_help(FILE *out)
           "Translate text with an RNNsearch (GRU encoder-decoder with attention) model: one sentence per line of\n"
           "the FILEs (or standard input; '-' is standard input), one result line per input line.\n"
           "\n"
-          "  -m, --model FILE          model file (default: $RNNSEARCH_MODEL, else the bundled deu-eng model)\n"
-          "  -b, --beam N              beam size; 1 is greedy search (default 5)\n"
-          "  -n, --n-best N            print the N best hypotheses, N <= beam (text: `ID ||| TEXT ||| SCORE`)\n"
+          "  -m, --model FILE|NAME     model file, or the name of an installed model such as fra-eng (see\n"
+          "                            --list-models; default: $RNNSEARCH_MODEL, else deu-eng)\n"
+          "  -o, --output FILE         write the output to FILE instead of standard output: to a temporary\n"
+          "                            file renamed into place when the run succeeds ('-': standard output)\n"
+          "  -b, --beam N              beam size, at most 1000; 1 is greedy search (default 5)\n"
+          "  -n, --n-best N            print the N best hypotheses, N <= beam; text: a line `ID ||| TEXT |||\n"
+          "                            SCORE ||| NORMALIZED_SCORE` each (also with -n 1)\n"
           "      --max-length N        at most N target tokens, eos included (default 256)\n"
           "      --max-length-factor F at most ceil(F x source positions) target tokens (default 3.0)\n"
           "      --length-penalty A    rank hypotheses by score / length^A (default 0.6; 0: raw score)\n"
+          "      --no-repeat-ngram N   no hypothesis repeats an N-gram of its tokens (default 0: off)\n"
           "      --format text|jsonl   output format (default text)\n"
           "  -a, --attention           add attention weights (text: a matrix in percent, drawn in shades or\n"
           "                            colours on a terminal; jsonl: \"attention\")\n"
@@ -305,20 +372,32 @@ void rs_cli_help(FILE *out)
           "                            target with its score and attention (for alignments)\n"
           "      --heatmap PATH        write SVG heatmaps of the attention: all lines stacked in PATH, or one file\n"
           "                            per line when PATH holds {id} (and per hypothesis with {hyp} and -n)\n"
+          "      --html FILE           write an interactive HTML report to FILE: each sentence with its\n"
+          "                            translation and heatmap; hovering a word highlights the words it draws\n"
+          "                            on; with --explain, occlusion importance as a second view\n"
           "      --color WHEN          colours in the -a matrix on a terminal: auto (default), always, never\n"
-          "      --replace-unk         replace each unknown target token by the most attended source token\n"
+          "      --replace-unk         replace each unknown target token by the most attended source word, as\n"
+          "                            the input wrote it\n"
           "      --stats               add attention entropy per target token and coverage per source token\n"
           "                            (text: `entropy`/`coverage` lines; jsonl: \"entropy\", \"coverage\")\n"
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
-          "  -t, --threads N           threads (default: the CPUs available, at most 8; output identical\n"
-          "                            for any N)\n"
+          "      --quiet               no warnings and no progress line on standard error (errors still show)\n"
+          "      --report-time         at the end, lines/s and target tokens/s on standard error\n"
+          "      --tokenize            print the source tokens of each line (a subword model's pieces) instead\n"
+          "                            of translating (jsonl: \"tokens\", \"ids\", \"word_start\")\n"
+          "      --no-split-sentences  translate each line whole (default: sentence by sentence, joined with a\n"
+          "                            space on the line's output; see the README)\n"
+          "      --piece-level         subword models: show pieces, not words, in the -a matrix and heatmaps\n"
+          "  -t, --threads N           threads (default: the CPUs available, at most 8; N <= 256; output\n"
+          "                            identical for any N)\n"
           "      --quantize int8|none  int8 weights for the matrices (per-row scales, made at load): about\n"
           "                            half the memory of f16 and faster; translations may differ slightly\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
           "      --max-source-tokens N translate only the first N tokens of a longer line (default 1024)\n"
+          "      --list-models         list the models -m NAME finds (name, languages, file) and exit\n"
           "  -h, --help                show this help and exit\n"
           "  -V, --version             show the version and exit\n"
           "\n"

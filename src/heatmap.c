@@ -342,7 +342,7 @@ typedef struct layout {
 
 /* +1 for a right-to-left token, -1 for one with left-to-right letters, 0 for punctuation, digits and
  * special tokens written as <...> (bos/eos/unk), which should not outvote a short RTL sentence. */
-static int token_direction(const char *token)
+int rs_heatmap_token_direction(const char *token)
 {
     size_t len = strlen(token);
     if (len >= 2 && token[0] == '<' && token[len - 1] == '>')
@@ -368,7 +368,7 @@ static int source_runs_rtl(const rs_heatmap_sentence *s)
         return s->source_direction == RS_HEATMAP_RTL;
     int votes = 0;
     for (size_t j = 0; j < s->n_source; j++)
-        votes += token_direction(s->source[j]);
+        votes += rs_heatmap_token_direction(s->source[j]);
     return votes > 0;
 }
 

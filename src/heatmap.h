@@ -79,6 +79,10 @@ void rs_heatmap_svg_abandon(rs_heatmap_doc *doc);
 /* 1 if the UTF-8 token holds a right-to-left code point (the ranges above), else 0. */
 int rs_heatmap_is_rtl(const char *token);
 
+/* +1 for a right-to-left token, -1 for one with left-to-right letters, 0 for punctuation, digits and special
+ * tokens written as <...>; the sum over a sentence's tokens votes its direction (positive: right to left). */
+int rs_heatmap_token_direction(const char *token);
+
 /* Estimated display width of a UTF-8 string in columns (about one average Latin letter each). */
 size_t rs_heatmap_columns(const char *text);
 

@@ -1,9 +1,7 @@
 #include "heatmap_files.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "mem.h"
 
@@ -40,28 +38,6 @@ static int expand(rs_heatmap_files *f, long long id, int hyp, rs_error *err)
     return 0;
 }
 
-static FILE *create(const char *path, rs_error *err)
-{
-    FILE *file = fopen(path, "wb");
-    if (!file)
-        rs_fail(err, "cannot create %s: %s", path, strerror(errno));
-    return file;
-}
-
-static int close_file(FILE *file, const char *path, rs_error *err)
-{
-    errno = 0;
-    bool failed = fflush(file) != 0 || ferror(file);
-    int code = errno;
-    if (fclose(file) != 0 && !failed) {
-        failed = true;
-        code = errno;
-    }
-    if (failed)
-        return rs_fail(err, "write error on %s: %s", path, code ? strerror(code) : "write error");
-    return 0;
-}
-
 int rs_heatmap_files_open(rs_heatmap_files *f, const char *pattern, int n_best, rs_error *err)
 {
     memset(f, 0, sizeof *f);
@@ -73,43 +49,39 @@ int rs_heatmap_files_open(rs_heatmap_files *f, const char *pattern, int n_best, 
     f->per_line = strstr(pattern, "{id}") != NULL;
     f->per_hypothesis = f->per_line && strstr(pattern, "{hyp}") != NULL && n_best > 1;
     if (!f->per_line) {
-        if (!(f->file = create(pattern, err)))
+        if (rs_outfile_open(&f->file, pattern, err) < 0)
             return -1;
-        if (rs_heatmap_svg_begin(&f->doc, f->file, pattern, err) < 0)
+        if (rs_heatmap_svg_begin(&f->doc, f->file.file, pattern, err) < 0)
             return -1;
         f->doc_open = true;
         return 0;
     }
     if (expand(f, 0, 0, err) < 0 || !(f->first_path = rs_strndup(f->path.data, f->path.len, err)))
         return -1;
-    return (f->file = create(f->first_path, err)) ? 0 : -1;
+    return rs_outfile_open(&f->file, f->first_path, err);
 }
 
-/* The file for line id, hypothesis hyp (per_line): the one created in advance when it is its path. */
-static FILE *open_for(rs_heatmap_files *f, long long id, int hyp, rs_error *err)
+/* Opens *out, the file for line id, hypothesis hyp (per_line): the one begun in advance when it is its path. */
+static int open_for(rs_heatmap_files *f, long long id, int hyp, rs_outfile *out, rs_error *err)
 {
     if (expand(f, id, hyp, err) < 0)
-        return NULL;
-    if (f->file && !f->first_used && strcmp(f->path.data, f->first_path) == 0) {
-        FILE *file = f->file;
-        f->file = NULL;
+        return -1;
+    if (f->file.file && !f->first_used && strcmp(f->path.data, f->first_path) == 0) {
+        *out = f->file;
+        memset(&f->file, 0, sizeof f->file);
         f->first_used = true;
-        return file;
+        return 0;
     }
-    return create(f->path.data, err);
+    return rs_outfile_open(out, f->path.data, err);
 }
 
-/* Gives up the file created in advance for line 0 when that line has no heatmap. */
-static int drop_first(rs_heatmap_files *f, rs_error *err)
+/* Gives up the file begun in advance for line 0 when that line has no heatmap (the old file, if any, stays). */
+static void drop_first(rs_heatmap_files *f)
 {
-    if (!f->file || f->first_used)
-        return 0;
-    FILE *file = f->file;
-    f->file = NULL;
+    if (f->first_used)
+        return;
+    rs_outfile_abandon(&f->file);
     f->first_used = true;
-    if (fclose(file) != 0 || unlink(f->first_path) != 0)
-        return rs_fail(err, "cannot remove %s: %s", f->first_path, strerror(errno));
-    return 0;
 }
 
 /* A hypothesis as a heatmap sentence; targets has room for its steps. The title is in f->title. */
@@ -143,35 +115,32 @@ static int write_line(rs_heatmap_files *f, const rs_model *m, const rs_translati
     }
     if (f->per_hypothesis) {
         for (int k = 0; k < count; k++) {
-            FILE *file = open_for(f, id, k, err);
-            if (!file)
+            rs_outfile file;
+            if (open_for(f, id, k, &file, err) < 0)
                 return -1;
             /* the path stays in f->path: make_sentence only touches the title */
-            int rc = make_sentence(f, m, tr, id, k, o, targets, &sentence, err) < 0 ||
-                             rs_heatmap_svg_write(file, f->path.data, &sentence, err) < 0
-                         ? -1
-                         : 0;
-            if (rc < 0) {
-                fclose(file);
+            if (make_sentence(f, m, tr, id, k, o, targets, &sentence, err) < 0 ||
+                rs_heatmap_svg_write(file.file, f->path.data, &sentence, err) < 0) {
+                rs_outfile_abandon(&file);
                 return -1;
             }
-            if (close_file(file, f->path.data, err) < 0)
+            if (rs_outfile_commit(&file, err) < 0)
                 return -1;
         }
         return 0;
     }
-    FILE *file = open_for(f, id, 0, err);
-    if (!file)
+    rs_outfile file;
+    if (open_for(f, id, 0, &file, err) < 0)
         return -1;
     int rc = 0;
     if (count == 1) {
         rc = make_sentence(f, m, tr, id, 0, o, targets, &sentence, err) < 0 ||
-                     rs_heatmap_svg_write(file, f->path.data, &sentence, err) < 0
+                     rs_heatmap_svg_write(file.file, f->path.data, &sentence, err) < 0
                  ? -1
                  : 0;
     } else {
         rs_heatmap_doc doc;
-        rc = rs_heatmap_svg_begin(&doc, file, f->path.data, err);
+        rc = rs_heatmap_svg_begin(&doc, file.file, f->path.data, err);
         for (int k = 0; rc == 0 && k < count; k++)
             rc = make_sentence(f, m, tr, id, k, o, targets, &sentence, err) < 0 ||
                          rs_heatmap_svg_sentence(&doc, &sentence, err) < 0
@@ -183,18 +152,21 @@ static int write_line(rs_heatmap_files *f, const rs_model *m, const rs_translati
             rs_heatmap_svg_abandon(&doc);
     }
     if (rc < 0) {
-        fclose(file);
+        rs_outfile_abandon(&file);
         return -1;
     }
-    return close_file(file, f->path.data, err);
+    return rs_outfile_commit(&file, err);
 }
 
 int rs_heatmap_files_add(rs_heatmap_files *f, const rs_model *m, const rs_translation *tr, long long id,
                          const rs_output_options *o, rs_error *err)
 {
     int count = tr->length == 0 ? 0 : tr->hypothesis_count < o->n_best ? tr->hypothesis_count : o->n_best;
-    if (count == 0)
-        return f->per_line && id == 0 ? drop_first(f, err) : 0;
+    if (count == 0) {
+        if (f->per_line && id == 0)
+            drop_first(f);
+        return 0;
+    }
     int steps = 1;
     for (int k = 0; k < count; k++)
         if (tr->hypotheses[k].steps > steps)
@@ -213,14 +185,10 @@ int rs_heatmap_files_close(rs_heatmap_files *f, rs_error *err)
     if (f->doc_open) {
         f->doc_open = false;
         rc = rs_heatmap_svg_end(&f->doc, err);
-        FILE *file = f->file;
-        f->file = NULL;
         if (rc == 0)
-            rc = close_file(file, f->pattern, err);
-        else
-            fclose(file);
+            rc = rs_outfile_commit(&f->file, err);
     } else if (f->per_line) {
-        rc = drop_first(f, err);
+        drop_first(f);
     }
     rs_heatmap_files_abandon(f);
     return rc;
@@ -232,10 +200,7 @@ void rs_heatmap_files_abandon(rs_heatmap_files *f)
         rs_heatmap_svg_abandon(&f->doc);
         f->doc_open = false;
     }
-    if (f->file) {
-        fclose(f->file);
-        f->file = NULL;
-    }
+    rs_outfile_abandon(&f->file);
     free(f->first_path);
     f->first_path = NULL;
     rs_strbuf_free(&f->path);

@@ -6,8 +6,9 @@
  * Panel titles are "ID: translation" ("ID, hypothesis K: translation" with n_best > 1). Lines that are not
  * decoded get no panel and no file.
  *
- * The first file (the document, or line 0's) is created when opening, so that a bad path fails before any
- * decoding; a first file that ends up unused (no decoded line 0) is removed again. */
+ * Every file is written through outfile.h: to a temporary name renamed into place when complete, never over
+ * an input or the model. The first file (the document, or line 0's) is begun when opening, so that a bad path
+ * fails before any decoding; a first file that ends up unused (no decoded line 0) is dropped again. */
 #ifndef RS_HEATMAP_FILES_H
 #define RS_HEATMAP_FILES_H
 
@@ -17,6 +18,7 @@
 #include "error.h"
 #include "heatmap.h"
 #include "model.h"
+#include "outfile.h"
 #include "output.h"
 #include "strbuf.h"
 #include "translator.h"
@@ -25,8 +27,8 @@ typedef struct rs_heatmap_files {
     const char *pattern;
     bool per_line;       /* "{id}" in the pattern */
     bool per_hypothesis; /* per_line, "{hyp}" in the pattern and n_best > 1 */
-    FILE *file;          /* the stacked document, or the file created in advance */
-    char *first_path;    /* the path of the file created in advance (per_line) */
+    rs_outfile file;     /* the stacked document, or the file created in advance (file.file NULL: none) */
+    char *first_path;    /* the pattern's path for line 0 (per_line) */
     bool first_used;
     bool doc_open;       /* the stacked document is begun */
     rs_heatmap_doc doc;

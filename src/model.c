@@ -1,3 +1,6 @@
+/* MAP_ANONYMOUS, mremap */
+#define _GNU_SOURCE
+
 #include "model.h"
 
 #include <errno.h>
@@ -7,6 +10,8 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bulk.h"
 #include "mem.h"
@@ -418,6 +423,12 @@ static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk,
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "meta");
     if (meta && !cJSON_IsObject(meta))
         return rs_fail(err, "%s: meta: expected an object", where);
+    const cJSON *language = cJSON_GetObjectItemCaseSensitive(meta, "source_language");
+    if (cJSON_IsString(language) && strlen(language->valuestring) < sizeof model->source_language)
+        strcpy(model->source_language, language->valuestring);
+    language = cJSON_GetObjectItemCaseSensitive(meta, "target_language");
+    if (cJSON_IsString(language) && strlen(language->valuestring) < sizeof model->target_language)
+        strcpy(model->target_language, language->valuestring);
 
     const cJSON *config = cJSON_GetObjectItemCaseSensitive(doc, "config");
     if (!config)
@@ -449,6 +460,11 @@ static int load_document(rs_model *model, const cJSON *doc, rs_bulk_table *bulk,
         return -1;
 
     if (rs_tokenizer_parse(&model->tokenizer, cJSON_GetObjectItemCaseSensitive(doc, "tokenizer"), where, err) < 0)
+        return -1;
+    rs_tok_specials source_specials = {src->unk, src->bos, src->eos, src->pad};
+    rs_tok_specials target_specials = {tgt->unk, tgt->bos, tgt->eos, tgt->pad};
+    if (rs_tokenizer_check_vocab(&model->tokenizer, &model->source_vocab, &source_specials, &model->target_vocab,
+                                 &target_specials, where, err) < 0)
         return -1;
     return load_tensors(model, cJSON_GetObjectItemCaseSensitive(doc, "tensors"), bulk, where, err);
 }
@@ -485,6 +501,28 @@ static size_t find_nul(const char *text, size_t len)
     return end;
 }
 
+/* cJSON's allocations, watched: cJSON returns NULL alike for bad JSON and for no memory, and only this tells
+ * the two apart. */
+static _Thread_local bool parser_out_of_memory;
+
+static void *watched_malloc(size_t size)
+{
+    void *p = malloc(size);
+    if (!p)
+        parser_out_of_memory = true;
+    return p;
+}
+
+static cJSON *parse_json(const char *text, size_t len, const char **end, bool *out_of_memory)
+{
+    static cJSON_Hooks hooks = {watched_malloc, free};
+    cJSON_InitHooks(&hooks);
+    parser_out_of_memory = false;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, end, false);
+    *out_of_memory = parser_out_of_memory;
+    return doc;
+}
+
 /* rs_model_load_text, taking tensor values from `bulk` where it has them. */
 static int load_text(rs_model *model, const char *text, size_t len, rs_bulk_table *bulk, const char *where,
                      rs_error *err)
@@ -509,7 +547,10 @@ static int load_text(rs_model *model, const char *text, size_t len, rs_bulk_tabl
                        text[nul] ? "model files cannot hold \\u0000" : "not a JSON text file");
     }
     const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
+    bool out_of_memory;
+    cJSON *doc = parse_json(text, len, &end, &out_of_memory);
+    if (!doc && out_of_memory)
+        return rs_fail(err, "%s: out of memory (parsing %zu bytes of JSON)", where, len);
     if (doc && end) {
         while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
             end++;
@@ -563,24 +604,6 @@ static int load_fast(rs_model *model, const char *text, size_t len, bool release
     return rc < 0 ? RS_BULK_DECLINED : 0;
 }
 
-/* Loads a regular file through a read-only mapping: no copy of the text, and the fast path hands its pages
- * back as it goes, so the process holds little more than the weights. Returns RS_BULK_DECLINED when the file
- * cannot be mapped. */
-static int load_mapped(rs_model *model, FILE *f, const struct stat *st, const char *path, rs_error *err)
-{
-    if (!S_ISREG(st->st_mode) || st->st_size <= 0 || (uintmax_t)st->st_size > SIZE_MAX)
-        return RS_BULK_DECLINED;
-    size_t len = (size_t)st->st_size;
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
-    if (map == MAP_FAILED)
-        return RS_BULK_DECLINED;
-    int rc = load_fast(model, map, len, true, path);
-    if (rc == RS_BULK_DECLINED)
-        rc = rs_model_load_cjson(model, map, len, path, err);
-    munmap(map, len);
-    return rc;
-}
-
 int rs_model_load_text(rs_model *model, const char *text, size_t len, const char *where, rs_error *err)
 {
     if (load_fast(model, text, len, false, where) == 0)
@@ -588,24 +611,120 @@ int rs_model_load_text(rs_model *model, const char *text, size_t len, const char
     return rs_model_load_cjson(model, text, len, where, err);
 }
 
-int rs_model_load(rs_model *model, const char *path, rs_error *err)
+#define READ_CHUNK ((size_t)1 << 20)
+#define FIRST_MAPPING ((size_t)64 << 20)
+#define FILE_CHANGED 1
+
+/* The text of a model file in an anonymous mapping (see read_whole). */
+typedef struct file_text {
+    char *data;
+    size_t len, mapped;
+} file_text;
+
+static void text_free(file_text *t)
 {
-    memset(model, 0, sizeof *model);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rs_fail(err, "%s: cannot open model: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return rs_fail(err, "%s: cannot read model: %s", path, strerror(EISDIR));
+    if (t->data)
+        munmap(t->data, t->mapped);
+    memset(t, 0, sizeof *t);
+}
+
+/* Room for `want` bytes: the mapping grows as the file is read, so memory follows what is read, not the
+ * size the file claims (a sparse file of gigabytes stops at its first chunk of NULs). */
+static int text_reserve(file_text *t, size_t want, const char *path, rs_error *err)
+{
+    if (want <= t->mapped)
+        return 0;
+    size_t size = t->mapped ? t->mapped : FIRST_MAPPING;
+    while (size < want)
+        size = size > SIZE_MAX / 2 ? want : size * 2;
+    void *map = t->data ? mremap(t->data, t->mapped, size, MREMAP_MAYMOVE)
+                        : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED)
+        return rs_fail(err, "%s: out of memory (reading the model file: %zu bytes)", path, size);
+    t->data = map;
+    t->mapped = size;
+    return 0;
+}
+
+static bool same_version(const struct stat *a, const struct stat *b)
+{
+    return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec && a->st_ino == b->st_ino;
+}
+
+/* Reads the regular file fd (st: its state before) into t. Stops after the chunk holding a NUL character,
+ * which no JSON text holds (the parser then says where). Returns 0, FILE_CHANGED when the file was written to
+ * while read (another size, time or inode), or -1. */
+static int read_regular(int fd, const struct stat *st, file_text *t, const char *path, rs_error *err)
+{
+    size_t size = (size_t)st->st_size;
+    t->len = 0;
+    while (t->len < size) {
+        size_t want = size - t->len < READ_CHUNK ? size - t->len : READ_CHUNK;
+        if (text_reserve(t, t->len + want, path, err) < 0)
+            return -1;
+        ssize_t got = pread(fd, t->data + t->len, want, (off_t)t->len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return rs_fail(err, "%s: cannot read model: %s", path, strerror(errno));
+        if (got == 0)
+            return FILE_CHANGED; /* shorter than it was */
+        t->len += (size_t)got;
+        if (memchr(t->data + t->len - (size_t)got, '\0', (size_t)got))
+            break;
     }
-    if (fstat(fileno(f), &st) == 0) {
-        int rc = load_mapped(model, f, &st, path, err);
-        if (rc != RS_BULK_DECLINED) {
-            fclose(f);
+    char extra;
+    struct stat after;
+    if ((t->len == size && pread(fd, &extra, 1, (off_t)size) > 0) || fstat(fd, &after) != 0 ||
+        !same_version(st, &after))
+        return FILE_CHANGED;
+    return 0;
+}
+
+/* Reads a regular file into memory, and reads it again while it changes under the reader (a `cp` over the
+ * model): the text is one version of the file, or the load fails with a message. The memory is an anonymous
+ * mapping, so the fast path can hand its pages back as it passes them, as it did with a file mapping; a
+ * shrinking file cannot fault (SIGBUS) the process, as a file mapping could. */
+static int read_whole(int fd, file_text *t, const char *path, rs_error *err)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct stat st;
+        if (fstat(fd, &st) != 0)
+            return rs_fail(err, "%s: cannot read model: %s", path, strerror(errno));
+        if (st.st_size <= 0 || (uintmax_t)st.st_size >= SIZE_MAX)
+            return rs_fail(err, "%s: empty file, expected a JSON model", path);
+        int rc = read_regular(fd, &st, t, path, err);
+        if (rc <= 0)
             return rc;
-        }
+        struct timespec pause = {0, 20000000L * (attempt + 1)};
+        nanosleep(&pause, NULL);
     }
+    return rs_fail(err, "%s: the model file changed while it was read (try again once it is complete)", path);
+}
+
+/* A regular file: read whole (read_whole), then the fast path, which releases the pages it passes; when it
+ * declines, the text is read again for the slow path. */
+static int load_regular(rs_model *model, int fd, const char *path, rs_error *err)
+{
+    file_text text = {0};
+    int rc = read_whole(fd, &text, path, err);
+    if (rc == 0)
+        rc = load_fast(model, text.data, text.len, true, path);
+    if (rc == RS_BULK_DECLINED) {
+        text_free(&text);
+        rc = read_whole(fd, &text, path, err);
+        if (rc == 0)
+            rc = rs_model_load_cjson(model, text.data, text.len, path, err);
+    }
+    text_free(&text);
+    return rc;
+}
+
+/* Anything but a regular file (a pipe, /dev/stdin, a device): read until its end, or a NUL character. */
+static int load_stream(rs_model *model, FILE *f, const char *path, rs_error *err)
+{
     char *text = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
@@ -613,8 +732,7 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
             void *p = text;
             if (rs_reserve(&p, &cap, cap < 65536 ? 65536 : cap * 2, 1, "model file", err) < 0) {
                 free(text);
-                fclose(f);
-                return -1;
+                return rs_fail(err, "%s: out of memory (reading the model: %zu bytes)", path, len);
             }
             text = p;
         }
@@ -624,7 +742,6 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
             if (ferror(f)) {
                 int e = errno;
                 free(text);
-                fclose(f);
                 return rs_fail(err, "%s: cannot read model: %s", path, strerror(e));
             }
             break;
@@ -634,9 +751,26 @@ int rs_model_load(rs_model *model, const char *path, rs_error *err)
         if (memchr(text + len - got, '\0', got))
             break;
     }
-    fclose(f);
     int rc = rs_model_load_text(model, text, len, path, err);
     free(text);
+    return rc;
+}
+
+int rs_model_load(rs_model *model, const char *path, rs_error *err)
+{
+    memset(model, 0, sizeof *model);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rs_fail(err, "%s: cannot open model: %s", path, strerror(errno));
+    struct stat st;
+    int rc;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
+        rc = rs_fail(err, "%s: cannot read model: %s", path, strerror(EISDIR));
+    else if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        rc = load_regular(model, fileno(f), path, err);
+    else
+        rc = load_stream(model, f, path, err);
+    fclose(f);
     return rc;
 }
 
@@ -686,5 +820,6 @@ void rs_model_free(rs_model *model)
     free(model->weights.decoder_rnn);
     rs_vocab_free(&model->source_vocab);
     rs_vocab_free(&model->target_vocab);
+    rs_tokenizer_free(&model->tokenizer);
     memset(model, 0, sizeof *model);
 }

@@ -44,6 +44,9 @@ typedef struct rs_model {
     bool add_bos;
     bool add_eos;
     rs_tokenizer tokenizer;
+    /* meta.source_language when a short string (e.g. "de"), else "": picks sentence splitting's abbreviations */
+    char source_language[16];
+    char target_language[16]; /* meta.target_language likewise: splits forced targets */
     float **tensors; /* every float32 buffer (biases, v), for freeing */
     size_t tensor_count;
 } rs_model;

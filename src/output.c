@@ -9,6 +9,8 @@
 #include "mem.h"
 #include "shade.h"
 #include "stats.h"
+#include "width.h"
+#include "words.h"
 
 static const char *target_string(const rs_model *m, int32_t id)
 {
@@ -26,14 +28,46 @@ static int top_source_token(const rs_translation *tr, const float *row)
     return best;
 }
 
+/* --replace-unk's source for a row: the tokenizer token with the largest weight, or for a subword model (words.h)
+ * the word with the largest summed weight (the first on a tie); returns a source index (of its first piece). */
+static int unk_source(const rs_translation *tr, const float *row)
+{
+    if (!tr->source_word_of)
+        return top_source_token(tr, row);
+    int best = tr->first_token;
+    double best_sum = -1.0;
+    for (int j = tr->first_token; j < tr->first_token + tr->token_count;) {
+        double sum = 0.0;
+        int w = tr->source_word_of[j], start = j;
+        for (; j < tr->first_token + tr->token_count && tr->source_word_of[j] == w; j++)
+            sum += (double)row[j];
+        if (sum > best_sum) {
+            best_sum = sum;
+            best = start;
+        }
+    }
+    return best;
+}
+
 const char *rs_format_step_token(const rs_model *m, const rs_translation *tr, const rs_hypothesis *h, int t,
                                  bool replace_unk)
 {
+    if (tr->step_strings) /* a word view (words.h) */
+        return tr->step_strings[tr->step_offsets[h - tr->hypotheses] + t];
     if (tr->target_tokens && t < tr->target_count)
         return tr->target_tokens[t];
-    if (replace_unk && h->tokens[t] == m->target_ids.unk && h->attention && tr->token_count > 0)
-        return tr->source[top_source_token(tr, h->attention + (size_t)t * (size_t)tr->length)];
+    if (replace_unk && h->tokens[t] == m->target_ids.unk && h->attention && tr->token_count > 0) {
+        int j = unk_source(tr, h->attention + (size_t)t * (size_t)tr->length);
+        if (tr->unk_words)
+            return tr->unk_words[j];
+        return tr->source_original ? tr->source_original[j - tr->first_token] : tr->source[j];
+    }
     return target_string(m, h->tokens[t]);
+}
+
+bool rs_hypothesis_truncated(const rs_hypothesis *h)
+{
+    return !h->ended_by_eos;
 }
 
 /* Printed hypotheses: at most n_best; a line without any gets a placeholder (see callers). */
@@ -44,15 +78,16 @@ static int printed_count(const rs_translation *tr, int n_best)
     return tr->hypothesis_count < n_best ? tr->hypothesis_count : n_best;
 }
 
-int rs_format_hypothesis_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
-                              bool replace_unk, rs_error *err)
+/* Appends the detokenized steps [from, to) of h. */
+static int format_steps_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                             int from, int to, bool replace_unk, rs_error *err)
 {
-    int count = h->ended_by_eos ? h->steps - 1 : h->steps;
+    int count = to - from;
     const char **words = rs_alloc_array(count > 0 ? (size_t)count : 1, sizeof *words, "output", err);
     if (!words)
         return -1;
     for (int i = 0; i < count; i++)
-        words[i] = rs_format_step_token(m, tr, h, i, replace_unk);
+        words[i] = rs_format_step_token(m, tr, h, from + i, replace_unk);
     char *text = rs_detokenize(&m->tokenizer.target, (const char *const *)words, (size_t)count, err);
     free(words);
     if (!text)
@@ -60,6 +95,27 @@ int rs_format_hypothesis_text(rs_strbuf *out, const rs_model *m, const rs_transl
     int rc = rs_strbuf_puts(out, text, err);
     free(text);
     return rc;
+}
+
+int rs_format_hypothesis_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                              bool replace_unk, rs_error *err)
+{
+    int count = h->ended_by_eos ? h->steps - 1 : h->steps;
+    if (tr->sentence_count < 2)
+        return format_steps_text(out, m, tr, h, 0, count, replace_unk, err);
+    /* sentence by sentence (joiner.h), joined with one space */
+    const int *ends = tr->sentence_targets + (h - tr->hypotheses) * (tr->sentence_count + 1);
+    bool first = true;
+    for (int s = 0; s < tr->sentence_count; s++) {
+        int to = ends[s + 1] < count ? ends[s + 1] : count;
+        if (to <= ends[s])
+            continue;
+        if ((!first && rs_strbuf_putc(out, ' ', err) < 0) ||
+            format_steps_text(out, m, tr, h, ends[s], to, replace_unk, err) < 0)
+            return -1;
+        first = false;
+    }
+    return 0;
 }
 
 static int index_of_max(const float *row, int n)
@@ -95,6 +151,9 @@ static size_t code_points(const char *s)
     return n;
 }
 
+/* The columns of a weight in percent, 0 to 100, in the plain matrix. */
+#define PERCENT_WIDTH 3
+
 static int pad(rs_strbuf *out, size_t n, rs_error *err)
 {
     for (size_t i = 0; i < n; i++)
@@ -103,48 +162,68 @@ static int pad(rs_strbuf *out, size_t n, rs_error *err)
     return 0;
 }
 
-/* The readable matrix of -a in text mode (the layout of scripts/reference.py): a header line with the source
- * tokens, then one line per target step (eos included) with the weights in percent, then an empty line. */
-static int format_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
-                         const rs_output_options *o, rs_error *err)
+/* Spaces to take text of display width `shown` to `width` columns. */
+static int pad_to(rs_strbuf *out, size_t shown, size_t width, rs_error *err)
 {
-    if (o->matrix != RS_MATRIX_PLAIN) {
-        const char **targets = rs_alloc_array((size_t)h->steps, sizeof *targets, "output", err);
-        if (!targets)
-            return -1;
-        for (int t = 0; t < h->steps; t++)
-            targets[t] = rs_format_step_token(m, tr, h, t, o->replace_unk);
-        rs_shade_matrix matrix = {tr->source, tr->length, targets, h->steps, h->attention, tr->length};
-        int rc = rs_shade_format(out, &matrix, o->matrix == RS_MATRIX_COLOR ? RS_SHADE_COLOR : RS_SHADE_BLOCKS, err);
-        free(targets);
-        return rc;
-    }
-    size_t width = 1;
+    return pad(out, width > shown ? width - shown : 0, err);
+}
+
+/* The plain matrix of -a (files and pipes): a header line with the source tokens, then one line per target
+ * step (eos included), its token and the weights in percent, then an empty line. Every column is as wide as
+ * its widest entry in display columns (width.h: wide characters two, combining marks none), tokens and numbers
+ * right-aligned, so that it lines up in a pager and still splits on white space. */
+static int format_plain_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                               const rs_output_options *o, rs_error *err)
+{
+    size_t label_width = 1;
     for (int t = 0; t < h->steps; t++) {
-        size_t w = code_points(rs_format_step_token(m, tr, h, t, o->replace_unk));
-        if (w > width)
-            width = w;
+        size_t w = rs_display_width(rs_format_step_token(m, tr, h, t, o->replace_unk));
+        if (w > label_width)
+            label_width = w;
     }
-    if (pad(out, width, err) < 0 || rs_strbuf_puts(out, " |", err) < 0)
+    if (pad(out, label_width, err) < 0 || rs_strbuf_puts(out, " |", err) < 0)
         return -1;
-    for (int j = 0; j < tr->length; j++)
-        if (rs_strbuf_putc(out, ' ', err) < 0 || rs_strbuf_puts(out, tr->source[j], err) < 0)
+    for (int j = 0; j < tr->length; j++) {
+        size_t w = rs_display_width(tr->source[j]);
+        if (rs_strbuf_putc(out, ' ', err) < 0 || pad_to(out, w, PERCENT_WIDTH, err) < 0 ||
+            rs_strbuf_puts(out, tr->source[j], err) < 0)
             return -1;
+    }
     if (rs_strbuf_putc(out, '\n', err) < 0)
         return -1;
     for (int t = 0; t < h->steps; t++) {
         const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
-        if (rs_strbuf_puts(out, target, err) < 0 || pad(out, width - code_points(target), err) < 0 ||
+        if (rs_strbuf_puts(out, target, err) < 0 || pad_to(out, rs_display_width(target), label_width, err) < 0 ||
             rs_strbuf_puts(out, " |", err) < 0)
             return -1;
         const float *row = h->attention + (size_t)t * (size_t)tr->length;
-        for (int j = 0; j < tr->length; j++)
-            if (rs_strbuf_printf(out, err, " %3.0f", 100.0 * (double)row[j]) < 0)
+        for (int j = 0; j < tr->length; j++) {
+            size_t w = rs_display_width(tr->source[j]);
+            int column = (int)(w > PERCENT_WIDTH ? w : PERCENT_WIDTH);
+            if (rs_strbuf_printf(out, err, " %*.0f", column, 100.0 * (double)row[j]) < 0)
                 return -1;
+        }
         if (rs_strbuf_putc(out, '\n', err) < 0)
             return -1;
     }
     return rs_strbuf_putc(out, '\n', err);
+}
+
+/* The readable matrix of -a in text mode: plain for files and pipes, shaded or coloured for a terminal. */
+static int format_matrix(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                         const rs_output_options *o, rs_error *err)
+{
+    if (o->matrix == RS_MATRIX_PLAIN)
+        return format_plain_matrix(out, m, tr, h, o, err);
+    const char **targets = rs_alloc_array((size_t)h->steps, sizeof *targets, "output", err);
+    if (!targets)
+        return -1;
+    for (int t = 0; t < h->steps; t++)
+        targets[t] = rs_format_step_token(m, tr, h, t, o->replace_unk);
+    rs_shade_matrix matrix = {tr->source, tr->length, targets, h->steps, h->attention, tr->length};
+    int rc = rs_shade_format(out, &matrix, o->matrix == RS_MATRIX_COLOR ? RS_SHADE_COLOR : RS_SHADE_BLOCKS, err);
+    free(targets);
+    return rc;
 }
 
 /* --stats in text output: `entropy TOKEN=H ...` over the target steps and `coverage TOKEN=C ...` over the
@@ -177,6 +256,21 @@ static int put_padded(rs_strbuf *out, const char *text, size_t width, rs_error *
     return rs_strbuf_puts(out, text, err) < 0 || pad(out, width > n ? width - n : 0, err) < 0 ? -1 : 0;
 }
 
+/* A source cell of the --explain table: the token and the value; for a subword model a piece that is not a
+ * whole word is followed by its word in parentheses ("lüssel (Schlüssel)"). */
+static int explain_cell(rs_strbuf *cells, const rs_translation *tr, const rs_output_options *o, int j, float value,
+                        rs_error *err)
+{
+    const char *piece = tr->source[j];
+    if (o->words && o->words->pieces_length == tr->length) {
+        const char *word = o->words->view.source[o->words->source_word_of[j]];
+        const char *bare = strncmp(piece, RS_WORD_MARK, 3) == 0 ? piece + 3 : piece;
+        if (strcmp(bare, word) != 0)
+            return rs_strbuf_printf(cells, err, "%s (%s) %.3f", piece, word, (double)value);
+    }
+    return rs_strbuf_printf(cells, err, "%s %.3f", piece, (double)value);
+}
+
 /* --explain in text output: per target step, the most attended source word and its weight, the most
  * important one by occlusion and its importance (nats), and rho; then the mean rho and an empty line. Words
  * are the tokenizer's tokens (added bos/eos excluded). */
@@ -202,9 +296,9 @@ static int format_explain_text(rs_strbuf *out, const rs_model *m, const rs_trans
         for (int k = 0; rc == 0 && k < 3; k++) {
             offsets[(size_t)t * 3 + (size_t)k] = cells.len;
             if (k == 0)
-                rc = rs_strbuf_printf(&cells, err, "%s %.3f", tr->source[a], (double)h->attention[row + (size_t)a]);
+                rc = explain_cell(&cells, tr, o, a, h->attention[row + (size_t)a], err);
             else if (k == 1)
-                rc = rs_strbuf_printf(&cells, err, "%s %.3f", tr->source[c], (double)e->occlusion[row + (size_t)c]);
+                rc = explain_cell(&cells, tr, o, c, e->occlusion[row + (size_t)c], err);
             else if (isnan(e->rho[t]))
                 rc = rs_strbuf_puts(&cells, "-", err);
             else
@@ -245,12 +339,13 @@ static int format_explain_text(rs_strbuf *out, const rs_model *m, const rs_trans
 int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id,
                    const rs_output_options *o, rs_error *err)
 {
-    bool nbest = o->n_best > 1;
+    bool nbest = o->nbest_layout;
     int count = printed_count(tr, o->n_best);
     if (count == 0) {
         /* No decoding: an empty line, or one empty n-best entry as scripts/reference.py writes it. */
         if (nbest)
-            return rs_strbuf_printf(out, err, "%lld |||  ||| 0.000000%s\n", id, o->alignments ? " ||| " : "");
+            return rs_strbuf_printf(out, err, "%lld |||  ||| 0.000000 ||| 0.000000%s\n", id,
+                                    o->alignments ? " ||| " : "");
         return rs_strbuf_putc(out, '\n', err);
     }
     for (int k = 0; k < count; k++) {
@@ -259,14 +354,16 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
             return -1;
         if (rs_format_hypothesis_text(out, m, tr, h, o->replace_unk, err) < 0)
             return -1;
-        if (nbest && rs_strbuf_printf(out, err, " ||| %.6f", h->score) < 0)
+        if (nbest && rs_strbuf_printf(out, err, " ||| %.6f ||| %.6f", h->score, h->normalized_score) < 0)
             return -1;
-        if (o->alignments &&
-            (rs_strbuf_puts(out, " ||| ", err) < 0 || rs_format_pharaoh(out, tr, h, err) < 0))
+        const rs_translation *words = o->words ? &o->words->view : tr;
+        if (o->alignments && (rs_strbuf_puts(out, " ||| ", err) < 0 ||
+                              rs_format_pharaoh(out, words, &words->hypotheses[k], err) < 0))
             return -1;
         if (rs_strbuf_putc(out, '\n', err) < 0)
             return -1;
-        if (o->attention && format_matrix(out, m, tr, h, o, err) < 0)
+        const rs_translation *shown = o->piece_level ? tr : words;
+        if (o->attention && format_matrix(out, m, shown, &shown->hypotheses[k], o, err) < 0)
             return -1;
         if (o->stats && format_stats_text(out, m, tr, h, o, err) < 0)
             return -1;
@@ -414,6 +511,66 @@ static int format_explain_json(rs_strbuf *out, const rs_explanation *e, rs_error
                : 0;
 }
 
+/* `, "NAME": [[start, end], ...]` of n sentences from their n + 1 bounds (joiner.h). */
+static int format_sentence_ranges(rs_strbuf *out, const char *name, const int *bounds, int n, rs_error *err)
+{
+    if (rs_strbuf_printf(out, err, ", \"%s\": [", name) < 0)
+        return -1;
+    for (int s = 0; s < n; s++)
+        if (rs_strbuf_printf(out, err, "%s[%d, %d]", s ? ", " : "", bounds[s], bounds[s + 1]) < 0)
+            return -1;
+    return rs_strbuf_putc(out, ']', err);
+}
+
+/* `, "NAME": [...]` of n ints. */
+static int format_ints_json(rs_strbuf *out, const char *name, const int *values, int n, rs_error *err)
+{
+    if (rs_strbuf_printf(out, err, ", \"%s\": [", name) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (rs_strbuf_printf(out, err, "%s%d", i ? ", " : "", values[i]) < 0)
+            return -1;
+    return rs_strbuf_putc(out, ']', err);
+}
+
+/* `, "NAME": [...]` of n strings. */
+static int format_strings_json(rs_strbuf *out, const char *name, const char *const *values, int n, rs_error *err)
+{
+    if (rs_strbuf_printf(out, err, ", \"%s\": [", name) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if ((i && rs_strbuf_puts(out, ", ", err) < 0) || rs_format_json_string(out, values[i], err) < 0)
+            return -1;
+    return rs_strbuf_putc(out, ']', err);
+}
+
+/* A subword model's source words: "source_words" (bos/eos included) and "source_word_of_piece". */
+static int format_source_words_json(rs_strbuf *out, const rs_word_view *v, rs_error *err)
+{
+    if (v->view.length == 0)
+        return rs_strbuf_puts(out, ", \"source_words\": [], \"source_word_of_piece\": []", err);
+    return format_strings_json(out, "source_words", v->view.source, v->view.length, err) < 0 ||
+                   format_ints_json(out, "source_word_of_piece", v->source_word_of, v->pieces_length, err) < 0
+               ? -1
+               : 0;
+}
+
+/* Hypothesis k's "target_words" and "target_word_of_piece" (eos excluded, as "tokens"), and with -a its
+ * "word_attention" (a row per target word and eos, a column per source word). */
+static int format_target_words_json(rs_strbuf *out, const rs_output_options *o, int k, rs_error *err)
+{
+    const rs_word_view *v = o->words;
+    const rs_hypothesis *h = &v->view.hypotheses[k];
+    int words = h->ended_by_eos ? h->steps - 1 : h->steps;
+    int steps = v->step_offsets[k + 1] - v->step_offsets[k] - (h->ended_by_eos ? 1 : 0);
+    if (format_strings_json(out, "target_words", v->view.step_strings + v->view.step_offsets[k], words, err) < 0 ||
+        format_ints_json(out, "target_word_of_piece", v->target_word_of + v->step_offsets[k], steps, err) < 0)
+        return -1;
+    if (o->attention && h->attention)
+        return format_rows_json(out, "word_attention", h->attention, h->steps, v->view.length, err);
+    return 0;
+}
+
 int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id,
                     const rs_output_options *o, rs_error *err)
 {
@@ -422,12 +579,16 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
     for (int j = 0; j < tr->length; j++)
         if ((j && rs_strbuf_puts(out, ", ", err) < 0) || rs_format_json_string(out, tr->source[j], err) < 0)
             return -1;
-    if (rs_strbuf_puts(out, "], \"hypotheses\": [", err) < 0)
+    if (rs_strbuf_putc(out, ']', err) < 0 || (o->words && format_source_words_json(out, o->words, err) < 0) ||
+        (tr->sentence_count > 1 &&
+         format_sentence_ranges(out, "sentences", tr->sentence_sources, tr->sentence_count, err) < 0) ||
+        rs_strbuf_puts(out, ", \"hypotheses\": [", err) < 0)
         return -1;
     int count = printed_count(tr, o->n_best);
     if (count == 0) {
         /* No decoding: one empty hypothesis, as scripts/reference.py writes it. */
-        if (rs_strbuf_puts(out, "{\"tokens\": [], \"text\": \"\", \"score\": 0.0, \"normalized_score\": 0.0", err) <
+        if (rs_strbuf_puts(out, "{\"tokens\": [], \"text\": \"\", \"score\": 0.0, \"normalized_score\": 0.0, "
+                                "\"truncated\": false", err) <
                 0 ||
             (o->attention && rs_strbuf_puts(out, ", \"attention\": []", err) < 0) ||
             (o->alignments && rs_strbuf_puts(out, ", \"alignment\": \"\"", err) < 0) ||
@@ -457,12 +618,21 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
         rs_strbuf_free(&text);
         if (rc < 0 || rs_strbuf_puts(out, ", \"score\": ", err) < 0 || rs_format_double(out, h->score, err) < 0 ||
             rs_strbuf_puts(out, ", \"normalized_score\": ", err) < 0 ||
-            rs_format_double(out, h->normalized_score, err) < 0)
+            rs_format_double(out, h->normalized_score, err) < 0 ||
+            rs_strbuf_puts(out, rs_hypothesis_truncated(h) ? ", \"truncated\": true" : ", \"truncated\": false", err) < 0)
+            return -1;
+        if (tr->sentence_count > 1 &&
+            format_sentence_ranges(out, "sentence_targets", tr->sentence_targets + k * (tr->sentence_count + 1),
+                                   tr->sentence_count, err) < 0)
             return -1;
         if (o->attention && format_rows_json(out, "attention", h->attention, h->steps, tr->length, err) < 0)
             return -1;
+        const rs_translation *view = o->words ? &o->words->view : tr;
         if (o->alignments && (rs_strbuf_puts(out, ", \"alignment\": \"", err) < 0 ||
-                              rs_format_pharaoh(out, tr, h, err) < 0 || rs_strbuf_putc(out, '"', err) < 0))
+                              rs_format_pharaoh(out, view, &view->hypotheses[k], err) < 0 ||
+                              rs_strbuf_putc(out, '"', err) < 0))
+            return -1;
+        if (o->words && format_target_words_json(out, o, k, err) < 0)
             return -1;
         if (o->stats && format_stats_json(out, tr, h, err) < 0)
             return -1;
@@ -492,6 +662,14 @@ int rs_format_csv_header(rs_strbuf *out, rs_error *err)
     return rs_strbuf_puts(out, "id,hypothesis,target_index,target_token,source_index,source_token,weight\r\n", err);
 }
 
+int rs_format_csv_header_words(rs_strbuf *out, rs_error *err)
+{
+    return rs_strbuf_puts(out,
+                          "id,hypothesis,target_index,target_token,source_index,source_token,weight,"
+                          "target_word_index,source_word_index\r\n",
+                          err);
+}
+
 int rs_format_csv(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id, int n_best,
                   rs_error *err)
 {
@@ -508,10 +686,14 @@ int rs_format_csv_rows(rs_strbuf *out, const rs_model *m, const rs_translation *
         for (int t = 0; t < h->steps; t++) {
             const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
             const float *row = h->attention + (size_t)t * (size_t)tr->length;
+            int target_word = o->words ? o->words->target_word_of[o->words->step_offsets[k] + t] : 0;
             for (int j = 0; j < tr->length; j++) {
                 if (rs_strbuf_printf(out, err, "%lld,%d,%d,", id, k, t) < 0 || csv_field(out, target, err) < 0 ||
                     rs_strbuf_printf(out, err, ",%d,", j) < 0 || csv_field(out, tr->source[j], err) < 0 ||
-                    rs_strbuf_printf(out, err, ",%.9g\r\n", (double)row[j]) < 0)
+                    rs_strbuf_printf(out, err, ",%.9g", (double)row[j]) < 0 ||
+                    (o->words &&
+                     rs_strbuf_printf(out, err, ",%d,%d", target_word, o->words->source_word_of[j]) < 0) ||
+                    rs_strbuf_puts(out, "\r\n", err) < 0)
                     return -1;
             }
         }

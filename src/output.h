@@ -28,10 +28,17 @@ typedef struct rs_output_options {
     /* --explain: the explanations of the printed hypotheses of the line being formatted (explain.h), set by
      * the caller for each line; NULL: none */
     const struct rs_explanation *explained;
+    /* A subword model (words.h): the word view of the line being formatted, set by the caller for each line
+     * (NULL for word-level models). It gives the word-level Pharaoh links, the JSONL word fields and CSV word
+     * columns, and (unless piece_level) the -a matrix. */
+    const struct rs_word_view *words;
+    bool piece_level; /* --piece-level: the -a matrix and heatmaps show pieces */
+    bool nbest_layout; /* text: `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE` lines (-n given), else plain text */
 } rs_output_options;
 
-/* Text: the best translation on one line, or with n_best > 1 one `ID ||| TEXT ||| SCORE` line per hypothesis
- * (score with 6 decimals); --alignments appends ` ||| s-t ...`; -a follows each line with its matrix. */
+/* Text: the best translation on one line, or in the n-best layout one `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE`
+ * line per hypothesis (scores with 6 decimals: the spec's raw score, then the ranking score); --alignments
+ * appends ` ||| s-t ...` as the last field; -a follows each line with its matrix. */
 int rs_format_text(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id,
                    const rs_output_options *options, rs_error *err);
 
@@ -41,6 +48,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *model, const rs_translation 
 
 /* The CSV header line, and one line's rows (needs the attention weights). Lines end in CRLF (RFC 4180). */
 int rs_format_csv_header(rs_strbuf *out, rs_error *err);
+/* The header of a subword model's CSV: two more columns, target_word_index and source_word_index. */
+int rs_format_csv_header_words(rs_strbuf *out, rs_error *err);
 int rs_format_csv(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id, int n_best,
                   rs_error *err);
 
@@ -62,6 +71,10 @@ int rs_format_hypothesis_text(rs_strbuf *out, const rs_model *model, const rs_tr
  * weight at that step, the lowest index on a tie. */
 const char *rs_format_step_token(const rs_model *model, const rs_translation *tr, const rs_hypothesis *hyp, int t,
                                  bool replace_unk);
+
+/* Whether a hypothesis was cut by the length limit: finished without eos. Forced decoding always ends in eos.
+ * The one place that decides it, so that a `truncated` flag from the search can replace it. */
+bool rs_hypothesis_truncated(const rs_hypothesis *hyp);
 
 /* Appends a double the way Python's repr() writes it (shortest round-trip digits, ".0" on whole numbers). */
 int rs_format_double(rs_strbuf *out, double value, rs_error *err);

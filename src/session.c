@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "mem.h"
+#include "token_view.h"
+#include "signals.h"
 
 /* Plain percent for files and pipes (scripts read it); on a terminal shade blocks, or colours unless NO_COLOR
  * (https://no-color.org: set and not empty) or a dumb or unknown TERM says otherwise. */
@@ -34,18 +37,27 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->out = out;
     s->csv = csv;
     s->output.n_best = cli->n_best;
+    s->output.nbest_layout = cli->n_best_given;
     s->output.attention = cli->attention;
     s->output.alignments = cli->alignments;
     s->output.replace_unk = cli->replace_unk;
     s->output.stats = cli->stats;
     s->output.explain = cli->explain;
     s->output.matrix = matrix_style(cli->color, out);
+    s->output.piece_level = cli->piece_level;
+    s->pieces = rs_model_has_pieces(model);
+    rs_word_view_init(&s->words);
     if (cli->heatmap) {
         s->heatmapping = true;
         if (rs_heatmap_files_open(&s->heatmaps, cli->heatmap, cli->n_best, err) < 0)
             return -1;
     }
-    if (cli->explain && out) {
+    if (cli->html) {
+        s->reporting = true;
+        if (rs_html_report_open(&s->html, cli->html, cli->explain, err) < 0)
+            return -1;
+    }
+    if (cli->explain && (out || cli->html)) {
         s->explaining = true;
         if (rs_explainer_init(&s->explainer, model, err) < 0)
             return -1;
@@ -53,8 +65,9 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     rs_strbuf_init(&s->text);
     rs_strbuf_init(&s->csv_text);
     int batch = cli->batch_size;
-    if (rs_translator_init(&s->translator, model, cli->max_source_tokens, err) < 0)
+    if (rs_joiner_init(&s->translator, model, cli->max_source_tokens, cli->split_sentences, err) < 0)
         return -1;
+    s->translator.keep_originals = cli->replace_unk;
     s->lines = rs_calloc_array((size_t)batch, sizeof *s->lines, "input lines", err);
     s->line_caps = rs_calloc_array((size_t)batch, sizeof *s->line_caps, "input lines", err);
     s->lens = rs_calloc_array((size_t)batch, sizeof *s->lens, "input lines", err);
@@ -64,8 +77,9 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     if (!s->lines || !s->line_caps || !s->lens || !s->results || !s->targets || !s->target_lens)
         return -1;
     s->batch_cap = batch;
+    rs_progress_start(&s->progress, cli->files, cli->file_count, cli->report_time);
     if (csv) {
-        if (rs_format_csv_header(&s->csv_text, err) < 0 ||
+        if ((s->pieces ? rs_format_csv_header_words(&s->csv_text, err) : rs_format_csv_header(&s->csv_text, err)) < 0 ||
             rs_sink_write(csv, s->csv_text.data, s->csv_text.len, err) < 0)
             return -1;
         rs_strbuf_clear(&s->csv_text);
@@ -73,21 +87,51 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     return 0;
 }
 
+/* "3 of 50 lines hit the length limit (--max-length 3)": the option(s) whose limit cut them. */
+static void warn_truncated(const rs_session *s)
+{
+    if (s->truncated_lines == 0)
+        return;
+    char limits[96];
+    int n = 0;
+    if (s->cut_by_max_length)
+        n = snprintf(limits, sizeof limits, "--max-length %d", s->cli->search.max_length);
+    if (s->cut_by_factor)
+        snprintf(limits + n, sizeof limits - (size_t)n, "%s--max-length-factor %g", n ? ", " : "",
+                 s->cli->search.max_length_factor);
+    rs_warn("%lld of %lld lines hit the length limit (%s)", s->truncated_lines, s->next_id, limits);
+}
+
 int rs_session_finish(rs_session *s, rs_error *err)
 {
-    if (!s->heatmapping)
-        return 0;
-    s->heatmapping = false;
-    return rs_heatmap_files_close(&s->heatmaps, err);
+    rs_status_clear();
+    /* A reader that went away ends the run quietly (README "Command line"): no summary either. */
+    if (!(s->out && s->out->broken_pipe) && !(s->csv && s->csv->broken_pipe)) {
+        warn_truncated(s);
+        rs_progress_finish(&s->progress);
+    }
+    if (s->heatmapping) {
+        s->heatmapping = false;
+        if (rs_heatmap_files_close(&s->heatmaps, err) < 0)
+            return -1;
+    }
+    if (s->reporting) {
+        s->reporting = false;
+        return rs_html_report_close(&s->html, err);
+    }
+    return 0;
 }
 
 void rs_session_free(rs_session *s)
 {
     if (s->heatmapping)
         rs_heatmap_files_abandon(&s->heatmaps);
+    if (s->reporting)
+        rs_html_report_abandon(&s->html);
     if (s->explaining)
         rs_explainer_free(&s->explainer);
-    rs_translator_free(&s->translator);
+    rs_joiner_free(&s->translator);
+    rs_word_view_free(&s->words);
     for (int i = 0; i < s->batch_cap; i++)
         free(s->lines[i]);
     free(s->lines);
@@ -98,30 +142,50 @@ void rs_session_free(rs_session *s)
     free(s->target_lens);
     rs_strbuf_free(&s->text);
     rs_strbuf_free(&s->csv_text);
+    rs_tokens_free(&s->tokens);
     memset(s, 0, sizeof *s);
+}
+
+/* Writes the results of one batch; first_line is the 1-based line number of its first line in `name`. */
+/* A subword model's word view of the line (words.h), and the line as formatted: with the view's words for
+ * --replace-unk. */
+static int view_words(rs_session *s, const rs_translation *tr, rs_translation *line, rs_error *err)
+{
+    *line = *tr;
+    s->output.words = NULL;
+    if (!s->pieces || tr->hypothesis_count == 0)
+        return 0;
+    if (rs_word_view_build(&s->words, s->model, tr, tr->hypothesis_count, true, s->cli->replace_unk, err) < 0)
+        return -1;
+    s->output.words = &s->words;
+    *line = rs_word_view_source(&s->words, tr);
+    return 0;
 }
 
 /* Writes the results of one batch; first_line is the 1-based line number of its first line in `name`. */
 static int write_batch(rs_session *s, int count, const char *name, long long first_line, bool flush, rs_error *err)
 {
-    for (int i = 0; i < count; i++) {
-        const rs_translation *tr = &s->results[i];
+    for (int i = 0; i < count && !rs_stop_signal(); i++) {
+        rs_translation line;
+        const rs_translation *tr = &line;
         long long id = s->next_id++;
+        if (view_words(s, &s->results[i], &line, err) < 0)
+            return -1;
         if (tr->dropped_tokens)
-            fprintf(stderr,
-                    "rnnsearch: warning: %s:%lld: %zu tokens, only the first %d are translated "
-                    "(--max-source-tokens)\n",
-                    name, first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
+            rs_warn("%s:%lld: %zu tokens, only the first %d are translated (--max-source-tokens)", name,
+                    first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
         int printed = tr->length == 0                           ? 0
                       : tr->hypothesis_count < s->output.n_best ? tr->hypothesis_count
                                                                 : s->output.n_best;
         s->output.explained = NULL;
-        if (s->explaining && printed > 0) {
-            if (rs_explain(&s->explainer, tr, printed, err) < 0)
-                return -1;
-            s->output.explained = s->explainer.explanations;
-        }
-        if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, tr, id, &s->output, err) < 0)
+        if (s->explaining && printed > 0 &&
+            rs_joiner_explain(&s->translator, &s->explainer, i, tr, printed, &s->output.explained, err) < 0)
+            return -1;
+        const rs_translation *shown = s->output.words && !s->output.piece_level ? &s->words.view : tr;
+        if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, id, &s->output, err) < 0)
+            return -1;
+        if (s->reporting &&
+            rs_html_report_add(&s->html, s->model, shown, id, s->lines[i], s->lens[i], &s->output, err) < 0)
             return -1;
         if (s->out) {
             rs_strbuf_clear(&s->text);
@@ -143,6 +207,66 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
     return 0;
 }
 
+/* Counts a batch for the length-limit warning and the progress; `position` is how far `in` has been read. */
+static void count_batch(rs_session *s, int count, double position)
+{
+    long long tokens = 0;
+    for (int i = 0; i < count; i++) {
+        const rs_translation *tr = &s->results[i];
+        if (tr->length == 0 || tr->hypothesis_count == 0)
+            continue;
+        const rs_hypothesis *best = &tr->hypotheses[0];
+        tokens += best->ended_by_eos ? best->steps - 1 : best->steps;
+        if (!rs_hypothesis_truncated(best))
+            continue;
+        s->truncated_lines++;
+        const rs_search_options *o = &s->cli->search;
+        if (rs_length_limit(tr->length, o->max_length, o->max_length_factor) == o->max_length)
+            s->cut_by_max_length = true;
+        else
+            s->cut_by_factor = true;
+    }
+    rs_progress_add(&s->progress, count, tokens, position);
+}
+
+/* --tokenize: writes the source tokens of the batch's lines instead of translations (token_view.h). */
+static int write_token_views(rs_session *s, int count, const char *name, long long first_line, bool flush,
+                             rs_error *err)
+{
+    for (int i = 0; i < count; i++) {
+        s->tokens.limit = s->cli->max_source_tokens;
+        if (rs_tokenize(&s->model->tokenizer.source, s->lines[i], s->lens[i], &s->tokens, err) < 0)
+            return -1;
+        if (s->tokens.dropped)
+            rs_warn("%s:%lld: %zu tokens, only the first %zu are shown (--max-source-tokens)", name, first_line + i,
+                    s->tokens.dropped + s->tokens.count, s->tokens.count);
+        rs_strbuf_clear(&s->text);
+        if (rs_format_token_view(&s->text, s->model, &s->tokens, s->next_id++, s->cli->format == RS_FORMAT_JSONL,
+                                 err) < 0 ||
+            rs_sink_write(s->out, s->text.data, s->text.len, err) < 0 || (flush && rs_sink_flush(s->out, err) < 0))
+            return -1;
+    }
+    return 0;
+}
+
+/* After a read error on `in`: true (the error cleared) when reading may go on - an O_NONBLOCK descriptor
+ * that had nothing yet (waited for with poll), or a signal that did not ask to stop. */
+static bool wait_for_input(FILE *in)
+{
+    int error = errno;
+    if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR)
+        return false;
+    if (rs_stop_signal())
+        return false;
+    clearerr(in);
+    if (error != EINTR) {
+        struct pollfd p = {.fd = fileno(in), .events = POLLIN};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return false;
+    }
+    return true;
+}
+
 /* getline() that keeps at most RS_MAX_LINE_BYTES bytes of a line (cut at a UTF-8 character boundary, the
  * line end kept): the rest is read and dropped, so that memory stays bounded whatever the input, a file
  * without a single newline included. Returns the bytes kept, or -1 at the end of the input or on an error
@@ -153,7 +277,9 @@ static ssize_t read_line(FILE *in, char **line, size_t *cap, unsigned long long 
     unsigned long long seen = 0;
     bool newline = false;
     int c;
-    while ((c = getc_unlocked(in)) != EOF) {
+    while ((c = getc_unlocked(in)) != EOF || (ferror(in) && wait_for_input(in))) {
+        if (c == EOF)
+            continue;
         if (c == '\n') {
             newline = true;
             break;
@@ -229,6 +355,8 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
             unsigned long long total = 0;
             ssize_t got = read_line(in, &s->lines[count], &s->line_caps[count], &total);
             if (got < 0) {
+                if (rs_stop_signal())
+                    return 0;
                 if (ferror(in))
                     return rs_fail(err, "read error on %s: %s", name, strerror(errno ? errno : EIO));
                 if (errno == ENOMEM)
@@ -237,15 +365,21 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
                 break;
             }
             if (total > RS_MAX_LINE_BYTES)
-                fprintf(stderr,
-                        "rnnsearch: warning: %s:%lld: line of %llu bytes, only the first %d are read "
-                        "(the limit on line length)\n",
-                        name, line_number + count + 1, total, RS_MAX_LINE_BYTES);
+                rs_warn("%s:%lld: line of %llu bytes, only the first %d are read (the limit on line length)", name,
+                        line_number + count + 1, total, RS_MAX_LINE_BYTES);
             s->lens[count++] = (size_t)got;
         }
-        if (count == 0)
-            return 0;
+        if (count == 0 || rs_stop_signal())
+            break;
         int rc;
+        if (s->cli->tokenize) {
+            if (write_token_views(s, count, name, line_number + 1, !regular, err) < 0)
+                return -1;
+            line_number += count;
+            if (end)
+                return 0;
+            continue;
+        }
         if (s->cli->forced) {
             /* source<TAB>target: the source part ends at the first tab; an empty line is an empty pair */
             for (int i = 0; i < count; i++) {
@@ -262,16 +396,23 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
                 s->target_lens[i] = s->lens[i] - (size_t)(tab + 1 - s->lines[i]);
                 s->lens[i] = (size_t)(tab - s->lines[i]);
             }
-            rc = rs_translate_forced_batch(&s->translator, (const char *const *)s->lines, s->lens, s->targets,
-                                           s->target_lens, count, &s->cli->search, s->results, err);
+            rc = rs_joiner_translate(&s->translator, (const char *const *)s->lines, s->lens,
+                                     (const char *const *)s->targets,
+                                     s->target_lens, count, &s->cli->search, s->results, err);
         } else {
-            rc = rs_translate_batch(&s->translator, (const char *const *)s->lines, s->lens, count, &s->cli->search,
-                                    s->results, err);
+            rc = rs_joiner_translate(&s->translator, (const char *const *)s->lines, s->lens, NULL, NULL, count,
+                                     &s->cli->search, s->results, err);
         }
+        if (rc == 0)
+            rs_progress_before_output(&s->progress);
         if (rc < 0 || write_batch(s, count, name, line_number + 1, !regular, err) < 0)
             return -1;
+        count_batch(s, count, regular ? (double)ftello(in) : 0);
         line_number += count;
-        if (end)
-            return 0;
+        if (end || rs_stop_signal())
+            break;
     }
+    if (regular)
+        rs_progress_input_done(&s->progress, (double)ftello(in));
+    return 0;
 }

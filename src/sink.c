@@ -1,6 +1,7 @@
 #include "sink.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 static int write_failed(rs_sink *sink, int error, rs_error *err)
@@ -10,14 +11,38 @@ static int write_failed(rs_sink *sink, int error, rs_error *err)
     return rs_fail(err, "write error on %s: %s", sink->name, strerror(error ? error : EIO));
 }
 
+void rs_sink_unbuffer(rs_sink *sink)
+{
+    sink->unbuffered = setvbuf(sink->file, NULL, _IONBF, 0) == 0;
+}
+
+/* After a short write of an unbuffered stream: true (the error cleared) when the rest may be written. */
+static bool wait_for_output(rs_sink *sink, int error)
+{
+    if (!sink->unbuffered || (error != EAGAIN && error != EWOULDBLOCK && error != EINTR))
+        return false;
+    clearerr(sink->file);
+    if (error != EINTR) {
+        struct pollfd p = {.fd = fileno(sink->file), .events = POLLOUT};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return false;
+    }
+    return true;
+}
+
 int rs_sink_write(rs_sink *sink, const char *data, size_t len, rs_error *err)
 {
-    errno = 0;
-    if (len > 0 && fwrite(data, 1, len, sink->file) != len)
-        return write_failed(sink, errno, err);
-    if (ferror(sink->file))
-        return write_failed(sink, errno, err);
-    return 0;
+    size_t done = 0;
+    for (;;) {
+        errno = 0;
+        if (done < len)
+            done += fwrite(data + done, 1, len - done, sink->file);
+        if (done == len && !ferror(sink->file))
+            return 0;
+        int error = errno;
+        if (!wait_for_output(sink, error))
+            return write_failed(sink, error, err);
+    }
 }
 
 int rs_sink_flush(rs_sink *sink, rs_error *err)

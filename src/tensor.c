@@ -1,6 +1,5 @@
 #include "tensor.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -118,7 +117,7 @@ static int store_number(const cJSON *item, float *dst, const char *name, const c
     if (!cJSON_IsNumber(item))
         return rs_fail(err, "%s: tensor %s: %s[%zu] is not a number", where, name, path, index);
     double v = item->valuedouble;
-    if (!isfinite(v) || fabs(v) > FLT_MAX)
+    if (!isfinite(v) || !RS_FLOAT32_ROUNDS_FINITE(v))
         return rs_fail(err, "%s: tensor %s: %s[%zu] is not a finite float32 value", where, name, path, index);
     if (dst) /* NULL: only checking */
         *dst = (float)v;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_segment.h"
+#include "subword.h"
 #include "unicode_tables.h"
 #include "utf8.h"
 
@@ -45,9 +47,8 @@ static int set_option(rs_tok_options *options, size_t n, const cJSON *item, cons
     return 0;
 }
 
-int rs_tokenizer_parse(rs_tokenizer *tok, const cJSON *object, const char *where, rs_error *err)
+static int parse_sides(rs_tokenizer *tok, const cJSON *object, const char *where, rs_error *err)
 {
-    memset(tok, 0, sizeof *tok);
     if (!object || cJSON_IsNull(object))
         return 0;
     if (!cJSON_IsObject(object))
@@ -73,11 +74,38 @@ int rs_tokenizer_parse(rs_tokenizer *tok, const cJSON *object, const char *where
             continue;
         if (!cJSON_IsObject(item))
             return parse_fail(err, where, key, NULL, "expected an object");
-        for (const cJSON *sub = item->child; sub; sub = sub->next)
-            if (set_option(side, 1, sub, where, key, err) < 0)
+        for (const cJSON *sub = item->child; sub; sub = sub->next) {
+            bool is_sentencepiece = sub->string && strcmp(sub->string, "sentencepiece") == 0;
+            if (is_sentencepiece ? rs_subword_parse_side(&side->sentencepiece, sub, where, key, err) < 0
+                                 : set_option(side, 1, sub, where, key, err) < 0)
                 return -1;
+        }
+        if (side->sentencepiece && rs_subword_check_alone(object, item, where, key, err) < 0)
+            return -1;
     }
     return 0;
+}
+
+int rs_tokenizer_parse(rs_tokenizer *tok, const cJSON *object, const char *where, rs_error *err)
+{
+    memset(tok, 0, sizeof *tok);
+    if (parse_sides(tok, object, where, err) < 0) {
+        rs_tokenizer_free(tok);
+        return -1;
+    }
+    return 0;
+}
+
+void rs_tokenizer_free(rs_tokenizer *tok)
+{
+    rs_subword_free(tok->source.sentencepiece);
+    rs_subword_free(tok->target.sentencepiece);
+    memset(tok, 0, sizeof *tok);
+}
+
+bool rs_token_starts_word(const rs_tok_options *options, const char *token)
+{
+    return !options->sentencepiece || strncmp(token, RS_SP_SPACE, RS_SP_SPACE_LEN) == 0;
 }
 
 /* ---- token lists ------------------------------------------------------------------------------------ */
@@ -89,12 +117,14 @@ void rs_tokens_clear(rs_tokens *tokens)
     tokens->text_len = 0;
     tokens->count = 0;
     tokens->dropped = 0;
+    tokens->has_ids = false;
 }
 
 void rs_tokens_free(rs_tokens *tokens)
 {
     free(tokens->text);
     free(tokens->starts);
+    free(tokens->ids);
     rs_tokens_init(tokens);
 }
 
@@ -164,6 +194,21 @@ int rs_tokens_push(rs_tokens *tokens, const char *token, size_t len, rs_error *e
     return 0;
 }
 
+int rs_tokens_push_id(rs_tokens *tokens, const char *token, size_t len, int32_t id, rs_error *err)
+{
+    void *ids = tokens->ids;
+    int rc = grow(&ids, &tokens->ids_cap, tokens->count + 1, sizeof *tokens->ids, err);
+    tokens->ids = ids;
+    if (rc < 0)
+        return -1;
+    size_t slot = tokens->count;
+    if (rs_tokens_push(tokens, token, len, err) < 0)
+        return -1;
+    if (tokens->count > slot) /* not dropped by the limit */
+        tokens->ids[slot] = id;
+    return 0;
+}
+
 /* ---- tokenization ----------------------------------------------------------------------------------- */
 
 /* Yields the code points of a line after decoding, lowercasing and accent folding (steps 1 and 2), one at a
@@ -221,6 +266,8 @@ static int append_code_point(rs_tokens *out, uint32_t cp, rs_error *err)
 
 int rs_tokenize(const rs_tok_options *options, const char *line, size_t len, rs_tokens *out, rs_error *err)
 {
+    if (options->sentencepiece)
+        return rs_sp_encode(options->sentencepiece, line, len, out, err);
     rs_tokens_clear(out);
     if (len == 0)
         line = ""; /* line may be NULL then, and NULL + 0 is undefined */
@@ -325,6 +372,8 @@ static void capitalize_first(char *text, size_t *len)
 
 char *rs_detokenize(const rs_tok_options *options, const char *const *tokens, size_t count, rs_error *err)
 {
+    if (options->sentencepiece)
+        return rs_sp_decode(options->sentencepiece, tokens, count, err);
     /* Every token plus one space, the NUL, and 4 bytes for an uppercase form longer than its lowercase. */
     size_t cap = 5;
     for (size_t i = 0; i < count; i++) {

@@ -19,22 +19,12 @@ void rs_vocab_free(rs_vocab *vocab)
     rs_vocab_init(vocab);
 }
 
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 int32_t rs_vocab_find(const rs_vocab *vocab, const char *string, size_t len)
 {
     if (vocab->slot_count == 0)
         return -1;
     size_t mask = vocab->slot_count - 1;
-    for (size_t slot = (size_t)hash_bytes(string, len) & mask;; slot = (slot + 1) & mask) {
+    for (size_t slot = (size_t)rs_siphash(&vocab->key, string, len) & mask;; slot = (slot + 1) & mask) {
         int32_t id = vocab->slots[slot];
         if (id < 0)
             return -1;
@@ -67,6 +57,7 @@ int rs_vocab_build(rs_vocab *vocab, const char *const *strings, const size_t *le
         return -1;
     }
     vocab->slot_count = slot_count;
+    vocab->key = rs_siphash_random_key();
     memset(vocab->slots, 0xff, slot_count * sizeof *vocab->slots);
     size_t offset = 0;
     for (size_t i = 0; i < count; i++) {
@@ -80,7 +71,7 @@ int rs_vocab_build(rs_vocab *vocab, const char *const *strings, const size_t *le
     size_t mask = slot_count - 1;
     for (size_t i = 0; i < count; i++) {
         const char *s = vocab->text + vocab->offsets[i];
-        size_t slot = (size_t)hash_bytes(s, lengths[i]) & mask;
+        size_t slot = (size_t)rs_siphash(&vocab->key, s, lengths[i]) & mask;
         for (;; slot = (slot + 1) & mask) {
             int32_t id = vocab->slots[slot];
             if (id < 0) {

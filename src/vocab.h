@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "siphash.h"
 
 typedef struct rs_vocab {
     char *text;      /* all strings, each NUL-terminated */
@@ -15,6 +16,7 @@ typedef struct rs_vocab {
     size_t size;
     int32_t *slots; /* open addressing table of ids, -1 = empty; slot_count is a power of two */
     size_t slot_count;
+    rs_siphash_key key; /* the table's hash key, random per vocabulary (siphash.h) */
 } rs_vocab;
 
 void rs_vocab_init(rs_vocab *vocab);

@@ -107,6 +107,19 @@ class HardLinksTest(unittest.TestCase):
         self.assertEqual(aer.token_links(rows, 1, 1, "argmax", 0.1), set())
         self.assertEqual(aer.token_links(rows, 1, 1, "threshold", 0.25), {(0, 0), (1, 0)})
 
+    def test_word_rows_sum_source_pieces_and_average_target_pieces(self):
+        # bos, source tokens of words [0, 0, 1], eos; target tokens of words [0, 1, 1]
+        rows = [[0.1, 0.2, 0.3, 0.3, 0.1], [0.0, 0.6, 0.2, 0.1, 0.1], [0.2, 0.0, 0.0, 0.4, 0.4]]
+        grouped = aer.word_rows(rows, 1, [0, 0, 1], [0, 1, 1], 2)
+        self.assertEqual([u for u, _ in grouped], [0, 1])
+        for got, want in zip([r for _, r in grouped], [[0.1, 0.5, 0.3, 0.1], [0.1, 0.4, 0.25, 0.25]]):
+            for x, y in zip(got, want):
+                self.assertAlmostEqual(x, y)
+        # target word 1 attends word 0 most (0.4 summed over its pieces), though its second piece does not
+        self.assertEqual(aer.word_level_links(rows, 1, [0, 0, 1], [0, 1, 1], 2, "argmax", 0.1), {(0, 0), (1, 0)})
+        self.assertEqual(aer.word_level_links(rows, 1, [0, 0, 1], [0, 1, 1], 2, "threshold", 0.26),
+                         {(0, 0), (0, 1), (1, 0)})
+
     def test_word_links(self):
         # Target tokens of words [0, 0, 1], source tokens of words [0, 1, 1].
         links = {(0, 0), (1, 0), (2, 2), (2, 1)}
@@ -121,7 +134,7 @@ FAKE_BINARY = textwrap.dedent("""\
     sys.path.insert(0, {scripts!r})
     import aer, reference, tokenizer as tok
     args = sys.argv[1:]
-    assert args[:1] == ["-m"] and args[2:] == ["--forced", "--format", "jsonl", "-a"], args
+    assert args[:1] == ["-m"] and args[2:] == ["--forced", "--format", "jsonl", "-a", "--no-split-sentences"], args
     model = reference.load_model(args[1])
     lines = [line.rstrip("\\n").split("\\t") for line in sys.stdin]
     items = [(tok.tokenize(s, model.source_options), tok.tokenize(t, model.target_options)) for s, t in lines]

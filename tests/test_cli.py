@@ -16,13 +16,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from clitools import BINARY, ROOT, child_env, describe, fixture, run  # noqa: E402
+from clitools import BINARY, LENGTH_LIMIT_WARNING, ROOT, child_env, describe, fixture, run  # noqa: E402
 from jsonl_compare import compare, read_lines  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import gen_width_tables  # noqa: E402
 
 MODEL = fixture("bi2_additive.json")  # source vocabulary of German words, no bos, eos added
 COMMON = fixture("common.in")  # 16 lines: empty, blank, long, unknown words
@@ -31,7 +35,7 @@ TOKENIZER_IN = fixture("tokenizer.in")
 TINY = fixture("tiny_exhaustive.json")
 TINY_IN = fixture("tiny.in")
 
-NBEST_LINE = re.compile(r"(\d+) \|\|\| (.*) \|\|\| (-?\d+\.\d{6})")
+NBEST_LINE = re.compile(r"(\d+) \|\|\| (.*) \|\|\| (-?\d+\.\d{6}) \|\|\| (-?\d+\.\d{6})")
 PAIRS = re.compile(r"(\d+-\d+( \d+-\d+)*)?")
 INT_MAX = 2**31 - 1
 
@@ -47,6 +51,27 @@ def lines_of(data):
         data = data.decode("utf-8")
     assert data == "" or data.endswith("\n"), f"output does not end in a newline: {data[-80:]!r}"
     return data.split("\n")[:-1]
+
+
+def display_width(text):
+    """Terminal columns of text, by the rules of scripts/gen_width_tables.py (which src/width_tables.c holds)."""
+    return sum(gen_width_tables.width(ord(c)) for c in text)
+
+
+def column_ends(cells):
+    """The display column where each white-space separated field of cells ends."""
+    ends, column, inside = [], 0, False
+    for c in cells:
+        if c == " ":
+            if inside:
+                ends.append(column)
+            inside = False
+        else:
+            inside = True
+        column += display_width(c)
+    if inside:
+        ends.append(column)
+    return ends
 
 
 def makefile_version():
@@ -84,9 +109,11 @@ class CliTestCase(unittest.TestCase):
     maxDiff = 4000
 
     def ok(self, args, stdin=b"", env=None, cwd=None, binary=BINARY):
-        """Runs rnnsearch, which must succeed without a word on standard error; returns its stdout (str)."""
+        """Runs rnnsearch, which must succeed without a word on standard error but the count of lines cut by
+        the length limit (TruncationTest tests it); returns its stdout (str)."""
         result = run(args, stdin, binary=binary, env=env, cwd=cwd)
-        self.assertEqual((result.returncode, result.stderr), (0, b""), describe(args, result))
+        stderr = LENGTH_LIMIT_WARNING.sub(b"", result.stderr)
+        self.assertEqual((result.returncode, stderr), (0, b""), describe(args, result))
         return result.stdout.decode("utf-8")
 
     def jsonl(self, args, stdin=b"", **kw):
@@ -191,14 +218,15 @@ class SearchOptionsTest(CliTestCase):
         self.assertEqual(self.ok(["-m", MODEL, COMMON]), self.ok(["-m", MODEL, "-b", "5", COMMON]))
 
     def test_n_best_text_lines(self):
-        """`ID ||| TEXT ||| SCORE`, 0-based ids, best first, N per decoded line: the reference's b4n3."""
+        """`ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE`, 0-based ids, best first (by the normalised score, the
+        last field), N per decoded line: the reference's b4n3."""
         expected = [json.loads(line) for line in read_lines(fixture("bi2_additive.b4n3.jsonl"))]
         want = []
         for e in expected:
             if not e["source"]:
-                want.append((e["id"], "", 0.0))
+                want.append((e["id"], "", 0.0, 0.0))
             else:
-                want += [(e["id"], h["text"], h["score"]) for h in e["hypotheses"]]
+                want += [(e["id"], h["text"], h["score"], h["normalized_score"]) for h in e["hypotheses"]]
         for n_best in (["-n", "3"], ["--n-best", "3"], ["--n-best=3"]):
             with self.subTest(n_best=n_best):
                 out = lines_of(self.ok(["-m", MODEL, "-b", "4", "--max-length", "10"] + n_best + [COMMON]))
@@ -206,12 +234,30 @@ class SearchOptionsTest(CliTestCase):
                 for line in out:
                     m = NBEST_LINE.fullmatch(line)
                     self.assertIsNotNone(m, f"not an n-best line: {line!r}")
-                    got.append((int(m.group(1)), m.group(2), float(m.group(3))))
-                self.assertEqual([(i, t) for i, t, _ in got], [(i, t) for i, t, _ in want])
-                for (_, _, g), (_, _, w) in zip(got, want):
-                    self.assertAlmostEqual(g, w, delta=1e-4)
-        # An undecoded line gives one line with an empty text and score 0.
-        self.assertEqual(lines_of(self.ok(["-m", MODEL, "-b", "2", "-n", "2"], "\n")), ["0 |||  ||| 0.000000"])
+                    got.append((int(m.group(1)), m.group(2), float(m.group(3)), float(m.group(4))))
+                self.assertEqual([g[:2] for g in got], [w[:2] for w in want])
+                for g, w in zip(got, want):
+                    self.assertAlmostEqual(g[2], w[2], delta=1e-4)
+                    self.assertAlmostEqual(g[3], w[3], delta=1e-4)
+                for i in {g[0] for g in got}:  # sorted by the last field, the ranking score
+                    ranks = [g[3] for g in got if g[0] == i]
+                    self.assertEqual(ranks, sorted(ranks, reverse=True))
+        # An undecoded line gives one line with an empty text and scores 0.
+        self.assertEqual(lines_of(self.ok(["-m", MODEL, "-b", "2", "-n", "2"], "\n")),
+                         ["0 |||  ||| 0.000000 ||| 0.000000"])
+
+    def test_n_best_1_keeps_the_n_best_layout(self):
+        """-n 1 given prints the n-best layout with one hypothesis (as Marian's --n-best); without -n, plain
+        text."""
+        plain = lines_of(self.ok(["-m", MODEL, "-b", "3", COMMON]))
+        for flag in (["-n", "1"], ["--n-best", "1"]):
+            with self.subTest(flag=flag):
+                nbest = lines_of(self.ok(["-m", MODEL, "-b", "3"] + flag + [COMMON]))
+                self.assertEqual(len(nbest), len(plain))
+                for i, (line, text) in enumerate(zip(nbest, plain)):
+                    m = NBEST_LINE.fullmatch(line)
+                    self.assertIsNotNone(m, line)
+                    self.assertEqual((int(m.group(1)), m.group(2)), (i, text))
 
     def test_n_best_jsonl_is_best_first(self):
         for obj in self.jsonl(["-m", MODEL, "-b", "5", "-n", "5", COMMON]):
@@ -221,9 +267,10 @@ class SearchOptionsTest(CliTestCase):
             self.assertEqual(len(hyps), 5)
             ranks = [h["normalized_score"] for h in hyps]
             self.assertEqual(ranks, sorted(ranks, reverse=True), f"line {obj['id']}")
-        # n-best equal to the beam is allowed; -n 1 is the default.
+        # n-best equal to the beam is allowed; one hypothesis is the default.
         self.ok(["-m", MODEL, "-b", "2", "-n", "2"], "ein hund\n")
-        self.assertEqual(self.ok(["-m", MODEL, "-n", "1", COMMON]), self.ok(["-m", MODEL, COMMON]))
+        self.assertEqual(self.ok(["-m", MODEL, "-n", "1", "--format", "jsonl", COMMON]),
+                         self.ok(["-m", MODEL, "--format", "jsonl", COMMON]))
 
     def test_max_length_truncates(self):
         long = self.jsonl(["-m", MODEL, "-b", "1", "-a", "--max-length", "10", COMMON])
@@ -283,6 +330,49 @@ class SearchOptionsTest(CliTestCase):
             self.assertEqual(text, [best[penalty]])
         self.assertEqual(best["0"], "dog not")
         self.assertGreater(len(best["2"].split()), 2)
+
+    def test_beam_cap(self):
+        for args in (["-b", "1001"], ["--beam", "5000"], ["--beam=1001"], ["-b1001"]):
+            with self.subTest(args=args):
+                message = self.error(["-m", MODEL] + args)
+                self.assertIn("--beam", message)
+                self.assertIn("at most 1000", message)
+        # the largest beam: selection in O(K V log K) a step keeps it quick (the old O(K^2 V) took seconds)
+        started = time.monotonic()
+        objs = self.jsonl(["-m", MODEL, "-b", "1000", "-n", "1000", "--max-length", "4"], "ein hund läuft\n")
+        self.assertLess(time.monotonic() - started, 30)
+        scores = [h["normalized_score"] for h in objs[0]["hypotheses"]]
+        self.assertGreater(len(scores), 100)
+        self.assertEqual(scores, sorted(scores, reverse=True))
+
+    def test_no_repeat_ngram(self):
+        """No hypothesis holds an n-gram twice; 0 is the default (off); forced targets are not constrained."""
+        def repeats(tokens, n):
+            grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+            return len(grams) != len(set(grams))
+
+        def hypotheses(args):
+            return [h["tokens"] for obj in self.jsonl(["-m", MODEL, "--max-length", "20"] + args, long)
+                    for h in obj["hypotheses"]]
+
+        long = "ein mann und eine frau und ein mann und eine frau und ein hund\n" * 2 + read(COMMON).decode()
+        free = hypotheses(["-b", "3", "-n", "3"])
+        self.assertTrue(any(repeats(tokens, 2) for tokens in free), "the fixture should repeat itself")
+        self.assertEqual(free, hypotheses(["-b", "3", "-n", "3", "--no-repeat-ngram", "0"]))
+        for n in ("1", "2", "3"):
+            for beam in ("1", "3"):
+                with self.subTest(n=n, beam=beam):
+                    got = hypotheses(["-b", beam, "-n", beam, "--no-repeat-ngram", n])
+                    self.assertFalse([t for t in got if repeats(t, int(n))])
+        self.assertNotEqual(free, hypotheses(["-b", "3", "-n", "3", "--no-repeat-ngram=2"]))
+        forced = "ein hund\tdog dog dog dog\n"
+        self.assertEqual(self.ok(["-m", MODEL, "--forced", "--no-repeat-ngram", "1"], forced),
+                         self.ok(["-m", MODEL, "--forced"], forced))
+        for value in ("-1", "x", "", "1.5", "99999999999999999999"):
+            with self.subTest(value=value):
+                message = self.error(["-m", MODEL, "--no-repeat-ngram", value])
+                self.assertIn("--no-repeat-ngram", message)
+                self.assertIn(value, message)
 
     def test_threads(self):
         want = lines_of(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", COMMON]))
@@ -349,7 +439,8 @@ class OutputFormatsTest(CliTestCase):
 
     def test_attention_text_matrix(self):
         """Each translation, then a header of source tokens, one row of percentages per target step and an
-        empty line (man page OUTPUT); the numbers are the JSONL weights."""
+        empty line (man page OUTPUT); the numbers are the JSONL weights, each column right-aligned to the
+        display width of its token (at least 3), so that the matrix lines up and still splits on spaces."""
         objs = self.jsonl(["-m", MODEL, "-b", "3", "-a", COMMON])
         for flag in ("-a", "--attention"):
             out = lines_of(self.ok(["-m", MODEL, "-b", "3", flag, COMMON]))
@@ -361,21 +452,45 @@ class OutputFormatsTest(CliTestCase):
                 if not obj["source"]:
                     continue
                 targets = h["tokens"] + ["</s>"] * (len(h["attention"]) - len(h["tokens"]))
-                width = max(1, max(len(t) for t in targets))
-                self.assertEqual(out[pos], " " * width + " |" + "".join(" " + s for s in obj["source"]))
+                width = max(1, max(display_width(t) for t in targets))
+                widths = [max(3, display_width(s)) for s in obj["source"]]
+                self.assertEqual(out[pos], " " * width + " |" + "".join(
+                    " " + " " * (w - display_width(s)) + s for s, w in zip(obj["source"], widths)))
                 for t, row in zip(targets, h["attention"]):
                     pos += 1
                     line = out[pos]
-                    self.assertEqual(line[:width + 2], t.ljust(width) + " |")
-                    cells = line[width + 2:]
-                    self.assertEqual(len(cells), 4 * len(row), line)
-                    for k, weight in enumerate(row):
-                        cell = cells[4 * k:4 * k + 4]
-                        self.assertRegex(cell, r"^ [ \d]{2}\d$")
-                        self.assertLessEqual(abs(int(cell) - 100 * weight), 0.5 + 1e-6, line)
+                    label, cells = line.split(" |", 1)
+                    self.assertEqual(label, t + " " * (width - display_width(t)))
+                    self.assertEqual(len(cells), sum(1 + w for w in widths), line)
+                    numbers = cells.split()
+                    self.assertEqual(len(numbers), len(row))
+                    self.assertEqual(cells, "".join(" " + n.rjust(w) for n, w in zip(numbers, widths)))
+                    for number, weight in zip(numbers, row):
+                        self.assertLessEqual(abs(int(number) - 100 * weight), 0.5 + 1e-6, line)
                 self.assertEqual(out[pos + 1], "")
                 pos += 2
             self.assertEqual(pos, len(out))
+
+    def test_attention_text_matrix_wide_and_combining(self):
+        """Wide (East Asian) characters take two columns and combining marks none: the header's tokens end
+        where their columns of numbers end, in display columns."""
+        line = "日本語 x\u0301y ｶﾀｶﾅ ＡＢ e\n"
+        out = lines_of(self.ok(["-m", MODEL, "-b", "1", "-a", "--max-length", "3"], line))
+        header, rows = out[1], out[2:-1]
+        ends = column_ends(header.split(" |", 1)[1])
+        self.assertEqual(len(ends), 6)
+        for row in rows:
+            self.assertEqual(column_ends(row.split(" |", 1)[1]), ends, (header, row))
+        self.assertEqual(display_width("日本語"), 6)
+        self.assertEqual(display_width("x\u0301y"), 2)
+        self.assertEqual(display_width("ｶﾀｶﾅ"), 4)  # halfwidth katakana: one column each
+
+    def test_width_tables_up_to_date(self):
+        """src/width_tables.c is what scripts/gen_width_tables.py writes with this Python."""
+        directory = self.temp()
+        gen_width_tables.emit(directory)
+        self.assertEqual(read(os.path.join(directory, "width_tables.c")),
+                         read(os.path.join(ROOT, "src", "width_tables.c")))
 
     def csv_rows(self, data):
         text = data.decode("utf-8")
@@ -423,7 +538,7 @@ class OutputFormatsTest(CliTestCase):
                 self.check_csv_against_jsonl(self.csv_rows(read(path)), objs)
                 # '-': the CSV instead of the translations.
                 to_stdout = run(["-m", model, "--align-csv", "-"] + args + [source])
-                self.assertEqual((to_stdout.returncode, to_stdout.stderr), (0, b""))
+                self.assertEqual((to_stdout.returncode, LENGTH_LIMIT_WARNING.sub(b"", to_stdout.stderr)), (0, b""))
                 self.assertEqual(to_stdout.stdout, read(path))
                 self.assertEqual(run(["-m", model, "--align-csv=-"] + args + [source]).stdout, read(path))
 
@@ -457,7 +572,7 @@ class OutputFormatsTest(CliTestCase):
                             self.assertEqual(h["alignment"], want, f"line {obj['id']}")
                             checked += 1
                 self.assertGreater(checked, 10)
-                # Text: `TEXT ||| PAIRS`, n-best: `ID ||| TEXT ||| SCORE ||| PAIRS`.
+                # Text: `TEXT ||| PAIRS`, n-best: `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE ||| PAIRS`.
                 # An undecoded line gives an empty line, as without --alignments.
                 text = lines_of(self.ok(["-m", model, "-b", "3", "--alignments", source]))
                 self.assertEqual(text, [f"{o['hypotheses'][0]['text']} ||| {o['hypotheses'][0]['alignment']}"
@@ -509,7 +624,7 @@ class InputsTest(CliTestCase):
         result = run(["-m", MODEL, "-b", "1", "--format", "jsonl", "--max-source-tokens", "2", path, "-"],
                      "der mann und die frau\n")
         self.assertEqual(result.returncode, 0, describe([], result))
-        warnings = lines_of(result.stderr)
+        warnings = lines_of(LENGTH_LIMIT_WARNING.sub(b"", result.stderr))
         self.assertEqual(len(warnings), 3, warnings)
         for warning, where in zip(warnings, (f"{path}:1", f"{path}:3", "standard input:1")):
             self.assertTrue(warning.startswith("rnnsearch: "), warning)
@@ -598,8 +713,8 @@ class CheckTest(CliTestCase):
         self.assertEqual(result.returncode, 1, describe([], result))
         self.assertEqual(result.stderr, b"")
         report = result.stdout.decode("utf-8")
-        self.assertIn(f"{path}:2: differs\n  source:   {inputs[1]}\n  expected: not what it says\n"
-                      f"  got:      {outputs[1]}\n", report)
+        self.assertIn(f"{path}:2: differs at column 1\n  source:   {inputs[1]}\n  expected: not what it says\n"
+                      f"  got:      {outputs[1]}\n            ^\n", report)
         self.assertEqual(lines_of(report)[-1], f"check: 1 of {len(inputs)} lines differ")
         # Other options give other outputs: a file made with -b 3 does not match -b 1 everywhere.
         path, inputs, _ = self.regression_file(directory, ["-b", "3"])
@@ -644,6 +759,66 @@ class DefaultModelTest(CliTestCase):
                 self.assertEqual(self.ok(args + ["--format", "jsonl"], sentence, binary=binary,
                                          env=child_env(**env)), want)
 
+    def test_model_by_name_and_search_order(self):
+        """-m NAME and RNNSEARCH_MODEL=NAME: NAME.json from $RNNSEARCH_MODEL_PATH's directories in order, then
+        models/ next to the executable; a file of that name, a '/' or a .json ending make it a path."""
+        binary = self.private_binary(with_model=True)  # models/deu-eng.json = TINY
+        first, second = self.temp(), self.temp()
+        shutil.copy(MODEL, os.path.join(second, "deu-eng.json"))
+        shutil.copy(MODEL, os.path.join(second, "other.json"))
+        shutil.copy(TINY, os.path.join(first, "other.json"))
+        sentence = "x y z\n"
+        tiny = self.ok(["-m", TINY, "--format", "jsonl"], sentence)
+        other = self.ok(["-m", MODEL, "--format", "jsonl"], sentence)
+        path = f"{first}::{second}"  # an empty entry is skipped
+        cases = [(["-m", "deu-eng"], {}, tiny),  # models/ next to the executable
+                 (["--model", "deu-eng"], {"RNNSEARCH_MODEL_PATH": path}, other),  # the path comes first
+                 (["-m", "other"], {"RNNSEARCH_MODEL_PATH": path}, tiny),  # the first directory wins
+                 ([], {"RNNSEARCH_MODEL_PATH": second}, other),  # the default model is a name too
+                 ([], {"RNNSEARCH_MODEL": "other", "RNNSEARCH_MODEL_PATH": second}, other)]
+        for args, env, want in cases:
+            with self.subTest(args=args, env=env):
+                self.assertEqual(self.ok(args + ["--format", "jsonl"], sentence, binary=binary,
+                                         env=child_env(**env)), want)
+        # A file named like a model wins over the name (-m FILE keeps its meaning).
+        shutil.copy(MODEL, os.path.join(first, "deu-eng"))
+        self.assertEqual(self.ok(["-m", "deu-eng", "--format", "jsonl"], sentence, binary=binary, cwd=first), other)
+        # Not found: one line naming the directories searched.
+        message = self.error(["-m", "no-such-model"], stdin="x\n", env=child_env(RNNSEARCH_MODEL_PATH=first))
+        self.assertIn("no-such-model", message)
+        self.assertIn(first, message)
+        self.assertIn("--list-models", message)
+        self.assertIn("RNNSEARCH_MODEL", self.error([], stdin="x\n", env=child_env(RNNSEARCH_MODEL="nothing")))
+        # A path is never searched for.
+        self.assertIn("cannot open model", self.error(["-m", "deu-eng.json"], stdin="x\n", cwd=first))
+
+    def test_list_models(self):
+        binary = self.private_binary(with_model=True)
+        extra = self.temp()
+        shutil.copy(MODEL, os.path.join(extra, "deu-eng.json"))
+        with open(os.path.join(extra, "broken.json"), "w") as f:
+            f.write("{")
+        real = read(os.path.join(ROOT, "models", "fra-eng.json")) if os.path.exists(
+            os.path.join(ROOT, "models", "fra-eng.json")) else None
+        if real:
+            with open(os.path.join(extra, "fr.json"), "wb") as f:
+                f.write(real)
+        os.mkdir(os.path.join(extra, "dir.json"))  # not a file: not listed
+        out = lines_of(self.ok(["--list-models"], binary=binary, env=child_env(RNNSEARCH_MODEL_PATH=extra)))
+        self.assertEqual(out[0].split(), ["NAME", "LANGUAGES", "PATH"])
+        rows = [re.split(r"  +", line) for line in out[1:]]
+        models = os.path.join(os.path.dirname(binary), "models")
+        want = [["broken", "?", os.path.join(extra, "broken.json")],
+                ["deu-eng", "?", os.path.join(extra, "deu-eng.json") + " (default)"]]
+        if real:
+            want.append(["fr", "fr -> en", os.path.join(extra, "fr.json")])
+        want.append(["deu-eng", "?", os.path.join(models, "deu-eng.json") + " (shadowed)"])
+        self.assertEqual(rows, want)
+        # Columns line up; nothing is loaded (a broken RNNSEARCH_MODEL does not matter); no input is read.
+        self.assertEqual(len({line.index("PATH" if i == 0 else "/") for i, line in enumerate(out)}), 1, out)
+        self.ok(["--list-models"], env=child_env(RNNSEARCH_MODEL="/nonexistent.json"))
+        self.assertIn("--list-models", self.error(["--list-models=x"]))
+
     def test_missing_default_model_is_a_clear_error(self):
         binary = self.private_binary(with_model=False)
         result = run(["-b", "1"], "ein hund\n", binary=binary)
@@ -682,6 +857,23 @@ class AnalysisOptionsTest(CliTestCase):
         self.assertIn("--heatmap", self.error(["-m", MODEL, "--heatmap", ""]))
         self.assertIn("/nonexistent/x.svg", self.error(["-m", MODEL, "--heatmap", "/nonexistent/x.svg"],
                                                        stdin="ein\n", stdout_empty=False))
+
+    def test_html(self):
+        """The report itself is tested in test_html.py (data, escaping, a real browser); here: the file appears,
+        standard output is unchanged, bad values are one-line errors before any model is read."""
+        directory = self.temp()
+        report = os.path.join(directory, "report.html")
+        plain = self.ok(["-m", MODEL, "-b", "1", COMMON])
+        self.assertEqual(self.ok(["-m", MODEL, "-b", "1", "--html", report, COMMON]), plain)
+        self.assertTrue(read(report).startswith(b"<!DOCTYPE html>"))
+        self.assertEqual(self.ok(["-m", MODEL, "-b", "1", f"--html={report}", "--explain", COMMON]),
+                         self.ok(["-m", MODEL, "-b", "1", "--explain", COMMON]))
+        self.assertIn(b'"occlusion"', read(report))
+        for value in ("", "-"):
+            with self.subTest(value=value):
+                self.assertIn("--html", self.error(["-m", "/nonexistent/model.json", "--html", value]))
+        self.assertIn("/nonexistent/r.html", self.error(["-m", MODEL, "--html", "/nonexistent/r.html"],
+                                                        stdin="ein\n", stdout_empty=False))
 
     def test_color(self):
         plain = self.ok(["-m", MODEL, "-b", "1", "-a", COMMON])
@@ -734,6 +926,46 @@ class AnalysisOptionsTest(CliTestCase):
             mean = sum(h["rank_correlation"]) / len(h["rank_correlation"])
             self.assertAlmostEqual(h["mean_rank_correlation"], mean, delta=1e-6)
         self.assertTrue(self.ok(["-m", MODEL, "-b", "1", "--explain"], "ein hund\n").strip())
+
+
+class TokenizeTest(CliTestCase):
+    """--tokenize prints what the encoder receives, one line per input line, and translates nothing."""
+
+    def test_word_level_tokens_text_and_jsonl(self):
+        lines = lines_of(self.ok(["-m", BOS_MODEL, "--tokenize"], "Ein Hund, läuft!\n\n   \nkatze\n"))
+        self.assertEqual(lines, ["ein hund , lauft !", "", "", "katze"])
+        objs = self.jsonl(["-m", BOS_MODEL, "--tokenize"], "Ein Hund, läuft!\n\n")
+        self.assertEqual([o["id"] for o in objs], [0, 1])
+        self.assertEqual(objs[0]["tokens"], ["ein", "hund", ",", "lauft", "!"])
+        vocab = json.loads(read(BOS_MODEL))["source"]["vocab"]
+        self.assertEqual(objs[0]["ids"], [vocab.index(t) if t in vocab else 0 for t in objs[0]["tokens"]])
+        self.assertEqual(objs[0]["word_start"], [True] * 5)
+        self.assertEqual(objs[1], {"id": 1, "tokens": [], "ids": [], "word_start": []})
+
+    def test_subword_pieces_equal_sentencepiece(self):
+        try:
+            sys.path.insert(0, os.path.join(ROOT, "scripts"))
+            import subword
+        except ImportError:
+            self.skipTest("python3-sentencepiece is not installed")
+        model = fixture("subword.json")
+        segmenter = subword.side_segmenter(json.loads(read(model))["tokenizer"], "source")
+        text = "Ein Hund läuft im Park.\n  Quax 🐕 qq!\n\nDie Vögel singen 25 Lieder.\n"
+        got = lines_of(self.ok(["-m", model, "--tokenize"], text))
+        self.assertEqual(got, [" ".join(segmenter.encode(line)) for line in text.split("\n")[:-1]])
+        for obj, line in zip(self.jsonl(["-m", model, "--tokenize"], text), text.split("\n")):
+            self.assertEqual(obj["ids"], segmenter.sp.encode(line))
+            self.assertEqual(obj["word_start"], [t.startswith("\u2581") for t in obj["tokens"]])
+
+    def test_max_source_tokens_cuts_and_warns(self):
+        result = run(["-m", BOS_MODEL, "--tokenize", "--max-source-tokens", "2"], "a b c d\n")
+        self.assertEqual((result.returncode, result.stdout), (0, b"a b\n"), describe([], result))
+        self.assertIn(b"4 tokens, only the first 2 are shown (--max-source-tokens)", result.stderr)
+
+    def test_tokenize_excludes_translation_options(self):
+        for extra in (["-a"], ["--align-csv", "-"], ["--forced"], ["-n", "2"], ["--stats"], ["--alignments"]):
+            with self.subTest(extra=extra):
+                self.assertIn("--tokenize prints the source tokens", self.error(["--tokenize"] + extra))
 
 
 class UsageErrorTest(CliTestCase):
@@ -794,7 +1026,8 @@ class UsageErrorTest(CliTestCase):
             with self.subTest(args=args):
                 self.assertIn(where, self.error(["-m", MODEL] + args))
         for args in (["--help=3"], ["--attention=1"], ["--alignments=yes"], ["--forced=1"], ["--version=2"],
-                     ["--replace-unk=1"], ["--stats=1"], ["--explain=1"]):
+                     ["--replace-unk=1"], ["--stats=1"], ["--explain=1"], ["--no-split-sentences=1"],
+                     ["--piece-level=1"]):
             with self.subTest(args=args):
                 message = self.error(["-m", MODEL] + args)
                 self.assertIn(args[0].split("=")[0], message)
@@ -827,13 +1060,18 @@ class UsageErrorTest(CliTestCase):
         tsv = self.write(directory, "ok.tsv", "ein hund\tdog\n")
         cases = [["--check", tsv, COMMON], ["--check", tsv, "-"], ["--check", tsv, "--format", "jsonl"],
                  ["--check", tsv, "-a"], ["--check", tsv, "--attention"], ["--check", tsv, "--align-csv", "-"],
-                 ["--check", tsv, "-b", "2", "-n", "2"], ["--forced", "--check", tsv],
+                 ["--check", tsv, "-b", "2", "-n", "2"], ["--check", tsv, "-n", "1"], ["--forced", "--check", tsv],
                  ["--forced", "-b", "2", "-n", "2"], ["--check", tsv, "--stats"], ["--check", tsv, "--explain"],
                  ["--check", tsv, "--heatmap", "x.svg"]]
         for args in cases:
             with self.subTest(args=args):
                 message = self.error(["-m", MODEL] + args)
                 self.assertRegex(message, "--check|--forced")
+
+    def test_output_file(self):
+        # tests/test_reliability.py has the atomic writing and the refusals
+        self.assertEqual(self.error(["-o", ""]), "--output: expected a file name ('-': standard output)")
+        self.assertEqual(self.error(["--output"]), "option '--output' needs an argument (see rnnsearch --help)")
 
     def test_unwritable_align_csv(self):
         self.assertIn("/nonexistent/out.csv", self.error(["-m", MODEL, "--align-csv", "/nonexistent/out.csv"],
@@ -843,6 +1081,75 @@ class UsageErrorTest(CliTestCase):
         """Status 1 is reserved to --check: all the failures above are 2 (asserted there); a run that
         translates is 0 even when a line could not be decoded."""
         self.ok(["-m", MODEL], "\n   \n\x00\xff\n")
+
+
+class TruncationTest(CliTestCase):
+    """Hypotheses cut by the length limit: JSONL "truncated", and a count on standard error at the end."""
+
+    def test_truncated_flag_and_count(self):
+        sentence = "ein hund\nein\n\ndie frau sieht den ball\n"
+        for beam in ("1", "3"):
+            with self.subTest(beam=beam):
+                result = run(["-m", MODEL, "-b", beam, "-n", "1", "--format", "jsonl", "--max-length", "2"],
+                             sentence)
+                self.assertEqual(result.returncode, 0, describe([], result))
+                objs = [json.loads(line) for line in lines_of(result.stdout)]
+                cut = 0
+                for obj in objs:
+                    for h in obj["hypotheses"]:
+                        # cut: no eos within the limit (the tokens fill it); the empty line is never cut
+                        self.assertEqual(h["truncated"], len(h["tokens"]) == 2, h)
+                    cut += obj["hypotheses"][0]["truncated"]
+                self.assertGreater(cut, 0)
+                self.assertEqual(result.stderr.decode(), f"rnnsearch: warning: {cut} of 4 lines hit the length "
+                                                         "limit (--max-length 2)\n")
+        # A line that ends with eos is not truncated (the tiny model ends every line at once).
+        for obj in self.jsonl(["-m", TINY, "-b", "2", "-n", "2", "--max-length", "50"], "x y\n"):
+            self.assertTrue(all(h["truncated"] is False for h in obj["hypotheses"]), obj)
+
+    def test_count_names_the_limit_that_cut(self):
+        result = run(["-m", MODEL, "-b", "1", "--max-length-factor", "0.5"], "ein hund läuft\n")
+        self.assertEqual(result.stderr, b"rnnsearch: warning: 1 of 1 lines hit the length limit "
+                                        b"(--max-length-factor 0.5)\n")
+        # Both limits cut: a short line by --max-length, a long one by the factor.
+        # (limits 1 and 2: this model emits no eos so early)
+        result = run(["-m", MODEL, "-b", "1", "--max-length", "2", "--max-length-factor", "0.5"],
+                     "ein\nein hund läuft den ball die frau\n")
+        self.assertEqual(result.stderr, b"rnnsearch: warning: 2 of 2 lines hit the length limit "
+                                        b"(--max-length 2, --max-length-factor 0.5)\n")
+        # Forced targets are never truncated, whatever the limit.
+        result = run(["-m", MODEL, "--forced", "--max-length", "1", "--format", "jsonl"], "ein hund\ta dog\n")
+        self.assertEqual(result.stderr, b"")
+        self.assertFalse(json.loads(result.stdout)["hypotheses"][0]["truncated"])
+
+
+class QuietAndReportTimeTest(CliTestCase):
+    REPORT = re.compile(r"rnnsearch: (\d+) lines, (\d+) target tokens in (\d+\.\d{3}) s: (\d+\.\d) lines/s, "
+                        r"(\d+\.\d) target tokens/s\n")
+
+    def test_quiet_silences_warnings_not_errors(self):
+        args = ["-m", MODEL, "-b", "1", "--max-length", "2", "--max-source-tokens", "1"]
+        loud = run(args, "ein hund läuft\n")
+        self.assertEqual(len(lines_of(loud.stderr)), 2, loud.stderr)  # --max-source-tokens, length limit
+        quiet = run(args + ["--quiet"], "ein hund läuft\n")
+        self.assertEqual((quiet.returncode, quiet.stderr, quiet.stdout), (0, b"", loud.stdout))
+        self.assertIn("/nonexistent", self.error(["--quiet", "-m", "/nonexistent/m.json"], stdin="ein\n"))
+        self.assertIn("--quiet", self.error(["-m", MODEL, "--quiet=yes"]))
+
+    def test_report_time(self):
+        for extra in ([], ["--quiet"]):  # --quiet does not hide what was asked for
+            with self.subTest(extra=extra):
+                result = run(["-m", MODEL, "-b", "1", "--max-length", "10", "--report-time"] + extra + [COMMON])
+                self.assertEqual(result.returncode, 0, describe([], result))
+                report = LENGTH_LIMIT_WARNING.sub(b"", result.stderr).decode()
+                m = self.REPORT.fullmatch(report)
+                self.assertIsNotNone(m, report)
+                objs = self.jsonl(["-m", MODEL, "-b", "1", "--max-length", "10", COMMON])
+                self.assertEqual(int(m.group(1)), len(objs))
+                self.assertEqual(int(m.group(2)), sum(len(o["hypotheses"][0]["tokens"]) for o in objs))
+                self.assertEqual(result.stdout.decode(), self.ok(["-m", MODEL, "-b", "1", "--max-length", "10",
+                                                                  COMMON]))
+        self.assertIn("--report-time", self.error(["-m", MODEL, "--report-time=1"]))
 
 
 @unittest.skipUnless(shutil.which("make") and shutil.which("cc"), "make or cc missing: install not tested")
@@ -864,6 +1171,7 @@ class InstallTest(CliTestCase):
                 shutil.copytree(os.path.join(ROOT, name), os.path.join(cls.repo, name), symlinks=True)
         os.mkdir(os.path.join(cls.repo, "models"))
         shutil.copy(MODEL, os.path.join(cls.repo, "models", "deu-eng.json"))
+        shutil.copy(TINY, os.path.join(cls.repo, "models", "tiny-xx.json"))  # every models/*.json is installed
 
     @classmethod
     def tearDownClass(cls):
@@ -883,14 +1191,19 @@ class InstallTest(CliTestCase):
         man = os.path.join(dest, "usr", "share", "man", "man1", "rnnsearch.1")
         model = os.path.join(dest, "usr", "share", "rnnsearch", "deu-eng.json")
         self.assertTrue(os.access(binary, os.X_OK))
-        self.assertEqual(read(man), read(os.path.join(ROOT, "src", "rnnsearch.1")))
+        # The man page names the real data directory (roff-escaped), not the placeholder of the source.
+        source_man = read(os.path.join(ROOT, "src", "rnnsearch.1"))
+        self.assertIn(b"$(DATADIR)/rnnsearch/deu\\-eng.json", source_man)
+        self.assertEqual(read(man), source_man.replace(b"$(DATADIR)", b"/usr/share"))
         self.assertEqual(read(model), read(MODEL))
+        self.assertEqual(read(os.path.join(os.path.dirname(model), "tiny-xx.json")), read(TINY))
         self.assertTrue(self.ok(["--version"], binary=binary).startswith(f"rnnsearch {makefile_version()}\nkernels: "))
         # DATADIR is /usr/share, not under DESTDIR: the binary must name that path.
         self.assertTrue(b"\0/usr/share\0" in read(binary), "DATADIR /usr/share is not compiled in")
         self.assertFalse(dest.encode() in read(binary), "DESTDIR is compiled in")
         self.make("uninstall", f"DESTDIR={dest}", "PREFIX=/usr")
-        for path in (binary, man, model, os.path.dirname(model)):
+        for path in (binary, man, model, os.path.join(os.path.dirname(model), "tiny-xx.json"),
+                     os.path.dirname(model)):
             self.assertFalse(os.path.exists(path), f"{path} is still there after make uninstall")
 
     def test_installed_binary_finds_its_default_model(self):
@@ -901,6 +1214,14 @@ class InstallTest(CliTestCase):
         got = lines_of(self.ok(["-b", "1", "--max-length", "10", "--format", "jsonl", "-a", COMMON],
                                binary=binary))
         self.assertEqual(compare(read_lines(fixture("bi2_additive.b1.jsonl")), got), [])
+        # Installed models by name, and listed.
+        self.assertEqual(self.ok(["-m", "tiny-xx", "--format", "jsonl"], "x y\n", binary=binary),
+                         self.ok(["-m", TINY, "--format", "jsonl"], "x y\n"))
+        installed = os.path.join(prefix, "share", "rnnsearch")
+        listing = lines_of(self.ok(["--list-models"], binary=binary))
+        self.assertEqual([re.split(r"  +", line) for line in listing[1:]],
+                         [["deu-eng", "?", os.path.join(installed, "deu-eng.json") + " (default)"],
+                          ["tiny-xx", "?", os.path.join(installed, "tiny-xx.json")]])
         # RNNSEARCH_MODEL still overrides the installed model.
         self.assertEqual(self.ok(["--format", "jsonl"], "x y\n", binary=binary, env=child_env(RNNSEARCH_MODEL=TINY)),
                          self.ok(["-m", TINY, "--format", "jsonl"], "x y\n"))

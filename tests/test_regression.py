@@ -19,6 +19,9 @@ class RegressionTest(unittest.TestCase):
             with self.subTest(model=name):
                 with open(tsv, encoding="utf-8") as f:
                     lines = f.read().splitlines()
+                # the header names the decoding options (README.md "Regression mode"): none given here
+                self.assertTrue(lines[0].startswith("# rnnsearch-check: "), lines[0])
+                lines = lines[1:]
                 self.assertGreaterEqual(len(lines), 50)
                 self.assertTrue(all("\t" in line for line in lines))
                 run = subprocess.run([os.path.join(ROOT, "rnnsearch"), "-m", model, "--check", tsv],

@@ -109,6 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         err.message[0] = '\0';
         int rc = rs_tokenizer_parse(&tok, json, "fuzz.json", &err);
         CHECK(rc == 0 || (rc == -1 && err.message[0] != '\0'));
+        if (rc == 0)
+            rs_tokenizer_free(&tok); /* a sentencepiece side owns its model */
         cJSON_Delete(json);
     }
     rs_tokens_free(&plain);

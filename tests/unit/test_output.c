@@ -70,17 +70,26 @@ static void test_text(void **state)
 
     rs_strbuf_clear(&f->out);
     o = (rs_output_options){2, false, true};
+    o.nbest_layout = true;
     assert_int_equal(rs_format_text(&f->out, &f->model, &f->tr, 3, &o, &err), 0);
-    assert_string_equal(f->out.data, "3 ||| t0 t1 ||| -1.500000 ||| 0-1\n3 ||| t2 ||| -2.250000 ||| 1-0\n");
+    assert_string_equal(f->out.data, "3 ||| t0 t1 ||| -1.500000 ||| -0.750000 ||| 0-1\n"
+                                     "3 ||| t2 ||| -2.250000 ||| -2.250000 ||| 1-0\n");
+
+    /* -n 1 given: the n-best layout with one hypothesis */
+    rs_strbuf_clear(&f->out);
+    o = (rs_output_options){1, false, false};
+    o.nbest_layout = true;
+    assert_int_equal(rs_format_text(&f->out, &f->model, &f->tr, 3, &o, &err), 0);
+    assert_string_equal(f->out.data, "3 ||| t0 t1 ||| -1.500000 ||| -0.750000\n");
 
     rs_strbuf_clear(&f->out);
     o = (rs_output_options){1, true, false};
     assert_int_equal(rs_format_text(&f->out, &f->model, &f->tr, 3, &o, &err), 0);
     assert_string_equal(f->out.data, "t0 t1\n"
                                      "     | <s> a,b \"q\" </s>\n"
-                                     "t0   |  70  10  10  10\n"
-                                     "t1   |  10  40  40  10\n"
-                                     "</s> |  10  10  10  70\n"
+                                     "t0   |  70  10  10   10\n"
+                                     "t1   |  10  40  40   10\n"
+                                     "</s> |  10  10  10   70\n"
                                      "\n");
 }
 
@@ -94,12 +103,13 @@ static void test_empty_lines(void **state)
     assert_string_equal(f->out.data, "\n");
     rs_strbuf_clear(&f->out);
     o.n_best = 3;
+    o.nbest_layout = true;
     assert_int_equal(rs_format_text(&f->out, &f->model, &empty, 7, &o, &err), 0);
-    assert_string_equal(f->out.data, "7 |||  ||| 0.000000 ||| \n");
+    assert_string_equal(f->out.data, "7 |||  ||| 0.000000 ||| 0.000000 ||| \n");
     rs_strbuf_clear(&f->out);
     assert_int_equal(rs_format_jsonl(&f->out, &f->model, &empty, 7, &o, &err), 0);
     assert_string_equal(f->out.data, "{\"id\": 7, \"source\": [], \"hypotheses\": [{\"tokens\": [], \"text\": \"\", "
-                                     "\"score\": 0.0, \"normalized_score\": 0.0, \"attention\": [], "
+                                     "\"score\": 0.0, \"normalized_score\": 0.0, \"truncated\": false, \"attention\": [], "
                                      "\"alignment\": \"\"}]}\n");
     rs_strbuf_clear(&f->out);
     assert_int_equal(rs_format_csv(&f->out, &f->model, &empty, 7, 3, &err), 0);
@@ -116,10 +126,11 @@ static void test_jsonl(void **state)
         f->out.data,
         "{\"id\": 3, \"source\": [\"<s>\", \"a,b\", \"\\\"q\\\"\", \"</s>\"], \"hypotheses\": ["
         "{\"tokens\": [\"t0\", \"t1\"], \"text\": \"t0 t1\", \"score\": -1.5, \"normalized_score\": -0.75, "
+        "\"truncated\": false, "
         "\"attention\": [[0.699999988, 0.100000001, 0.100000001, 0.100000001], "
         "[0.100000001, 0.400000006, 0.400000006, 0.100000001], "
         "[0.100000001, 0.100000001, 0.100000001, 0.699999988]], \"alignment\": \"0-1\"}, "
-        "{\"tokens\": [\"t2\"], \"text\": \"t2\", \"score\": -2.25, \"normalized_score\": -2.25, "
+        "{\"tokens\": [\"t2\"], \"text\": \"t2\", \"score\": -2.25, \"normalized_score\": -2.25, \"truncated\": true, "
         "\"attention\": [[0.0, 0.0, 1.0, 0.0]], \"alignment\": \"1-0\"}]}\n");
 }
 

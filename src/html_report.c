@@ -1,0 +1,121 @@
+#include "html_report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "explain.h"
+#include "mem.h"
+
+static const rs_html_method ATTENTION = {
+    "attention", "Attention",
+    "Attention: the share of each source token in the context the decoder read for each target token (rows sum "
+    "to 1).",
+    RS_HTML_UNIT};
+
+static const rs_html_method OCCLUSION = {
+    "occlusion", "Occlusion",
+    "Occlusion importance: how much the log-probability of each target token drops when the source token is "
+    "replaced by <unk> (red: the token helps, blue: it hurts).",
+    RS_HTML_SIGNED};
+
+int rs_html_path_check(const char *path, rs_error *err)
+{
+    if (*path == '\0')
+        return rs_fail(err, "--html: expected a file name");
+    if (strcmp(path, "-") == 0)
+        return rs_fail(err, "--html: expected a file name ('-', standard output, is not supported)");
+    return 0;
+}
+
+int rs_html_report_open(rs_html_report *r, const char *path, bool explain, rs_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    rs_strbuf_init(&r->translation);
+    r->methods[r->n_methods++] = ATTENTION;
+    if (explain)
+        r->methods[r->n_methods++] = OCCLUSION;
+    if (rs_html_path_check(path, err) < 0 || rs_outfile_open(&r->file, path, err) < 0)
+        return -1;
+    r->begun = true;
+    return rs_html_begin(&r->doc, r->file.file, path, r->methods, r->n_methods, err);
+}
+
+/* targets[0 .. steps) as the heatmap rows show them. */
+static int target_labels(rs_html_report *r, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                         bool replace_unk, rs_error *err)
+{
+    size_t need = h->steps > 0 ? (size_t)h->steps : 1;
+    if (need > r->targets_cap) {
+        const char **grown = rs_alloc_array(need, sizeof *grown, "HTML report", err);
+        if (!grown)
+            return -1;
+        free(r->targets);
+        r->targets = grown;
+        r->targets_cap = need;
+    }
+    for (int t = 0; t < h->steps; t++)
+        r->targets[t] = rs_format_step_token(m, tr, h, t, replace_unk);
+    return 0;
+}
+
+static int add_hypothesis(rs_html_report *r, const rs_model *m, const rs_translation *tr, long long id, int k,
+                          const char *line, size_t len, const rs_output_options *o, rs_error *err)
+{
+    const rs_hypothesis *h = &tr->hypotheses[k];
+    rs_strbuf_clear(&r->translation);
+    if (rs_format_hypothesis_text(&r->translation, m, tr, h, o->replace_unk, err) < 0 ||
+        target_labels(r, m, tr, h, o->replace_unk, err) < 0)
+        return -1;
+    const float *matrices[RS_HTML_MAX_METHODS] = {h->attention, NULL};
+    /* occlusion is per piece: a subword model's word view (words.h) shows it with --piece-level only */
+    if (r->n_methods > 1 && o->explained && o->explained[k].steps == h->steps && o->explained[k].length == tr->length)
+        matrices[1] = o->explained[k].occlusion;
+    rs_html_sentence sentence = {
+        .id = id, .rank = o->n_best > 1 ? k : -1, .score = h->score, .source_text = line, .source_text_len = len,
+        .translation = r->translation.data ? r->translation.data : "", .source = tr->source,
+        .n_source = (size_t)tr->length, .target = r->targets, .n_target = (size_t)h->steps, .matrices = matrices};
+    return rs_html_add(&r->doc, &sentence, err);
+}
+
+int rs_html_report_add(rs_html_report *r, const rs_model *m, const rs_translation *tr, long long id,
+                       const char *line, size_t len, const rs_output_options *o, rs_error *err)
+{
+    int count = tr->length == 0 ? 0 : tr->hypothesis_count < o->n_best ? tr->hypothesis_count : o->n_best;
+    if (count == 0) {
+        rs_html_sentence empty = {.id = id, .rank = -1, .score = 0.0, .source_text = line, .source_text_len = len,
+                                  .translation = ""};
+        return rs_html_add(&r->doc, &empty, err);
+    }
+    for (int k = 0; k < count; k++)
+        if (add_hypothesis(r, m, tr, id, k, line, len, o, err) < 0)
+            return -1;
+    return 0;
+}
+
+int rs_html_report_close(rs_html_report *r, rs_error *err)
+{
+    int rc = 0;
+    if (r->begun) {
+        r->begun = false;
+        rc = rs_html_end(&r->doc, err);
+        if (rc == 0)
+            rc = rs_outfile_commit(&r->file, err);
+    }
+    rs_html_report_abandon(r);
+    return rc;
+}
+
+void rs_html_report_abandon(rs_html_report *r)
+{
+    if (r->begun) {
+        rs_html_abandon(&r->doc);
+        r->begun = false;
+    }
+    rs_outfile_abandon(&r->file);
+    r->path = NULL;
+    free(r->targets);
+    r->targets = NULL;
+    r->targets_cap = 0;
+    rs_strbuf_free(&r->translation);
+}

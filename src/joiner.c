@@ -1,0 +1,450 @@
+#include "joiner.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+int rs_joiner_init(rs_joiner *j, const rs_model *model, size_t max_source_tokens, bool split, rs_error *err)
+{
+    memset(j, 0, sizeof *j);
+    j->split = split;
+    rs_tokens_init(&j->counting);
+    return rs_translator_init(&j->translator, model, max_source_tokens, err);
+}
+
+static void free_joined(rs_joined_line *line)
+{
+    free(line->source);
+    free(line->hypotheses);
+    free(line->tokens);
+    free(line->logprobs);
+    free(line->ids);
+    free(line->attention);
+    free(line->target_tokens);
+    free(line->bounds);
+}
+
+void rs_joiner_free(rs_joiner *j)
+{
+    rs_translator_free(&j->translator);
+    free(j->spans);
+    free(j->target_spans);
+    free(j->pieces);
+    free(j->piece_targets);
+    free(j->piece_lens);
+    free(j->piece_target_lens);
+    free(j->piece_results);
+    free(j->line_first);
+    free(j->line_dropped);
+    rs_tokens_free(&j->counting);
+    for (int i = 0; i < j->joined_cap; i++)
+        free_joined(&j->joined[i]);
+    free(j->joined);
+    for (int i = 0; i < j->explanations_cap; i++)
+        rs_explanation_free(&j->explanations[i]);
+    free(j->explanations);
+    for (int i = 0; i < j->originals_cap; i++) {
+        rs_tokens_free(&j->originals[i].tokens);
+        free(j->originals[i].strings);
+    }
+    free(j->originals);
+    memset(j, 0, sizeof *j);
+}
+
+/* rs_reserve for a typed pointer. */
+#define RESERVE(ptr, cap, count, what, err) reserve_typed((void **)&(ptr), &(cap), (count), sizeof *(ptr), what, err)
+static int reserve_typed(void **ptr, size_t *cap, size_t count, size_t size, const char *what, rs_error *err)
+{
+    void *p = *ptr;
+    if (rs_reserve(&p, cap, count, size, what, err) < 0)
+        return -1;
+    *ptr = p;
+    return 0;
+}
+
+/* How many of the `count` sentences of a line are translated within --max-source-tokens: the first, and each
+ * next one while the tokens stay within the limit; *dropped gets the tokens of the others. */
+static int sentences_within_limit(rs_joiner *j, const char *line, int count, size_t *dropped, rs_error *err)
+{
+    size_t limit = j->translator.max_source_tokens, tokens = 0;
+    const rs_tok_options *options = &j->translator.model->tokenizer.source;
+    j->counting.limit = limit + 1; /* counts without storing more */
+    int kept = count;
+    *dropped = 0;
+    for (int s = 0; s < count; s++) {
+        if (rs_tokenize(options, line + j->spans[s].start, j->spans[s].len, &j->counting, err) < 0)
+            return -1;
+        size_t n = j->counting.count + j->counting.dropped;
+        if (kept == count && (s == 0 || tokens + n <= limit))
+            tokens += n;
+        else {
+            kept = kept < s ? kept : s;
+            *dropped += n;
+        }
+    }
+    return kept;
+}
+
+/* Appends the sentences of line i (source and, when forced, target) to the pieces. */
+static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *target, size_t target_len,
+                      int *pieces, size_t *dropped, rs_error *err)
+{
+    const rs_model *m = j->translator.model;
+    int sources = 1, targets = 1;
+    if (j->split && rs_split_sentences(line, len, m->source_language, &j->spans, &j->spans_cap, &sources, err) < 0)
+        return -1;
+    if (j->split && target && sources > 1 &&
+        rs_split_sentences(target, target_len, m->target_language, &j->target_spans, &j->target_spans_cap, &targets,
+                           err) < 0)
+        return -1;
+    if (!j->split || (target && targets != sources))
+        sources = 1; /* kept whole */
+    *dropped = 0;
+    if (sources > 1 && !target && (sources = sentences_within_limit(j, line, sources, dropped, err)) < 0)
+        return -1;
+    size_t need = (size_t)(*pieces + sources);
+    if (RESERVE(j->pieces, j->pieces_cap, need, "sentences", err) < 0 ||
+        RESERVE(j->piece_lens, j->piece_lens_cap, need, "sentences", err) < 0 ||
+        RESERVE(j->piece_targets, j->piece_targets_cap, need, "sentences", err) < 0 ||
+        RESERVE(j->piece_target_lens, j->piece_target_lens_cap, need, "sentences", err) < 0)
+        return -1;
+    for (int s = 0; s < sources; s++, (*pieces)++) {
+        bool whole = sources == 1 && *dropped == 0;
+        j->pieces[*pieces] = whole ? line : line + j->spans[s].start;
+        j->piece_lens[*pieces] = whole ? len : j->spans[s].len;
+        j->piece_targets[*pieces] = !target ? NULL : whole ? target : target + j->target_spans[s].start;
+        j->piece_target_lens[*pieces] = !target ? 0 : whole ? target_len : j->target_spans[s].len;
+    }
+    return 0;
+}
+
+/* The line's source: bos, every sentence's tokens, eos; line->bounds[0 .. n] the sentences' token starts. */
+static int join_source(const rs_model *m, const rs_translation *parts, int n, rs_joined_line *line,
+                       rs_translation *out, rs_error *err)
+{
+    if (RESERVE(line->source, line->source_cap, (size_t)out->length, "sentences", err) < 0 ||
+        RESERVE(line->ids, line->ids_cap, (size_t)out->length, "sentences", err) < 0)
+        return -1;
+    int at = 0;
+    if (m->add_bos) {
+        line->ids[at] = m->source_ids.bos;
+        line->source[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.bos);
+    }
+    for (int s = 0; s < n; s++) {
+        line->bounds[s] = at;
+        for (int u = 0; parts[s].length > 0 && u < parts[s].token_count; u++) {
+            line->ids[at] = parts[s].ids[parts[s].first_token + u];
+            line->source[at++] = parts[s].source[parts[s].first_token + u];
+        }
+    }
+    line->bounds[n] = at;
+    if (m->add_eos) {
+        line->ids[at] = m->source_ids.eos;
+        line->source[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.eos);
+    }
+    out->source = line->source;
+    out->ids = line->ids;
+    return 0;
+}
+
+/* Steps of sentence s's hypothesis k that the joined hypothesis keeps: all but an eos that is not the last. */
+static int kept_steps(const rs_translation *parts, int s, int last, int k)
+{
+    const rs_hypothesis *h = &parts[s].hypotheses[k];
+    return parts[s].length == 0 ? 0 : h->steps - (h->ended_by_eos && s != last ? 1 : 0);
+}
+
+/* Adds sentence s's attention rows (`steps` of them) into rows of the line's `length` columns. */
+static void fold_rows(const rs_translation *part, const float *rows, int steps, int offset, int length,
+                      float *out)
+{
+    for (int t = 0; t < steps; t++) {
+        float *row = out + (size_t)t * (size_t)length;
+        const float *in = rows + (size_t)t * (size_t)part->length;
+        memset(row, 0, (size_t)length * sizeof *row);
+        for (int c = 0; c < part->length; c++) {
+            int to = c < part->first_token                        ? 0
+                     : c < part->first_token + part->token_count ? offset + c - part->first_token
+                                                                   : length - 1;
+            row[to] += in[c];
+        }
+    }
+}
+
+/* Hypothesis k of the line from the k-th of every sentence, its tokens at line->tokens + at. */
+static void join_hypothesis(const rs_translation *parts, int n, int last, int k, size_t at, rs_joined_line *line,
+                            rs_translation *out)
+{
+    rs_hypothesis *h = &line->hypotheses[k];
+    int *targets = line->bounds + (n + 1) * (k + 1);
+    bool attention = parts[last].hypotheses[0].attention != NULL;
+    memset(h, 0, sizeof *h);
+    h->tokens = line->tokens + at;
+    h->logprobs = line->logprobs + at;
+    h->attention = attention ? line->attention + at * (size_t)out->length : NULL;
+    for (int s = 0; s < n; s++) {
+        targets[s] = h->steps;
+        int steps = kept_steps(parts, s, last, k);
+        if (steps == 0 && parts[s].length == 0)
+            continue;
+        const rs_hypothesis *part = &parts[s].hypotheses[k];
+        memcpy(line->tokens + at + (size_t)h->steps, part->tokens, (size_t)steps * sizeof *part->tokens);
+        memcpy(line->logprobs + at + (size_t)h->steps, part->logprobs, (size_t)steps * sizeof *part->logprobs);
+        h->truncated = h->truncated || part->truncated;
+        if (attention)
+            fold_rows(&parts[s], part->attention, steps, line->bounds[s], out->length,
+                      line->attention + (at + (size_t)h->steps) * (size_t)out->length);
+        h->steps += steps;
+        h->score += part->score;
+        h->normalized_score += part->normalized_score;
+        if (s == last)
+            h->ended_by_eos = part->ended_by_eos;
+    }
+    targets[n] = h->ended_by_eos ? h->steps - 1 : h->steps; /* eos is no sentence's token */
+}
+
+/* A forced line's target tokens: every sentence's, in order. */
+static int join_targets(const rs_translation *parts, int n, rs_joined_line *line, rs_translation *out,
+                        rs_error *err)
+{
+    int count = 0;
+    for (int s = 0; s < n; s++)
+        count += parts[s].length > 0 && parts[s].target_tokens ? parts[s].target_count : 0;
+    if (count == 0)
+        return 0;
+    if (RESERVE(line->target_tokens, line->target_tokens_cap, (size_t)count, "sentences", err) < 0)
+        return -1;
+    count = 0;
+    for (int s = 0; s < n; s++)
+        for (int i = 0; parts[s].length > 0 && parts[s].target_tokens && i < parts[s].target_count; i++)
+            line->target_tokens[count++] = parts[s].target_tokens[i];
+    out->target_tokens = line->target_tokens;
+    out->target_count = count;
+    return 0;
+}
+
+/* Joins the results of one line's sentences parts[0 .. n) into out, stored in line. */
+static int join(const rs_model *m, const rs_translation *parts, int n, rs_joined_line *line, rs_translation *out,
+                rs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int hypotheses = -1, last = -1;
+    for (int s = 0; s < n; s++) {
+        out->dropped_tokens += parts[s].dropped_tokens;
+        if (parts[s].length == 0)
+            continue;
+        out->token_count += parts[s].token_count;
+        if (hypotheses < 0 || parts[s].hypothesis_count < hypotheses)
+            hypotheses = parts[s].hypothesis_count;
+        last = s;
+    }
+    out->first_token = m->add_bos ? 1 : 0;
+    if (last < 0)
+        return 0; /* no sentence has tokens: nothing was decoded */
+    out->length = out->token_count + (m->add_bos ? 1 : 0) + (m->add_eos ? 1 : 0);
+    size_t steps = 0, bounds = (size_t)(n + 1) * (size_t)(hypotheses + 1);
+    for (int k = 0; k < hypotheses; k++)
+        for (int s = 0; s < n; s++)
+            steps += (size_t)kept_steps(parts, s, last, k);
+    bool attention = parts[last].hypotheses[0].attention != NULL;
+    if (RESERVE(line->bounds, line->bounds_cap, bounds, "sentences", err) < 0 ||
+        RESERVE(line->hypotheses, line->hypotheses_cap, (size_t)hypotheses, "sentences", err) < 0 ||
+        RESERVE(line->tokens, line->tokens_cap, steps, "sentences", err) < 0 ||
+        RESERVE(line->logprobs, line->logprobs_cap, steps, "sentences", err) < 0 ||
+        (attention && rs_reserve_floats(&line->attention, &line->attention_cap, steps * (size_t)out->length,
+                                        "sentences", err) < 0) ||
+        join_source(m, parts, n, line, out, err) < 0 || join_targets(parts, n, line, out, err) < 0)
+        return -1;
+    size_t at = 0;
+    for (int k = 0; k < hypotheses; k++) {
+        join_hypothesis(parts, n, last, k, at, line, out);
+        at += (size_t)line->hypotheses[k].steps;
+    }
+    out->hypotheses = line->hypotheses;
+    out->hypothesis_count = hypotheses;
+    out->sentence_count = n;
+    out->sentence_sources = line->bounds;
+    out->sentence_targets = line->bounds + n + 1;
+    return 0;
+}
+
+/* Sets out->source_original from the line tokenized with case and accents kept. */
+static int keep_original(rs_joiner *j, rs_original_line *line, const char *text, size_t len, rs_translation *out,
+                         rs_error *err)
+{
+    rs_tok_options options = j->translator.model->tokenizer.source;
+    options.lowercase = options.fold_accents = false;
+    if (rs_tokenize(&options, text, len, &line->tokens, err) < 0)
+        return -1;
+    if (out->dropped_tokens > 0 || line->tokens.count != (size_t)out->token_count)
+        return 0; /* the tokens do not pair up: --replace-unk copies the model's tokens */
+    if (RESERVE(line->strings, line->strings_cap, line->tokens.count, "source tokens", err) < 0)
+        return -1;
+    for (size_t i = 0; i < line->tokens.count; i++)
+        line->strings[i] = rs_tokens_get(&line->tokens, i);
+    out->source_original = line->strings;
+    return 0;
+}
+
+/* keep_original for the lines of one call. */
+static int keep_originals(rs_joiner *j, const char *const *lines, const size_t *lens, int count, rs_translation *out,
+                          rs_error *err)
+{
+    if (count > j->originals_cap) {
+        rs_original_line *grown = realloc(j->originals, (size_t)count * sizeof *grown);
+        if (!grown)
+            return rs_fail(err, "out of memory (source tokens of %d lines)", count);
+        for (int i = j->originals_cap; i < count; i++) {
+            memset(&grown[i], 0, sizeof grown[i]);
+            rs_tokens_init(&grown[i].tokens);
+        }
+        j->originals = grown;
+        j->originals_cap = count;
+    }
+    for (int i = 0; i < count; i++)
+        if (out[i].length > 0 && keep_original(j, &j->originals[i], lines[i], lens[i], &out[i], err) < 0)
+            return -1;
+    return 0;
+}
+
+/* No line was split: the translator's results as they are. */
+static int translate_whole(rs_joiner *j, const char *const *lines, const size_t *lens, const char *const *targets,
+                           const size_t *target_lens, int count, const rs_search_options *o, rs_translation *out,
+                           rs_error *err)
+{
+    return targets ? rs_translate_forced_batch(&j->translator, lines, lens, targets, target_lens, count, o, out, err)
+                   : rs_translate_batch(&j->translator, lines, lens, count, o, out, err);
+}
+
+/* Translates the pieces of the lines together and joins each line's results. */
+static int translate_sentences(rs_joiner *j, bool forced, int count, const rs_search_options *o, rs_translation *out,
+                               rs_error *err)
+{
+    int pieces = j->line_first[count];
+    if (RESERVE(j->piece_results, j->piece_results_cap, (size_t)pieces, "sentences", err) < 0)
+        return -1;
+    int rc = forced ? rs_translate_forced_batch(&j->translator, (const char *const *)j->pieces, j->piece_lens,
+                                                 (const char *const *)j->piece_targets,
+                                                 j->piece_target_lens, pieces, o, j->piece_results, err)
+                     : rs_translate_batch(&j->translator, (const char *const *)j->pieces, j->piece_lens, pieces, o,
+                                          j->piece_results, err);
+    if (rc < 0)
+        return -1;
+    if (count > j->joined_cap) {
+        rs_joined_line *grown = realloc(j->joined, (size_t)count * sizeof *grown);
+        if (!grown)
+            return rs_fail(err, "out of memory (sentences of %d lines)", count);
+        memset(grown + j->joined_cap, 0, (size_t)(count - j->joined_cap) * sizeof *grown);
+        j->joined = grown;
+        j->joined_cap = count;
+    }
+    for (int i = 0; i < count; i++) {
+        int first = j->line_first[i], n = j->line_first[i + 1] - first;
+        if (n == 1)
+            out[i] = j->piece_results[first];
+        else if (join(j->translator.model, j->piece_results + first, n, &j->joined[i], &out[i], err) < 0)
+            return -1;
+        out[i].dropped_tokens += j->line_dropped[i];
+    }
+    return 0;
+}
+
+int rs_joiner_translate(rs_joiner *j, const char *const *lines, const size_t *lens, const char *const *targets,
+                        const size_t *target_lens, int count, const rs_search_options *o, rs_translation *out,
+                        rs_error *err)
+{
+    if (RESERVE(j->line_first, j->line_first_cap, (size_t)count + 1, "sentences", err) < 0 ||
+        RESERVE(j->line_dropped, j->line_dropped_cap, (size_t)count, "sentences", err) < 0)
+        return -1;
+    int pieces = 0;
+    bool dropped = false;
+    for (int i = 0; i < count; i++) {
+        j->line_first[i] = pieces;
+        if (add_pieces(j, lines[i], lens[i], targets ? targets[i] : NULL, targets ? target_lens[i] : 0, &pieces,
+                       &j->line_dropped[i], err) < 0)
+            return -1;
+        dropped = dropped || j->line_dropped[i] > 0;
+    }
+    j->line_first[count] = pieces;
+    int rc = pieces == count && !dropped ? translate_whole(j, lines, lens, targets, target_lens, count, o, out, err)
+                             : translate_sentences(j, targets != NULL, count, o, out, err);
+    if (rc == 0 && j->keep_originals)
+        rc = keep_originals(j, lines, lens, count, out, err);
+    return rc;
+}
+
+/* Sizes the joined explanations of hypotheses [0, count) of tr: occlusion zero, rho undefined. */
+static int reserve_explanations(rs_joiner *j, const rs_translation *tr, int count, rs_error *err)
+{
+    if (count > j->explanations_cap) {
+        rs_explanation *grown = realloc(j->explanations, (size_t)count * sizeof *grown);
+        if (!grown)
+            return rs_fail(err, "out of memory (explain)");
+        memset(grown + j->explanations_cap, 0, (size_t)(count - j->explanations_cap) * sizeof *grown);
+        j->explanations = grown;
+        j->explanations_cap = count;
+    }
+    for (int k = 0; k < count; k++) {
+        rs_explanation *e = &j->explanations[k];
+        size_t steps = (size_t)tr->hypotheses[k].steps, cells = steps * (size_t)tr->length;
+        if (rs_explanation_reserve(e, (int)steps, tr->length, err) < 0)
+            return -1;
+        memset(e->occlusion, 0, cells * sizeof *e->occlusion);
+        for (size_t t = 0; t < steps; t++)
+            e->rho[t] = NAN;
+    }
+    return 0;
+}
+
+/* Adds sentence s's explanations (in explainer->explanations) into the joined ones. */
+static void join_explanations(rs_joiner *j, const rs_explainer *x, const rs_translation *parts, int n, int s,
+                              int last, const rs_translation *tr, int count)
+{
+    for (int k = 0; k < count; k++) {
+        const rs_explanation *part = &x->explanations[k];
+        rs_explanation *e = &j->explanations[k];
+        int steps = kept_steps(parts, s, last, k), at = tr->sentence_targets[k * (n + 1) + s];
+        fold_rows(&parts[s], part->occlusion, steps, tr->sentence_sources[s], tr->length,
+                  e->occlusion + (size_t)at * (size_t)tr->length);
+        memcpy(e->rho + at, part->rho, (size_t)steps * sizeof *e->rho);
+    }
+}
+
+int rs_joiner_explain(rs_joiner *j, rs_explainer *x, int line, const rs_translation *tr, int count,
+                      const rs_explanation **out, rs_error *err)
+{
+    if (tr->sentence_count < 2) {
+        if (rs_explain(x, tr, count, err) < 0)
+            return -1;
+        *out = x->explanations; /* after the call: it may move them */
+        return 0;
+    }
+    const rs_translation *parts = j->piece_results + j->line_first[line];
+    int n = tr->sentence_count, last = -1;
+    for (int s = 0; s < n; s++)
+        last = parts[s].length > 0 ? s : last;
+    if (reserve_explanations(j, tr, count, err) < 0)
+        return -1;
+    for (int s = 0; s < n; s++) {
+        if (parts[s].length == 0)
+            continue;
+        if (rs_explain(x, &parts[s], count, err) < 0)
+            return -1;
+        join_explanations(j, x, parts, n, s, last, tr, count);
+    }
+    for (int k = 0; k < count; k++) {
+        rs_explanation *e = &j->explanations[k];
+        double sum = 0.0;
+        int defined = 0;
+        for (int t = 0; t < e->steps; t++)
+            if (!isnan(e->rho[t])) {
+                sum += e->rho[t];
+                defined++;
+            }
+        e->mean_rho = defined ? sum / defined : NAN;
+    }
+    *out = j->explanations;
+    return 0;
+}

@@ -1,0 +1,90 @@
+/* Lines in, one translation per line out, each line translated sentence by sentence (sentences.h) and the
+ * sentences' results joined into one rs_translation (README.md "Several sentences on one line"):
+ *   - source: the added bos (if any), every sentence's tokens, the added eos (if any), as if the line had
+ *     been tokenized whole; each sentence's own bos/eos weights are added into those two columns, so that
+ *     every attention row still sums to 1 and source indices count the line's tokens;
+ *   - hypothesis k: sentence by sentence, the k-th hypothesis of each (the line has as many hypotheses as its
+ *     sentence with the fewest), without the eos steps that end the sentences before the last; its score and
+ *     normalized score are the sums of theirs; attention rows of a sentence are zero outside its tokens;
+ *   - forced decoding splits the target too and pairs the sentences when both sides have as many; otherwise
+ *     the line is forced whole;
+ *   - --max-source-tokens bounds a line, not each sentence: the sentence that reaches the limit is the last
+ *     translated (and cut by the translator as any line), the tokens of the rest count as dropped.
+ * A line of one sentence (or with splitting off) gets the translator's result unchanged. */
+#ifndef RS_JOINER_H
+#define RS_JOINER_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "explain.h"
+#include "model.h"
+#include "sentences.h"
+#include "translator.h"
+
+/* The storage behind one joined line's rs_translation. */
+typedef struct rs_joined_line {
+    const char **source;
+    int32_t *ids;
+    rs_hypothesis *hypotheses;
+    int32_t *tokens;
+    float *logprobs;
+    float *attention;
+    const char **target_tokens;
+    int *bounds; /* sentence_sources, then sentence_targets */
+    size_t source_cap, ids_cap, hypotheses_cap, tokens_cap, logprobs_cap, attention_cap, target_tokens_cap,
+        bounds_cap;
+} rs_joined_line;
+
+/* A line's tokens as written (for --replace-unk). */
+typedef struct rs_original_line {
+    rs_tokens tokens;
+    const char **strings;
+    size_t strings_cap;
+} rs_original_line;
+
+typedef struct rs_joiner {
+    rs_translator translator;
+    bool split; /* false: --no-split-sentences */
+    /* --replace-unk: each result's source_original, the line tokenized with case and accents kept (the
+     * tokenizer's other rules unchanged), when that gives the same number of tokens */
+    bool keep_originals;
+    rs_original_line *originals;
+    int originals_cap;
+    rs_span *spans, *target_spans;
+    size_t spans_cap, target_spans_cap;
+    /* the sentences of one call, translated as one batch */
+    const char **pieces, **piece_targets;
+    size_t *piece_lens, *piece_target_lens;
+    rs_translation *piece_results;
+    size_t pieces_cap, piece_targets_cap, piece_lens_cap, piece_target_lens_cap, piece_results_cap;
+    int *line_first; /* [line]: its first sentence's index among the pieces; line_first[count]: their number */
+    size_t line_first_cap;
+    /* --max-source-tokens holds per line: sentences after the one that reaches it are not translated, and
+     * their tokens (counted in `counting`) are added to the line's dropped_tokens */
+    size_t *line_dropped;
+    size_t line_dropped_cap;
+    rs_tokens counting;
+    rs_joined_line *joined;
+    int joined_cap;
+    rs_explanation *explanations; /* rs_joiner_explain's, of one split line */
+    int explanations_cap;
+} rs_joiner;
+
+int rs_joiner_init(rs_joiner *joiner, const rs_model *model, size_t max_source_tokens, bool split, rs_error *err);
+void rs_joiner_free(rs_joiner *joiner);
+
+/* rs_translate_batch (targets NULL) or rs_translate_forced_batch (targets given) of `count` lines, each split
+ * into sentences. The results stay valid until the next call. */
+int rs_joiner_translate(rs_joiner *joiner, const char *const *lines, const size_t *lens, const char *const *targets,
+                        const size_t *target_lens, int count, const rs_search_options *options, rs_translation *out,
+                        rs_error *err);
+
+/* --explain of the first `count` hypotheses of line `line` of the last call, whose result is tr (or a copy of
+ * it): a line kept whole is explained as it is; a split line sentence by sentence (each occlusion decodes its
+ * sentence alone), the explanations joined like the attention (occlusion rows folded, rho per kept step, the
+ * mean rho over the joined steps). *out points at `count` explanations, valid until the next call. */
+int rs_joiner_explain(rs_joiner *joiner, rs_explainer *explainer, int line, const rs_translation *tr, int count,
+                      const rs_explanation **out, rs_error *err);
+
+#endif

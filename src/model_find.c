@@ -1,0 +1,314 @@
+#include "model_find.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "bulk.h"
+#include "mem.h"
+#include "width.h"
+
+static int add_dir(rs_model_dirs *d, const char *dir, size_t len, rs_error *err)
+{
+    if (len == 0 || d->count == RS_MODEL_DIRS_MAX)
+        return 0;
+    char *copy = rs_strndup(dir, len, err);
+    if (!copy)
+        return -1;
+    d->dirs[d->count++] = copy;
+    return 0;
+}
+
+/* The directory of the running executable, or "" when /proc does not tell. */
+static void executable_dir(char *out, size_t size)
+{
+    out[0] = '\0';
+    ssize_t n = readlink("/proc/self/exe", out, size - 1);
+    if (n <= 0)
+        return;
+    out[n] = '\0';
+    char *slash = strrchr(out, '/');
+    *(slash ? slash : out) = '\0';
+}
+
+int rs_model_dirs_init(rs_model_dirs *d, const char *datadir, rs_error *err)
+{
+    memset(d, 0, sizeof *d);
+    const char *path = getenv("RNNSEARCH_MODEL_PATH");
+    for (const char *p = path; p && *p;) {
+        size_t len = strcspn(p, ":");
+        if (add_dir(d, p, len, err) < 0)
+            return -1;
+        p += len + (p[len] == ':');
+    }
+    char exe[PATH_MAX], dir[PATH_MAX + 64];
+    executable_dir(exe, sizeof exe);
+    if (exe[0]) {
+        snprintf(dir, sizeof dir, "%s/models", exe);
+        if (add_dir(d, dir, strlen(dir), err) < 0)
+            return -1;
+    }
+    snprintf(dir, sizeof dir, "%s/rnnsearch", datadir);
+    return add_dir(d, dir, strlen(dir), err);
+}
+
+void rs_model_dirs_free(rs_model_dirs *d)
+{
+    for (int i = 0; i < d->count; i++)
+        free(d->dirs[i]);
+    memset(d, 0, sizeof *d);
+}
+
+bool rs_model_is_name(const char *arg)
+{
+    size_t len = strlen(arg);
+    if (len == 0 || strchr(arg, '/') || strcmp(arg, ".") == 0 || strcmp(arg, "..") == 0)
+        return false;
+    if (len >= 5 && strcmp(arg + len - 5, ".json") == 0)
+        return false;
+    return access(arg, F_OK) != 0;
+}
+
+/* "DIR1, DIR2, ..." for messages. */
+static void dir_list(const rs_model_dirs *d, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < d->count && used < size; i++) {
+        int n = snprintf(out + used, size - used, "%s%s", i ? ", " : "", d->dirs[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* DIR/NAME.json of the first directory that has it, malloc'd; NULL when none has it (err set only when out of
+ * memory). */
+static char *search(const rs_model_dirs *d, const char *name, bool *out_of_memory, rs_error *err)
+{
+    *out_of_memory = false;
+    for (int i = 0; i < d->count; i++) {
+        size_t len = strlen(d->dirs[i]) + strlen(name) + 7;
+        char *path = rs_alloc_array(len, 1, "model path", err);
+        if (!path) {
+            *out_of_memory = true;
+            return NULL;
+        }
+        snprintf(path, len, "%s/%s.json", d->dirs[i], name);
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+            return path;
+        free(path);
+    }
+    return NULL;
+}
+
+int rs_model_find(const rs_model_dirs *d, const char *arg, char **path, rs_error *err)
+{
+    *path = NULL;
+    const char *env = getenv("RNNSEARCH_MODEL");
+    const char *given = arg ? arg : env && *env ? env : NULL;
+    if (given && !rs_model_is_name(given))
+        return (*path = rs_strndup(given, strlen(given), err)) ? 0 : -1;
+    const char *name = given ? given : RS_DEFAULT_MODEL_NAME;
+    bool out_of_memory;
+    *path = search(d, name, &out_of_memory, err);
+    if (*path || out_of_memory)
+        return *path ? 0 : -1;
+    char dirs[400];
+    dir_list(d, dirs, sizeof dirs);
+    if (!given)
+        return rs_fail(err, "no default model: %s.json is in none of %s (give a model with -m FILE or NAME, or "
+                            "RNNSEARCH_MODEL)", name, dirs);
+    return rs_fail(err, "%s %s: no model of that name (%s.json) in %s (see rnnsearch --list-models)",
+                   arg ? "--model" : "RNNSEARCH_MODEL", name, name, dirs);
+}
+
+/* "SRC -> TGT" from the model file's meta (the file's tensors are skipped by bulk.h's pre-pass, not parsed),
+ * or "?" where the file or its meta does not say. */
+static void model_languages(const char *path, char *out, size_t size)
+{
+    snprintf(out, size, "?");
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f)
+        return;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 3 || (uintmax_t)st.st_size > SIZE_MAX) {
+        fclose(f);
+        return;
+    }
+    size_t len = (size_t)st.st_size;
+    char *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+    fclose(f);
+    if (map == MAP_FAILED)
+        return;
+    size_t bom = memcmp(map, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    char *skeleton = NULL;
+    size_t skeleton_len = 0;
+    rs_bulk_table table;
+    rs_error err;
+    int rc = rs_bulk_scan(map + bom, len - bom, false, &skeleton, &skeleton_len, &table, &err);
+    cJSON *doc = rc == 0                  ? cJSON_ParseWithLength(skeleton, skeleton_len)
+                 : rc == RS_BULK_DECLINED ? cJSON_ParseWithLength(map + bom, len - bom)
+                                          : NULL;
+    if (rc == 0) {
+        free(skeleton);
+        rs_bulk_table_free(&table);
+    }
+    munmap(map, len);
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "meta");
+    const cJSON *source = cJSON_GetObjectItemCaseSensitive(meta, "source_language");
+    const cJSON *target = cJSON_GetObjectItemCaseSensitive(meta, "target_language");
+    if (cJSON_IsString(source) && cJSON_IsString(target))
+        snprintf(out, size, "%.24s -> %.24s", source->valuestring, target->valuestring);
+    cJSON_Delete(doc);
+}
+
+typedef struct listed_model {
+    char *name; /* without .json */
+    char *path;
+    char languages[64];
+    const char *note; /* "", " (default)" or " (shadowed)" */
+} listed_model;
+
+typedef struct model_listing {
+    listed_model *items;
+    size_t count, cap;
+} model_listing;
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_model(model_listing *l, const char *dir, const char *file, rs_error *err)
+{
+    void *items = l->items;
+    if (rs_reserve(&items, &l->cap, l->count + 1, sizeof *l->items, "model list", err) < 0)
+        return -1;
+    l->items = items;
+    listed_model *m = &l->items[l->count];
+    size_t len = strlen(dir) + strlen(file) + 2;
+    m->name = rs_strndup(file, strlen(file) - 5, err);
+    m->path = m->name ? rs_alloc_array(len, 1, "model list", err) : NULL;
+    if (!m->path) {
+        free(m->name);
+        return -1;
+    }
+    snprintf(m->path, len, "%s/%s", dir, file);
+    model_languages(m->path, m->languages, sizeof m->languages);
+    m->note = "";
+    l->count++;
+    return 0;
+}
+
+/* Adds dir's *.json files (regular files, by name); a directory that cannot be read adds nothing. */
+static int add_dir_models(model_listing *l, const char *dir, rs_error *err)
+{
+    DIR *handle = opendir(dir);
+    if (!handle)
+        return 0;
+    char **names = NULL;
+    size_t count = 0, cap = 0;
+    int rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(handle)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        void *grown = names;
+        rc = rs_reserve(&grown, &cap, count + 1, sizeof *names, "model list", err);
+        names = grown;
+        if (rc == 0 && (names[count] = rs_strndup(e->d_name, len, err)) == NULL)
+            rc = -1;
+        count += rc == 0;
+    }
+    closedir(handle);
+    if (count > 0)
+        qsort(names, count, sizeof *names, compare_names);
+    for (size_t i = 0; i < count; i++) {
+        char path[PATH_MAX];
+        struct stat st;
+        int n = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (rc == 0 && n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            rc = add_model(l, dir, names[i], err);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+static void listing_free(model_listing *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->items[i].name);
+        free(l->items[i].path);
+    }
+    free(l->items);
+}
+
+/* Marks the default model and those hidden by an earlier one of the same name. */
+static void mark_models(model_listing *l, const char *default_path)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        listed_model *m = &l->items[i];
+        for (size_t j = 0; j < i && !*m->note; j++)
+            if (strcmp(l->items[j].name, m->name) == 0)
+                m->note = " (shadowed)";
+        if (!*m->note && default_path && strcmp(m->path, default_path) == 0)
+            m->note = " (default)";
+    }
+}
+
+static int put_cell(rs_strbuf *out, const char *text, size_t width, rs_error *err)
+{
+    size_t shown = rs_display_width(text);
+    if (rs_strbuf_puts(out, text, err) < 0)
+        return -1;
+    for (size_t i = shown; i < width + 2; i++)
+        if (rs_strbuf_putc(out, ' ', err) < 0)
+            return -1;
+    return 0;
+}
+
+int rs_model_list(const rs_model_dirs *d, rs_strbuf *out, rs_error *err)
+{
+    model_listing l = {0};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < d->count; i++)
+        rc = add_dir_models(&l, d->dirs[i], err);
+    char *default_path = NULL;
+    rs_error ignored;
+    if (rc == 0 && rs_model_find(d, NULL, &default_path, &ignored) < 0)
+        default_path = NULL;
+    mark_models(&l, default_path);
+    free(default_path);
+    size_t name_width = strlen("NAME"), languages_width = strlen("LANGUAGES");
+    for (size_t i = 0; i < l.count; i++) {
+        if (rs_display_width(l.items[i].name) > name_width)
+            name_width = rs_display_width(l.items[i].name);
+        if (rs_display_width(l.items[i].languages) > languages_width)
+            languages_width = rs_display_width(l.items[i].languages);
+    }
+    if (rc == 0)
+        rc = put_cell(out, "NAME", name_width, err) < 0 || put_cell(out, "LANGUAGES", languages_width, err) < 0 ||
+                     rs_strbuf_puts(out, "PATH\n", err) < 0
+                 ? -1
+                 : 0;
+    for (size_t i = 0; rc == 0 && i < l.count; i++) {
+        const listed_model *m = &l.items[i];
+        rc = put_cell(out, m->name, name_width, err) < 0 || put_cell(out, m->languages, languages_width, err) < 0 ||
+                     rs_strbuf_printf(out, err, "%s%s\n", m->path, m->note) < 0
+                 ? -1
+                 : 0;
+    }
+    listing_free(&l);
+    return rc;
+}
