@@ -49,6 +49,26 @@ static int write_failure(const rs_sink *sink, const rs_error *err)
     return fail(err);
 }
 
+/* --help on standard output, written in one piece through the sink: the text is longer than stdio's buffer,
+ * and a write error inside fputs would otherwise lose its errno (a full disk reported as an I/O error). */
+static int print_help(rs_sink *out)
+{
+    rs_error err;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *memory = open_memstream(&text, &len);
+    if (!memory) {
+        rs_fail(&err, "out of memory (the help text)");
+        return fail(&err);
+    }
+    rs_cli_help(memory);
+    int rc = fclose(memory) == 0 ? rs_sink_write(out, text, len, &err) : rs_fail(&err, "out of memory (the help text)");
+    free(text);
+    if (rc == 0)
+        rc = rs_sink_close(out, &err);
+    return rc < 0 ? write_failure(out, &err) : EXIT_SUCCESS;
+}
+
 /* --list-models: the table of model_find.h on standard output. */
 static int list_models(rs_sink *out)
 {
@@ -280,11 +300,10 @@ int main(int argc, char **argv)
         return fail(&err);
     }
     rs_diag_set_quiet(cli.quiet);
-    if (cli.help || cli.version) {
-        if (cli.help)
-            rs_cli_help(stdout);
-        else
-            printf("rnnsearch %s\nkernels: %s\n", RS_VERSION, rs_kernels_active()->isa);
+    if (cli.help)
+        return print_help(&out);
+    if (cli.version) {
+        printf("rnnsearch %s\nkernels: %s\n", RS_VERSION, rs_kernels_active()->isa);
         return rs_sink_close(&out, &err) < 0 ? write_failure(&out, &err) : EXIT_SUCCESS;
     }
     if (cli.list_models) {

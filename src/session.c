@@ -217,7 +217,7 @@ static void count_batch(rs_session *s, int count, double position)
             continue;
         const rs_hypothesis *best = &tr->hypotheses[0];
         tokens += best->ended_by_eos ? best->steps - 1 : best->steps;
-        if (!rs_hypothesis_truncated(best))
+        if (!best->truncated)
             continue;
         s->truncated_lines++;
         const rs_search_options *o = &s->cli->search;
