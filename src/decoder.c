@@ -99,11 +99,9 @@ static void attend(rs_decoder *d)
 /* emb = E(y_{t-1}), in front of c_t in the GRU input */
 static void embed(rs_decoder *d, const int32_t *prev)
 {
-    const rs_config *c = &d->model->config;
-    size_t et = (size_t)c->decoder_embedding_dim, din = (size_t)c->decoder_input;
+    size_t din = (size_t)d->model->config.decoder_input;
     for (int i = 0; i < d->rows; i++)
-        memcpy(d->input + (size_t)i * din, d->model->weights.decoder_embedding + (size_t)prev[i] * et,
-               et * sizeof(float));
+        rs_embedding_row(&d->model->weights.decoder_embedding, prev[i], d->input + (size_t)i * din);
 }
 
 /* s_t = GRU([emb; c_t], s_{t-1}), layer by layer */

@@ -190,8 +190,7 @@ int rs_encode_batch(rs_encoder *e, const int32_t *const *ids, const int *lengths
         e->offset[b] = offset;
         out[b]->length = lengths[b];
         for (int t = 0; t < lengths[b]; t++)
-            memcpy(e->packed_a + (offset + (size_t)t) * es, m->weights.encoder_embedding + (size_t)ids[b][t] * es,
-                   es * sizeof(float));
+            rs_embedding_row(&m->weights.encoder_embedding, ids[b][t], e->packed_a + (offset + (size_t)t) * es);
         offset += (size_t)lengths[b];
     }
     float *input = e->packed_a, *output = e->packed_b;

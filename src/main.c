@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "error.h"
+#include "kernels.h"
 #include "model.h"
 #include "model_find.h"
 #include "ops.h"
@@ -228,7 +229,8 @@ static int load_model(const rs_cli *cli, rs_model *model)
             fprintf(stderr, "rnnsearch: %s (give a model with -m FILE or RNNSEARCH_MODEL)\n", err.message);
         else
             fail(&err);
-    } else if ((rc = protect_path(model_path, "the model", &err)) < 0) {
+    } else if ((rc = protect_path(model_path, "the model", &err)) < 0 ||
+               (cli->quantize_int8 && (rc = rs_model_quantize(model, &err)) < 0)) {
         rs_model_free(model);
         fail(&err);
     }
@@ -301,7 +303,7 @@ int main(int argc, char **argv)
     if (cli.help)
         return print_help(&out);
     if (cli.version) {
-        printf("rnnsearch %s\n", RS_VERSION);
+        printf("rnnsearch %s\nkernels: %s\n", RS_VERSION, rs_kernels_active()->isa);
         return rs_sink_close(&out, &err) < 0 ? write_failure(&out, &err) : EXIT_SUCCESS;
     }
     if (cli.list_models) {
