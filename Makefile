@@ -55,7 +55,7 @@ build/%.o: src/%.c | build
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 build/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
-build/kernels_%.o: src/kernels.c | build
+$(patsubst %,build/kernels_%.o,$(KERNEL_ISAS)): build/kernels_%.o: src/kernels.c | build
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 build tests/bin:
@@ -119,7 +119,7 @@ build/asan/%.o: src/%.c | build/asan
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
-build/asan/kernels_%.o: src/kernels.c | build/asan
+$(patsubst %,build/asan/kernels_%.o,$(KERNEL_ISAS)): build/asan/kernels_%.o: src/kernels.c | build/asan
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(SAN_FLAGS) -MMD -MP \
 		-c -o $@ $<
 
@@ -160,7 +160,7 @@ build/fuzz/%.o: src/%.c | build/fuzz
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 build/fuzz/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
-build/fuzz/kernels_%.o: src/kernels.c | build/fuzz
+$(patsubst %,build/fuzz/kernels_%.o,$(KERNEL_ISAS)): build/fuzz/kernels_%.o: src/kernels.c | build/fuzz
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(FUZZ_FLAGS) \
 		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 

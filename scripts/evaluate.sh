@@ -17,6 +17,7 @@
 #              MODELS    the folder holding the models (default models)
 #              PYTHON    the Python for scripts/ (default /usr/bin/python3)
 #              KEEP      a folder to keep each test set's source, reference and outputs in
+#              QUANTIZE  rnnsearch --quantize (e.g. int8; default: the weights as stored)
 # A model or test set that is missing is skipped with a note; a failed run is reported and makes the exit
 # status 1, after the other models have been evaluated.
 set -euo pipefail
@@ -29,6 +30,9 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 THREAD_ARGS=()
 if [ -n "${THREADS:-}" ]; then
     THREAD_ARGS=(-t "$THREADS")
+fi
+if [ -n "${QUANTIZE:-}" ]; then
+    THREAD_ARGS+=(--quantize "$QUANTIZE")
 fi
 
 # model file, corpus (scripts/data.py), test set name shown

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Installs what rnnsearch needs from Debian's packages (as root, or through sudo).
-#   scripts/setup.sh          build and run: a C compiler, make, pkg-config, cJSON, OpenBLAS
+#   scripts/setup.sh          build and run: a C compiler, make, pkg-config, cJSON
 #   scripts/setup.sh --test   also what the test suite needs: cmocka, PyTorch, NLTK, matplotlib, valgrind, clang,
 #                             GNU parallel, Chromium and a font with Arabic script (the --html browser tests),
-#                             lcov (make coverage)
+#                             and OpenBLAS (only `make bench`'s reference), lcov (make coverage)
 set -eu
-packages="build-essential pkg-config libcjson-dev libopenblas-dev"
+packages="build-essential pkg-config libcjson-dev"
 if [ "${1:-}" = "--test" ]; then
-    packages="$packages libcmocka-dev python3 python3-torch python3-numpy python3-nltk python3-matplotlib valgrind clang librsvg2-bin parallel chromium fonts-dejavu-core lcov"
+    packages="$packages libopenblas-dev libcmocka-dev python3 python3-torch python3-numpy python3-nltk python3-matplotlib valgrind clang librsvg2-bin parallel chromium fonts-dejavu-core lcov"
 fi
 missing=""
 for p in $packages; do

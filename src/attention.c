@@ -1,77 +1,123 @@
 #include "attention.h"
 
 #include <math.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include "dense.h"
 #include "ops.h"
 
+/* One attention score. */
+typedef struct score_kind {
+    int (*key_dim)(const rs_config *c);
+    /* keys[S, key_dim] from memory[S, K] */
+    void (*keys)(const rs_model *m, const float *memory, int length, float *keys);
+    /* proj[n, query_dim] from n states; NULL: the states are the queries */
+    void (*query)(const rs_model *m, const float *states, size_t ld_states, int n, float *proj);
+    /* energies[n, length] of n queries over one source */
+    void (*energies)(const rs_model *m, const float *queries, size_t ld_queries, int n, const float *keys,
+                     int length, float *energies, size_t ld_energies);
+} score_kind;
+
+static int attention_dim(const rs_config *c)
+{
+    return c->attention_dim;
+}
+
+static int hidden_size(const rs_config *c)
+{
+    return c->decoder_hidden_size;
+}
+
+static int encoder_output(const rs_config *c)
+{
+    return c->encoder_output;
+}
+
+/* additive: keys Wk h_j + bk, queries Wq q + bq, e_j = v . tanh(query + key_j) */
+static void additive_keys(const rs_model *m, const float *memory, int length, float *keys)
+{
+    rs_dense(keys, memory, length, &m->weights.key);
+}
+
+static void additive_query(const rs_model *m, const float *states, size_t ld_states, int n, float *proj)
+{
+    rs_dense_ld(proj, (size_t)m->config.attention_dim, states, ld_states, n, &m->weights.query);
+}
+
+static void additive_energies(const rs_model *m, const float *queries, size_t ld_queries, int n, const float *keys,
+                              int length, float *energies, size_t ld_energies)
+{
+    int a = m->config.attention_dim;
+    const float *v = m->weights.v_weight;
+    for (int i = 0; i < n; i++) {
+        const float *q = queries + (size_t)i * ld_queries;
+        float *row = energies + (size_t)i * ld_energies;
+        for (int j = 0; j < length; j++)
+            row[j] = rs_additive_score(q, keys + (size_t)j * a, v, a);
+    }
+}
+
+/* dot, scaled_dot, general: e_j = q . key_j, the scaling or W being in the keys */
+static void dot_energies(const rs_model *m, const float *queries, size_t ld_queries, int n, const float *keys,
+                         int length, float *energies, size_t ld_energies)
+{
+    rs_linear(energies, ld_energies, queries, ld_queries, n, keys, length, rs_attention_key_dim(&m->config), NULL);
+}
+
+static void dot_keys(const rs_model *m, const float *memory, int length, float *keys)
+{
+    memcpy(keys, memory, (size_t)length * (size_t)m->config.encoder_output * sizeof *keys);
+}
+
+static void scaled_dot_keys(const rs_model *m, const float *memory, int length, float *keys)
+{
+    /* Divided here, as scripts/model.py does, so the per-step product needs no scaling. */
+    int k = m->config.encoder_output;
+    float scale = (float)sqrt((double)k);
+    size_t count = (size_t)length * (size_t)k;
+    for (size_t i = 0; i < count; i++)
+        keys[i] = memory[i] / scale;
+}
+
+static void general_keys(const rs_model *m, const float *memory, int length, float *keys)
+{
+    rs_dense(keys, memory, length, &m->weights.general);
+}
+
+static const score_kind SCORES[] = {
+    [RS_SCORE_ADDITIVE] = {attention_dim, additive_keys, additive_query, additive_energies},
+    [RS_SCORE_DOT] = {encoder_output, dot_keys, NULL, dot_energies},
+    [RS_SCORE_SCALED_DOT] = {encoder_output, scaled_dot_keys, NULL, dot_energies},
+    [RS_SCORE_GENERAL] = {hidden_size, general_keys, NULL, dot_energies},
+};
+
 int rs_attention_key_dim(const rs_config *config)
 {
-    switch (config->score) {
-    case RS_SCORE_ADDITIVE:
-        return config->attention_dim;
-    case RS_SCORE_GENERAL:
-        return config->decoder_hidden_size;
-    case RS_SCORE_DOT:
-    case RS_SCORE_SCALED_DOT:
-        break;
-    }
-    return config->encoder_output;
+    return SCORES[config->score].key_dim(config);
 }
 
 void rs_attention_keys(const rs_model *model, const float *memory, int length, float *keys)
 {
-    const rs_config *c = &model->config;
-    const rs_weights *w = &model->weights;
-    int k = c->encoder_output;
-    size_t count = (size_t)length * (size_t)k;
-    switch (c->score) {
-    case RS_SCORE_ADDITIVE:
-        rs_dense(keys, memory, length, &w->key);
-        break;
-    case RS_SCORE_GENERAL:
-        rs_dense(keys, memory, length, &w->general);
-        break;
-    case RS_SCORE_SCALED_DOT: {
-        /* Divided here, as scripts/model.py does, so the per-step product needs no scaling. */
-        float scale = (float)sqrt((double)k);
-        for (size_t i = 0; i < count; i++)
-            keys[i] = memory[i] / scale;
-        break;
-    }
-    case RS_SCORE_DOT:
-        memcpy(keys, memory, count * sizeof *keys);
-        break;
-    }
+    SCORES[model->config.score].keys(model, memory, length, keys);
 }
 
-void rs_attention_project(const rs_model *model, const float *queries, size_t ld_query, int n, float *proj)
+const float *rs_attention_queries(const rs_model *model, const float *states, size_t ld_states, int n, float *proj,
+                                  size_t *ld_queries)
 {
-    const rs_config *c = &model->config;
-    if (c->score == RS_SCORE_ADDITIVE)
-        rs_dense_ld(proj, (size_t)c->attention_dim, queries, ld_query, n, &model->weights.query);
+    const score_kind *score = &SCORES[model->config.score];
+    if (!score->query) {
+        *ld_queries = ld_states;
+        return states;
+    }
+    score->query(model, states, ld_states, n, proj);
+    *ld_queries = (size_t)score->key_dim(&model->config);
+    return proj;
 }
 
-void rs_attention_weights(const rs_model *model, const float *queries, size_t ld_query, int n, const float *keys,
-                          int length, float *tanh_scratch, float *weights, size_t ld_weights)
+void rs_attention_weights(const rs_model *model, const float *queries, size_t ld_queries, int n, const float *keys,
+                          int length, float *weights, size_t ld_weights)
 {
-    (void)tanh_scratch; /* not needed any more: rows may be computed on several threads at once */
-    const rs_config *c = &model->config;
-    if (c->score == RS_SCORE_ADDITIVE) {
-        int a = c->attention_dim;
-        const float *v = model->weights.v_weight;
-        for (int i = 0; i < n; i++) {
-            const float *q = queries + (size_t)i * ld_query;
-            float *row = weights + (size_t)i * ld_weights;
-            for (int j = 0; j < length; j++)
-                row[j] = rs_additive_score(q, keys + (size_t)j * a, v, a);
-        }
-    } else {
-        /* e[i, j] = q_i . key_j for all rows at once */
-        rs_linear(weights, ld_weights, queries, ld_query, n, keys, length, rs_attention_key_dim(c), NULL);
-    }
+    SCORES[model->config.score].energies(model, queries, ld_queries, n, keys, length, weights, ld_weights);
     for (int i = 0; i < n; i++)
         rs_softmax(weights + (size_t)i * ld_weights, (size_t)length);
 }

@@ -1,8 +1,13 @@
-/* Attention scores (spec section 1): additive v . tanh(Wq q + bq + Wk h_j + bk), dot q . h_j,
- * scaled_dot q . h_j / sqrt(K), general q . (W h_j); weights are the softmax over every source position.
- * Everything that depends only on the source ("keys") is computed once per sentence. */
+/* Attention (spec section 1): energies e_j of a query q against the encoder outputs h_j, weights a = softmax(e)
+ * over every source position. The scores are one table (attention.c): additive v . tanh(Wq q + bq + Wk h_j + bk),
+ * dot q . h_j, scaled_dot q . h_j / sqrt(K), general q . (W h_j). Each score splits into what depends only on
+ * the source (the "keys", computed once per sentence), what depends only on the query (computed once per step
+ * for all rows) and the energies of one row. Adding a score: an entry in that table, its name in config.c and
+ * its tensors in the loader (model.c), with their tests. */
 #ifndef RS_ATTENTION_H
 #define RS_ATTENTION_H
+
+#include <stddef.h>
 
 #include "model.h"
 
@@ -13,14 +18,15 @@ int rs_attention_key_dim(const rs_config *config);
  * h_j / sqrt(K) (scaled_dot) or h_j (dot). */
 void rs_attention_keys(const rs_model *model, const float *memory, int length, float *keys);
 
-/* For additive scores, proj[n, A] = Wq q_i + bq for n queries (rows ld_query apart), done for all rows at once
- * since it does not depend on the source; other scores need nothing. */
-void rs_attention_project(const rs_model *model, const float *queries, size_t ld_query, int n, float *proj);
+/* The queries of n decoder states (rows ld_states apart) as rs_attention_weights takes them: for additive
+ * scores proj[n, A] = Wq q_i + bq (rows A apart), all rows at once; for the others the states themselves.
+ * Returns the queries and sets *ld_queries. */
+const float *rs_attention_queries(const rs_model *model, const float *states, size_t ld_states, int n, float *proj,
+                                  size_t *ld_queries);
 
-/* Attention weights [n, length] (rows ld_weights apart) of n queries over one source: `queries` are the
- * projections of rs_attention_project (rows A apart) for additive scores, else the states q (rows ld_query
- * apart). tanh_scratch is not used (it may be NULL). Each row is computed alone. */
-void rs_attention_weights(const rs_model *model, const float *queries, size_t ld_query, int n, const float *keys,
-                          int length, float *tanh_scratch, float *weights, size_t ld_weights);
+/* Attention weights [n, length] (rows ld_weights apart) of n queries (of rs_attention_queries) over one
+ * source's keys. Each row is computed alone. */
+void rs_attention_weights(const rs_model *model, const float *queries, size_t ld_queries, int n, const float *keys,
+                          int length, float *weights, size_t ld_weights);
 
 #endif

@@ -33,6 +33,8 @@ enum {
     OPT_TOKENIZE,
     OPT_NO_SPLIT_SENTENCES,
     OPT_PIECE_LEVEL,
+    OPT_NO_REPEAT_NGRAM,
+    OPT_QUANTIZE,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -43,6 +45,7 @@ static const struct option LONG_OPTIONS[] = {
     {"max-length", required_argument, NULL, OPT_MAX_LENGTH},
     {"max-length-factor", required_argument, NULL, OPT_MAX_LENGTH_FACTOR},
     {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
+    {"no-repeat-ngram", required_argument, NULL, OPT_NO_REPEAT_NGRAM},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"attention", no_argument, NULL, 'a'},
     {"align-csv", required_argument, NULL, OPT_ALIGN_CSV},
@@ -62,6 +65,7 @@ static const struct option LONG_OPTIONS[] = {
     {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
     {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
     {"threads", required_argument, NULL, 't'},
+    {"quantize", required_argument, NULL, OPT_QUANTIZE},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
     {"list-models", no_argument, NULL, OPT_LIST_MODELS},
@@ -166,6 +170,8 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         case 'b':
             if (parse_positive_int(optarg, c, &cli->search.beam, err) < 0)
                 return -1;
+            if (cli->search.beam > RS_MAX_BEAM)
+                return rs_fail(err, "--beam: %s is too large (at most %d)", optarg, RS_MAX_BEAM);
             break;
         case 'n':
             if (parse_positive_int(optarg, c, &cli->n_best, err) < 0)
@@ -182,6 +188,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_LENGTH_PENALTY:
             if (parse_number(optarg, c, true, &cli->search.length_penalty, err) < 0)
+                return -1;
+            break;
+        case OPT_NO_REPEAT_NGRAM:
+            cli->search.no_repeat_ngram = 0; /* 0: off, as by default */
+            if (strcmp(optarg, "0") != 0 && parse_positive_int(optarg, c, &cli->search.no_repeat_ngram, err) < 0)
                 return -1;
             break;
         case OPT_FORMAT:
@@ -205,6 +216,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_CHECK:
             cli->check_file = optarg;
+            break;
+        case OPT_QUANTIZE:
+            if (strcmp(optarg, "int8") != 0 && strcmp(optarg, "none") != 0)
+                return rs_fail(err, "--quantize: expected 'int8' or 'none', got '%s'", optarg);
+            cli->quantize_int8 = strcmp(optarg, "int8") == 0;
             break;
         case OPT_FORCED:
             cli->forced = true;
@@ -339,12 +355,13 @@ void rs_cli_help(FILE *out)
           "                            --list-models; default: $RNNSEARCH_MODEL, else deu-eng)\n"
           "  -o, --output FILE         write the output to FILE instead of standard output: to a temporary\n"
           "                            file renamed into place when the run succeeds ('-': standard output)\n"
-          "  -b, --beam N              beam size; 1 is greedy search (default 5)\n"
+          "  -b, --beam N              beam size, at most 1000; 1 is greedy search (default 5)\n"
           "  -n, --n-best N            print the N best hypotheses, N <= beam; text: a line `ID ||| TEXT |||\n"
           "                            SCORE ||| NORMALIZED_SCORE` each (also with -n 1)\n"
           "      --max-length N        at most N target tokens, eos included (default 256)\n"
           "      --max-length-factor F at most ceil(F x source positions) target tokens (default 3.0)\n"
           "      --length-penalty A    rank hypotheses by score / length^A (default 0.6; 0: raw score)\n"
+          "      --no-repeat-ngram N   no hypothesis repeats an N-gram of its tokens (default 0: off)\n"
           "      --format text|jsonl   output format (default text)\n"
           "  -a, --attention           add attention weights (text: a matrix in percent, drawn in shades or\n"
           "                            colours on a terminal; jsonl: \"attention\")\n"
@@ -377,6 +394,8 @@ void rs_cli_help(FILE *out)
           "      --piece-level         subword models: show pieces, not words, in the -a matrix and heatmaps\n"
           "  -t, --threads N           threads (default: the CPUs available, at most 8; N <= 256; output\n"
           "                            identical for any N)\n"
+          "      --quantize int8|none  int8 weights for the matrices (per-row scales, made at load): about\n"
+          "                            half the memory of f16 and faster; translations may differ slightly\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
           "      --max-source-tokens N translate only the first N tokens of a longer line (default 1024)\n"

@@ -47,6 +47,7 @@ typedef struct rs_cli {
     bool split_sentences;   /* true unless --no-split-sentences (joiner.h) */
     bool piece_level;       /* --piece-level: -a matrices and heatmaps of a subword model show pieces */
     int threads; /* 0: rs_default_threads() */
+    bool quantize_int8;     /* --quantize int8 */
     int batch_size;
     size_t max_source_tokens;
     bool quiet;       /* --quiet: no warnings, no progress line */

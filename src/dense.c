@@ -77,28 +77,48 @@ static void *alloc_panels(const rs_dense_layer *layer, rs_error *err)
     return rs_calloc_array(values ? values : 1, value_bytes(layer->dtype), "dense layer", err);
 }
 
-int rs_dense_pack(rs_dense_layer *layer, const float *weight, int out_dim, int in_dim, rs_error *err)
+/* Makes the layer a `dtype` layer of W = values [out_dim, in_dim] (of that type), keeping its bias. */
+static int pack(rs_dense_layer *layer, rs_dtype dtype, const void *values, int out_dim, int in_dim, rs_error *err)
 {
     float *bias = layer->bias;
     rs_dense_free(layer);
-    *layer = (rs_dense_layer){out_dim, in_dim, RS_DTYPE_F16, NULL, NULL, bias};
-    size_t count = (size_t)out_dim * (size_t)in_dim;
-    uint16_t half;
-    for (size_t i = 0; i < count && layer->dtype == RS_DTYPE_F16; i++)
-        if (!half_of(weight[i], &half))
-            layer->dtype = RS_DTYPE_F32;
+    *layer = (rs_dense_layer){out_dim, in_dim, dtype, NULL, NULL, bias};
     if (!(layer->packed = alloc_panels(layer, err)))
         return -1;
+    size_t width = value_bytes(dtype);
     for (int v = 0; v < out_dim; v++)
-        for (int k = 0; k < in_dim; k++) {
-            float w = weight[(size_t)v * (size_t)in_dim + (size_t)k];
-            size_t at = packed_index(layer, v, k);
-            if (layer->dtype == RS_DTYPE_F16)
-                half_of(w, (uint16_t *)layer->packed + at);
-            else
-                ((float *)layer->packed)[at] = w;
-        }
+        for (int k = 0; k < in_dim; k++)
+            memcpy((char *)layer->packed + packed_index(layer, v, k) * width,
+                   (const char *)values + ((size_t)v * (size_t)in_dim + (size_t)k) * width, width);
     return 0;
+}
+
+bool rs_floats_to_halves(const float *x, size_t n, uint16_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!half_of(x[i], &out[i]))
+            return false;
+    return true;
+}
+
+int rs_dense_pack(rs_dense_layer *layer, const float *weight, int out_dim, int in_dim, rs_error *err)
+{
+    size_t count = (size_t)out_dim * (size_t)in_dim;
+    uint16_t *halves = rs_alloc_array(count ? count : 1, sizeof *halves, "dense layer", err);
+    if (!halves)
+        return -1;
+    if (rs_floats_to_halves(weight, count, halves)) {
+        int rc = rs_dense_pack_halves(layer, halves, out_dim, in_dim, err);
+        free(halves);
+        return rc;
+    }
+    free(halves);
+    return pack(layer, RS_DTYPE_F32, weight, out_dim, in_dim, err);
+}
+
+int rs_dense_pack_halves(rs_dense_layer *layer, const uint16_t *halves, int out_dim, int in_dim, rs_error *err)
+{
+    return pack(layer, RS_DTYPE_F16, halves, out_dim, in_dim, err);
 }
 
 void rs_dense_row(const rs_dense_layer *layer, int v, float *row)
@@ -136,7 +156,7 @@ static void quantize_row(const rs_dense_layer *from, rs_dense_layer *to, int v, 
 
 int rs_dense_quantize(rs_dense_layer *layer, rs_error *err)
 {
-    if (layer->dtype == RS_DTYPE_I8)
+    if (layer->dtype == RS_DTYPE_I8 || layer->in_dim > RS_I8_MAX_IN)
         return 0;
     rs_dense_layer q = {layer->out_dim, layer->in_dim, RS_DTYPE_I8, NULL, NULL, layer->bias};
     float *row = rs_alloc_array((size_t)layer->in_dim + 1, sizeof *row, "dense layer", err);

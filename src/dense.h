@@ -30,7 +30,15 @@ typedef struct rs_dense_layer {
  * written with "dtype": "f16"), else as f32. The bias is left as it was. */
 int rs_dense_pack(rs_dense_layer *layer, const float *weight, int out_dim, int in_dim, rs_error *err);
 
-/* Re-packs the layer as int8 (per output row: scale = max |W_v| / 127, q = round(W_v / scale)). */
+/* out[i] = x[i] as f16 bits for i < n when every x[i] is exactly an f16 value (then true), else false. */
+bool rs_floats_to_halves(const float *x, size_t n, uint16_t *out);
+
+/* rs_dense_pack from f16 values (bit patterns, finite): packed as f16. */
+int rs_dense_pack_halves(rs_dense_layer *layer, const uint16_t *halves, int out_dim, int in_dim, rs_error *err);
+
+/* Re-packs the layer as int8 (per output row: scale = max |W_v| / 127, q = round(W_v / scale)); a layer of
+ * more than RS_I8_MAX_IN (4096) inputs stays as it is. The inputs of an int8 product are quantized per row
+ * (scale = max |x| / L, L <= 32767 such that the integer sums cannot overflow), so the sums are exact. */
 int rs_dense_quantize(rs_dense_layer *layer, rs_error *err);
 
 void rs_dense_free(rs_dense_layer *layer);

@@ -6,19 +6,17 @@
 
 #include "attention.h"
 #include "gru.h"
-#include "mem.h"
 #include "ops.h"
 
 void rs_encoding_init(rs_encoding *encoding)
 {
     memset(encoding, 0, sizeof *encoding);
+    rs_workspace_init(&encoding->workspace);
 }
 
 void rs_encoding_free(rs_encoding *encoding)
 {
-    free(encoding->memory);
-    free(encoding->keys);
-    free(encoding->initial_state);
+    rs_workspace_free(&encoding->workspace);
     rs_encoding_init(encoding);
 }
 
@@ -27,64 +25,64 @@ int rs_encoder_init(rs_encoder *encoder, const rs_model *model, rs_error *err)
     (void)err;
     memset(encoder, 0, sizeof *encoder);
     encoder->model = model;
+    rs_workspace_init(&encoder->workspace);
     return 0;
 }
 
 void rs_encoder_free(rs_encoder *e)
 {
-    free(e->packed_a);
-    free(e->packed_b);
-    free(e->gates);
-    free(e->keys);
-    free(e->state);
-    free(e->gates_h);
-    free(e->finals);
-    free(e->bridge_in);
-    free(e->bridge_out);
-    free(e->order);
-    free(e->offset);
+    rs_workspace_free(&e->workspace);
     memset(e, 0, sizeof *e);
+}
+
+static void layout(void *owner, rs_workspace *ws)
+{
+    rs_encoder *e = owner;
+    const rs_config *c = &e->model->config;
+    size_t n = (size_t)e->sentences, total = e->positions, he = (size_t)c->encoder_hidden_size;
+    size_t width = (size_t)(c->encoder_embedding_dim > c->encoder_output ? c->encoder_embedding_dim
+                                                                          : c->encoder_output);
+    RS_TAKE(ws, e->packed_a, total, width);
+    RS_TAKE(ws, e->packed_b, total, width);
+    RS_TAKE(ws, e->gates, total, 3 * he);
+    RS_TAKE(ws, e->keys, total, (size_t)rs_attention_key_dim(c));
+    RS_TAKE(ws, e->state, n, he);
+    RS_TAKE(ws, e->gates_h, n, 3 * he);
+    RS_TAKE(ws, e->finals, n * (size_t)c->encoder_layers * (size_t)c->directions, he);
+    RS_TAKE(ws, e->bridge_in, n, (size_t)c->encoder_output);
+    RS_TAKE(ws, e->bridge_out, n, (size_t)c->decoder_layers * (size_t)c->decoder_hidden_size);
+    RS_TAKE(ws, e->order, n, 1);
+    RS_TAKE(ws, e->offset, n, 1);
+}
+
+/* What one encoding holds: its length and the model's sizes. */
+typedef struct encoding_shape {
+    rs_encoding *encoding;
+    const rs_config *config;
+    size_t length;
+} encoding_shape;
+
+static void encoding_layout(void *owner, rs_workspace *ws)
+{
+    encoding_shape *shape = owner;
+    rs_encoding *out = shape->encoding;
+    const rs_config *c = shape->config;
+    RS_TAKE(ws, out->memory, shape->length, (size_t)c->encoder_output);
+    RS_TAKE(ws, out->keys, shape->length, (size_t)rs_attention_key_dim(c));
+    RS_TAKE(ws, out->initial_state, (size_t)c->decoder_layers, (size_t)c->decoder_hidden_size);
 }
 
 /* Sizes the work space for `count` sentences of `total` positions, and each encoding. */
 static int reserve(rs_encoder *e, const int *lengths, int count, size_t total, rs_encoding *const *out,
                    rs_error *err)
 {
-    const rs_config *c = &e->model->config;
-    size_t n = (size_t)count, he = (size_t)c->encoder_hidden_size, k = (size_t)c->encoder_output;
-    size_t width = (size_t)(c->encoder_embedding_dim > c->encoder_output ? c->encoder_embedding_dim
-                                                                          : c->encoder_output);
-    size_t key_dim = (size_t)rs_attention_key_dim(c), initial = (size_t)c->decoder_layers * (size_t)c->decoder_hidden_size;
-    size_t layers = (size_t)c->encoder_layers * (size_t)c->directions;
-    size_t n_packed, n_gates, n_keys, n_state, n_gates_h, n_finals, n_bridge_in, n_bridge_out;
-    if (!rs_mul_size(total, width, &n_packed) || !rs_mul3_size(total, 3, he, &n_gates) ||
-        !rs_mul_size(total, key_dim, &n_keys) || !rs_mul_size(n, he, &n_state) ||
-        !rs_mul3_size(n, 3, he, &n_gates_h) || !rs_mul3_size(n, layers, he, &n_finals) ||
-        !rs_mul_size(n, k, &n_bridge_in) || !rs_mul_size(n, initial, &n_bridge_out))
-        return rs_fail(err, "out of memory (encoder, %zu source positions)", total);
-    void *order = e->order, *offset = e->offset;
-    int rc = rs_reserve(&order, &e->order_cap, n, sizeof *e->order, "encoder", err);
-    e->order = order;
-    if (rc == 0)
-        rc = rs_reserve(&offset, &e->offset_cap, n, sizeof *e->offset, "encoder", err);
-    e->offset = offset;
-    if (rc < 0 || rs_reserve_floats(&e->packed_a, &e->packed_a_cap, n_packed, "encoder", err) < 0 ||
-        rs_reserve_floats(&e->packed_b, &e->packed_b_cap, n_packed, "encoder", err) < 0 ||
-        rs_reserve_floats(&e->gates, &e->gates_cap, n_gates, "encoder", err) < 0 ||
-        rs_reserve_floats(&e->keys, &e->keys_cap, n_keys, "encoder", err) < 0 ||
-        rs_reserve_floats(&e->state, &e->state_cap, n_state, "encoder", err) < 0 ||
-        rs_reserve_floats(&e->gates_h, &e->gates_h_cap, n_gates_h, "encoder", err) < 0 ||
-        rs_reserve_floats(&e->finals, &e->finals_cap, n_finals, "encoder", err) < 0 ||
-        rs_reserve_floats(&e->bridge_in, &e->bridge_in_cap, n_bridge_in, "encoder", err) < 0 ||
-        rs_reserve_floats(&e->bridge_out, &e->bridge_out_cap, n_bridge_out, "encoder", err) < 0)
+    e->sentences = count;
+    e->positions = total;
+    if (rs_workspace_fit(&e->workspace, layout, e, "encoder", err) < 0)
         return -1;
     for (int i = 0; i < count; i++) {
-        size_t s = (size_t)lengths[i], n_out, n_key;
-        if (!rs_mul_size(s, k, &n_out) || !rs_mul_size(s, key_dim, &n_key))
-            return rs_fail(err, "out of memory (encoder, %zu source positions)", s);
-        if (rs_reserve_floats(&out[i]->memory, &out[i]->memory_cap, n_out, "encoder", err) < 0 ||
-            rs_reserve_floats(&out[i]->keys, &out[i]->keys_cap, n_key, "encoder", err) < 0 ||
-            rs_reserve_floats(&out[i]->initial_state, &out[i]->initial_cap, initial, "encoder", err) < 0)
+        encoding_shape shape = {out[i], &e->model->config, (size_t)lengths[i]};
+        if (rs_workspace_fit(&out[i]->workspace, encoding_layout, &shape, "encoder", err) < 0)
             return -1;
     }
     return 0;
@@ -192,8 +190,7 @@ int rs_encode_batch(rs_encoder *e, const int32_t *const *ids, const int *lengths
         e->offset[b] = offset;
         out[b]->length = lengths[b];
         for (int t = 0; t < lengths[b]; t++)
-            memcpy(e->packed_a + (offset + (size_t)t) * es, m->weights.encoder_embedding + (size_t)ids[b][t] * es,
-                   es * sizeof(float));
+            rs_embedding_row(&m->weights.encoder_embedding, ids[b][t], e->packed_a + (offset + (size_t)t) * es);
         offset += (size_t)lengths[b];
     }
     float *input = e->packed_a, *output = e->packed_b;

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "model.h"
+#include "workspace.h"
 
 /* What the decoder needs of one source sentence. */
 typedef struct rs_encoding {
@@ -18,12 +19,15 @@ typedef struct rs_encoding {
     float *memory;        /* [S, K]: h_j */
     float *keys;          /* [S, key_dim]: see attention.h */
     float *initial_state; /* [Ld, Hd]: s_0 */
-    size_t memory_cap, keys_cap, initial_cap;
+    rs_workspace workspace; /* owns the three above */
 } rs_encoding;
 
 /* Work space, grown to the largest batch seen. Positions of all sentences are packed one after another. */
 typedef struct rs_encoder {
     const rs_model *model;
+    int sentences;              /* the batch being encoded */
+    size_t positions;           /* its positions, all sentences together */
+    rs_workspace workspace;     /* owns every buffer below (encoder.c: layout) */
     float *packed_a, *packed_b; /* [positions, max(Es, K)]: a layer's input and output, in turn */
     float *gates;               /* [positions, 3He] */
     float *keys;                /* [positions, key_dim] */
@@ -34,8 +38,6 @@ typedef struct rs_encoder {
     float *bridge_out;          /* [sentences, Ld * Hd] */
     int *order;                 /* [sentences]: by length, longest first */
     size_t *offset;             /* [sentences]: first packed position */
-    size_t packed_a_cap, packed_b_cap, gates_cap, keys_cap, state_cap, gates_h_cap, finals_cap, bridge_in_cap,
-        bridge_out_cap, order_cap, offset_cap;
 } rs_encoder;
 
 void rs_encoding_init(rs_encoding *encoding);

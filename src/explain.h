@@ -19,8 +19,10 @@
 #include "encoder.h"
 #include "error.h"
 #include "model.h"
+#include "search.h"
 #include "stats.h"
 #include "translator.h"
+#include "workspace.h"
 
 #define RS_EXPLAIN_CHUNK 64
 
@@ -30,24 +32,35 @@ typedef struct rs_explanation {
     float *occlusion;  /* [steps, length]: importance; 0 at added bos/eos */
     double *rho;       /* [steps]: Spearman's rho; NAN where undefined */
     double mean_rho;   /* mean of the defined rho; NAN when none is */
-    size_t occlusion_cap, rho_cap;
+    rs_workspace workspace; /* owns occlusion and rho */
 } rs_explanation;
 
 typedef struct rs_explainer {
     const rs_model *model;
     rs_encoder encoder;
     rs_decoder decoder;
+    /* one chunk of variants, decoded teacher-forced together */
     rs_encoding encodings[RS_EXPLAIN_CHUNK];
     const rs_encoding *batch[RS_EXPLAIN_CHUNK];
-    int32_t *ids;        /* the source ids */
-    int32_t *occluded;   /* one occluded copy of them */
-    int32_t *prev;       /* [RS_EXPLAIN_CHUNK]: the token fed to every row */
+    rs_search searches[RS_EXPLAIN_CHUNK];
+    rs_search *batch_searches[RS_EXPLAIN_CHUNK];
+    const int32_t *targets[RS_EXPLAIN_CHUNK];
+    int target_lengths[RS_EXPLAIN_CHUNK];
+    /* the shape of the workspace: source positions, variants (the source and one per token), target steps */
+    int length, variants, steps;
+    int32_t *occluded;   /* [length]: one occluded copy of the source ids */
     float *logp;         /* [variants, steps]: log p(y_t) of the original (variant 0) and each occluded source */
-    size_t ids_cap, occluded_cap, logp_cap;
+    int *todo;           /* [variants]: the variants that are decoded */
+    rs_workspace workspace;
     rs_rank_scratch ranks;
     rs_explanation *explanations; /* of the hypotheses of the last call */
-    int explanation_cap;
+    int explanation_count;
 } rs_explainer;
+
+/* Sizes e for `steps` rows of `length` columns (contents unset); rs_explanation_free releases it. A zeroed
+ * rs_explanation is an empty one. */
+int rs_explanation_reserve(rs_explanation *e, int steps, int length, rs_error *err);
+void rs_explanation_free(rs_explanation *e);
 
 int rs_explainer_init(rs_explainer *explainer, const rs_model *model, rs_error *err);
 void rs_explainer_free(rs_explainer *explainer);

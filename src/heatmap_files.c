@@ -84,7 +84,8 @@ static void drop_first(rs_heatmap_files *f)
     f->first_used = true;
 }
 
-/* A hypothesis as a heatmap sentence; targets has room for its steps. The title is in f->title. */
+/* A hypothesis as a heatmap sentence; targets has room for its steps. The title is in f->title, the text of
+ * hypothesis k of f->text (the translation as printed, whose tokens may be pieces where tr shows words). */
 static int make_sentence(rs_heatmap_files *f, const rs_model *m, const rs_translation *tr, long long id, int k,
                          const rs_output_options *o, const char **targets, rs_heatmap_sentence *sentence,
                          rs_error *err)
@@ -93,7 +94,7 @@ static int make_sentence(rs_heatmap_files *f, const rs_model *m, const rs_transl
     rs_strbuf_clear(&f->title);
     int rc = o->n_best > 1 ? rs_strbuf_printf(&f->title, err, "%lld, hypothesis %d: ", id, k)
                            : rs_strbuf_printf(&f->title, err, "%lld: ", id);
-    if (rc < 0 || rs_format_hypothesis_text(&f->title, m, tr, h, o->replace_unk, err) < 0)
+    if (rc < 0 || rs_format_hypothesis_text(&f->title, m, f->text, &f->text->hypotheses[k], o->replace_unk, err) < 0)
         return -1;
     for (int t = 0; t < h->steps; t++)
         targets[t] = rs_format_step_token(m, tr, h, t, o->replace_unk);
@@ -158,9 +159,10 @@ static int write_line(rs_heatmap_files *f, const rs_model *m, const rs_translati
     return rs_outfile_commit(&file, err);
 }
 
-int rs_heatmap_files_add(rs_heatmap_files *f, const rs_model *m, const rs_translation *tr, long long id,
-                         const rs_output_options *o, rs_error *err)
+int rs_heatmap_files_add(rs_heatmap_files *f, const rs_model *m, const rs_translation *tr, const rs_translation *text,
+                         long long id, const rs_output_options *o, rs_error *err)
 {
+    f->text = text;
     int count = tr->length == 0 ? 0 : tr->hypothesis_count < o->n_best ? tr->hypothesis_count : o->n_best;
     if (count == 0) {
         if (f->per_line && id == 0)

@@ -33,14 +33,17 @@ typedef struct rs_heatmap_files {
     bool doc_open;       /* the stacked document is begun */
     rs_heatmap_doc doc;
     rs_strbuf path, title;
+    const rs_translation *text; /* the line being added as printed: the titles' text (rs_heatmap_files_add) */
 } rs_heatmap_files;
 
 /* Checks the pattern and creates the first file. Messages: "cannot create PATH: reason". */
 int rs_heatmap_files_open(rs_heatmap_files *files, const char *pattern, int n_best, rs_error *err);
 
-/* Writes the heatmaps of one line's printed hypotheses (they need their attention). */
-int rs_heatmap_files_add(rs_heatmap_files *files, const rs_model *model, const rs_translation *tr, long long id,
-                         const rs_output_options *options, rs_error *err);
+/* Writes the heatmaps of one line's printed hypotheses (they need their attention). tr gives the labels and
+ * matrices (a subword model's word view, words.h), text the same line as printed, for the titles: a word view's
+ * words do not detokenize like pieces. Both may be the same translation. */
+int rs_heatmap_files_add(rs_heatmap_files *files, const rs_model *model, const rs_translation *tr,
+                         const rs_translation *text, long long id, const rs_output_options *options, rs_error *err);
 
 /* Finishes the stacked document (or removes an unused first file) and closes everything. */
 int rs_heatmap_files_close(rs_heatmap_files *files, rs_error *err);

@@ -59,12 +59,13 @@ static int target_labels(rs_html_report *r, const rs_model *m, const rs_translat
     return 0;
 }
 
-static int add_hypothesis(rs_html_report *r, const rs_model *m, const rs_translation *tr, long long id, int k,
-                          const char *line, size_t len, const rs_output_options *o, rs_error *err)
+static int add_hypothesis(rs_html_report *r, const rs_model *m, const rs_translation *tr, const rs_translation *text,
+                          long long id, int k, const char *line, size_t len, const rs_output_options *o,
+                          rs_error *err)
 {
     const rs_hypothesis *h = &tr->hypotheses[k];
     rs_strbuf_clear(&r->translation);
-    if (rs_format_hypothesis_text(&r->translation, m, tr, h, o->replace_unk, err) < 0 ||
+    if (rs_format_hypothesis_text(&r->translation, m, text, &text->hypotheses[k], o->replace_unk, err) < 0 ||
         target_labels(r, m, tr, h, o->replace_unk, err) < 0)
         return -1;
     const float *matrices[RS_HTML_MAX_METHODS] = {h->attention, NULL};
@@ -78,8 +79,8 @@ static int add_hypothesis(rs_html_report *r, const rs_model *m, const rs_transla
     return rs_html_add(&r->doc, &sentence, err);
 }
 
-int rs_html_report_add(rs_html_report *r, const rs_model *m, const rs_translation *tr, long long id,
-                       const char *line, size_t len, const rs_output_options *o, rs_error *err)
+int rs_html_report_add(rs_html_report *r, const rs_model *m, const rs_translation *tr, const rs_translation *text,
+                       long long id, const char *line, size_t len, const rs_output_options *o, rs_error *err)
 {
     int count = tr->length == 0 ? 0 : tr->hypothesis_count < o->n_best ? tr->hypothesis_count : o->n_best;
     if (count == 0) {
@@ -88,7 +89,7 @@ int rs_html_report_add(rs_html_report *r, const rs_model *m, const rs_translatio
         return rs_html_add(&r->doc, &empty, err);
     }
     for (int k = 0; k < count; k++)
-        if (add_hypothesis(r, m, tr, id, k, line, len, o, err) < 0)
+        if (add_hypothesis(r, m, tr, text, id, k, line, len, o, err) < 0)
             return -1;
     return 0;
 }

@@ -43,9 +43,11 @@ int rs_html_path_check(const char *path, rs_error *err);
 int rs_html_report_open(rs_html_report *report, const char *path, bool explain, rs_error *err);
 
 /* Adds one input line: its text as read (line, len bytes) and its printed hypotheses (options->n_best of
- * them, with options->explained when explaining). */
-int rs_html_report_add(rs_html_report *report, const rs_model *model, const rs_translation *tr, long long id,
-                       const char *line, size_t len, const rs_output_options *options, rs_error *err);
+ * them, with options->explained when explaining). tr gives the tokens and matrices (a subword model's word
+ * view, words.h), text the same line as printed, for the translations' text; both may be the same. */
+int rs_html_report_add(rs_html_report *report, const rs_model *model, const rs_translation *tr,
+                       const rs_translation *text, long long id, const char *line, size_t len,
+                       const rs_output_options *options, rs_error *err);
 
 /* Finishes the page and closes the file. */
 int rs_html_report_close(rs_html_report *report, rs_error *err);

@@ -19,6 +19,8 @@ static void free_joined(rs_joined_line *line)
     free(line->source);
     free(line->hypotheses);
     free(line->tokens);
+    free(line->logprobs);
+    free(line->ids);
     free(line->attention);
     free(line->target_tokens);
     free(line->bounds);
@@ -40,10 +42,8 @@ void rs_joiner_free(rs_joiner *j)
     for (int i = 0; i < j->joined_cap; i++)
         free_joined(&j->joined[i]);
     free(j->joined);
-    for (int i = 0; i < j->explanations_cap; i++) {
-        free(j->explanations[i].occlusion);
-        free(j->explanations[i].rho);
-    }
+    for (int i = 0; i < j->explanations_cap; i++)
+        rs_explanation_free(&j->explanations[i]);
     free(j->explanations);
     for (int i = 0; i < j->originals_cap; i++) {
         rs_tokens_free(&j->originals[i].tokens);
@@ -51,17 +51,6 @@ void rs_joiner_free(rs_joiner *j)
     }
     free(j->originals);
     memset(j, 0, sizeof *j);
-}
-
-/* rs_reserve for a typed pointer. */
-#define RESERVE(ptr, cap, count, what, err) reserve_typed((void **)&(ptr), &(cap), (count), sizeof *(ptr), what, err)
-static int reserve_typed(void **ptr, size_t *cap, size_t count, size_t size, const char *what, rs_error *err)
-{
-    void *p = *ptr;
-    if (rs_reserve(&p, cap, count, size, what, err) < 0)
-        return -1;
-    *ptr = p;
-    return 0;
 }
 
 /* How many of the `count` sentences of a line are translated within --max-source-tokens: the first, and each
@@ -105,10 +94,10 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
     if (sources > 1 && !target && (sources = sentences_within_limit(j, line, sources, dropped, err)) < 0)
         return -1;
     size_t need = (size_t)(*pieces + sources);
-    if (RESERVE(j->pieces, j->pieces_cap, need, "sentences", err) < 0 ||
-        RESERVE(j->piece_lens, j->piece_lens_cap, need, "sentences", err) < 0 ||
-        RESERVE(j->piece_targets, j->piece_targets_cap, need, "sentences", err) < 0 ||
-        RESERVE(j->piece_target_lens, j->piece_target_lens_cap, need, "sentences", err) < 0)
+    if (RS_RESERVE(j->pieces, j->pieces_cap, need, "sentences", err) < 0 ||
+        RS_RESERVE(j->piece_lens, j->piece_lens_cap, need, "sentences", err) < 0 ||
+        RS_RESERVE(j->piece_targets, j->piece_targets_cap, need, "sentences", err) < 0 ||
+        RS_RESERVE(j->piece_target_lens, j->piece_target_lens_cap, need, "sentences", err) < 0)
         return -1;
     for (int s = 0; s < sources; s++, (*pieces)++) {
         bool whole = sources == 1 && *dropped == 0;
@@ -124,20 +113,28 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
 static int join_source(const rs_model *m, const rs_translation *parts, int n, rs_joined_line *line,
                        rs_translation *out, rs_error *err)
 {
-    if (RESERVE(line->source, line->source_cap, (size_t)out->length, "sentences", err) < 0)
+    if (RS_RESERVE(line->source, line->source_cap, (size_t)out->length, "sentences", err) < 0 ||
+        RS_RESERVE(line->ids, line->ids_cap, (size_t)out->length, "sentences", err) < 0)
         return -1;
     int at = 0;
-    if (m->add_bos)
+    if (m->add_bos) {
+        line->ids[at] = m->source_ids.bos;
         line->source[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.bos);
+    }
     for (int s = 0; s < n; s++) {
         line->bounds[s] = at;
-        for (int u = 0; parts[s].length > 0 && u < parts[s].token_count; u++)
+        for (int u = 0; parts[s].length > 0 && u < parts[s].token_count; u++) {
+            line->ids[at] = parts[s].ids[parts[s].first_token + u];
             line->source[at++] = parts[s].source[parts[s].first_token + u];
+        }
     }
     line->bounds[n] = at;
-    if (m->add_eos)
+    if (m->add_eos) {
+        line->ids[at] = m->source_ids.eos;
         line->source[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.eos);
+    }
     out->source = line->source;
+    out->ids = line->ids;
     return 0;
 }
 
@@ -174,6 +171,7 @@ static void join_hypothesis(const rs_translation *parts, int n, int last, int k,
     bool attention = parts[last].hypotheses[0].attention != NULL;
     memset(h, 0, sizeof *h);
     h->tokens = line->tokens + at;
+    h->logprobs = line->logprobs + at;
     h->attention = attention ? line->attention + at * (size_t)out->length : NULL;
     for (int s = 0; s < n; s++) {
         targets[s] = h->steps;
@@ -182,6 +180,8 @@ static void join_hypothesis(const rs_translation *parts, int n, int last, int k,
             continue;
         const rs_hypothesis *part = &parts[s].hypotheses[k];
         memcpy(line->tokens + at + (size_t)h->steps, part->tokens, (size_t)steps * sizeof *part->tokens);
+        memcpy(line->logprobs + at + (size_t)h->steps, part->logprobs, (size_t)steps * sizeof *part->logprobs);
+        h->truncated = h->truncated || part->truncated;
         if (attention)
             fold_rows(&parts[s], part->attention, steps, line->bounds[s], out->length,
                       line->attention + (at + (size_t)h->steps) * (size_t)out->length);
@@ -203,7 +203,7 @@ static int join_targets(const rs_translation *parts, int n, rs_joined_line *line
         count += parts[s].length > 0 && parts[s].target_tokens ? parts[s].target_count : 0;
     if (count == 0)
         return 0;
-    if (RESERVE(line->target_tokens, line->target_tokens_cap, (size_t)count, "sentences", err) < 0)
+    if (RS_RESERVE(line->target_tokens, line->target_tokens_cap, (size_t)count, "sentences", err) < 0)
         return -1;
     count = 0;
     for (int s = 0; s < n; s++)
@@ -238,9 +238,10 @@ static int join(const rs_model *m, const rs_translation *parts, int n, rs_joined
         for (int s = 0; s < n; s++)
             steps += (size_t)kept_steps(parts, s, last, k);
     bool attention = parts[last].hypotheses[0].attention != NULL;
-    if (RESERVE(line->bounds, line->bounds_cap, bounds, "sentences", err) < 0 ||
-        RESERVE(line->hypotheses, line->hypotheses_cap, (size_t)hypotheses, "sentences", err) < 0 ||
-        RESERVE(line->tokens, line->tokens_cap, steps, "sentences", err) < 0 ||
+    if (RS_RESERVE(line->bounds, line->bounds_cap, bounds, "sentences", err) < 0 ||
+        RS_RESERVE(line->hypotheses, line->hypotheses_cap, (size_t)hypotheses, "sentences", err) < 0 ||
+        RS_RESERVE(line->tokens, line->tokens_cap, steps, "sentences", err) < 0 ||
+        RS_RESERVE(line->logprobs, line->logprobs_cap, steps, "sentences", err) < 0 ||
         (attention && rs_reserve_floats(&line->attention, &line->attention_cap, steps * (size_t)out->length,
                                         "sentences", err) < 0) ||
         join_source(m, parts, n, line, out, err) < 0 || join_targets(parts, n, line, out, err) < 0)
@@ -268,7 +269,7 @@ static int keep_original(rs_joiner *j, rs_original_line *line, const char *text,
         return -1;
     if (out->dropped_tokens > 0 || line->tokens.count != (size_t)out->token_count)
         return 0; /* the tokens do not pair up: --replace-unk copies the model's tokens */
-    if (RESERVE(line->strings, line->strings_cap, line->tokens.count, "source tokens", err) < 0)
+    if (RS_RESERVE(line->strings, line->strings_cap, line->tokens.count, "source tokens", err) < 0)
         return -1;
     for (size_t i = 0; i < line->tokens.count; i++)
         line->strings[i] = rs_tokens_get(&line->tokens, i);
@@ -311,7 +312,7 @@ static int translate_sentences(rs_joiner *j, bool forced, int count, const rs_se
                                rs_error *err)
 {
     int pieces = j->line_first[count];
-    if (RESERVE(j->piece_results, j->piece_results_cap, (size_t)pieces, "sentences", err) < 0)
+    if (RS_RESERVE(j->piece_results, j->piece_results_cap, (size_t)pieces, "sentences", err) < 0)
         return -1;
     int rc = forced ? rs_translate_forced_batch(&j->translator, (const char *const *)j->pieces, j->piece_lens,
                                                  (const char *const *)j->piece_targets,
@@ -343,8 +344,8 @@ int rs_joiner_translate(rs_joiner *j, const char *const *lines, const size_t *le
                         const size_t *target_lens, int count, const rs_search_options *o, rs_translation *out,
                         rs_error *err)
 {
-    if (RESERVE(j->line_first, j->line_first_cap, (size_t)count + 1, "sentences", err) < 0 ||
-        RESERVE(j->line_dropped, j->line_dropped_cap, (size_t)count, "sentences", err) < 0)
+    if (RS_RESERVE(j->line_first, j->line_first_cap, (size_t)count + 1, "sentences", err) < 0 ||
+        RS_RESERVE(j->line_dropped, j->line_dropped_cap, (size_t)count, "sentences", err) < 0)
         return -1;
     int pieces = 0;
     bool dropped = false;
@@ -377,10 +378,7 @@ static int reserve_explanations(rs_joiner *j, const rs_translation *tr, int coun
     for (int k = 0; k < count; k++) {
         rs_explanation *e = &j->explanations[k];
         size_t steps = (size_t)tr->hypotheses[k].steps, cells = steps * (size_t)tr->length;
-        e->steps = (int)steps;
-        e->length = tr->length;
-        if (rs_reserve_floats(&e->occlusion, &e->occlusion_cap, cells, "explain", err) < 0 ||
-            RESERVE(e->rho, e->rho_cap, steps, "explain", err) < 0)
+        if (rs_explanation_reserve(e, (int)steps, tr->length, err) < 0)
             return -1;
         memset(e->occlusion, 0, cells * sizeof *e->occlusion);
         for (size_t t = 0; t < steps; t++)

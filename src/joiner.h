@@ -25,12 +25,15 @@
 /* The storage behind one joined line's rs_translation. */
 typedef struct rs_joined_line {
     const char **source;
+    int32_t *ids;
     rs_hypothesis *hypotheses;
     int32_t *tokens;
+    float *logprobs;
     float *attention;
     const char **target_tokens;
     int *bounds; /* sentence_sources, then sentence_targets */
-    size_t source_cap, hypotheses_cap, tokens_cap, attention_cap, target_tokens_cap, bounds_cap;
+    size_t source_cap, ids_cap, hypotheses_cap, tokens_cap, logprobs_cap, attention_cap, target_tokens_cap,
+        bounds_cap;
 } rs_joined_line;
 
 /* A line's tokens as written (for --replace-unk). */

@@ -57,28 +57,26 @@ V_INLINE v16 v_sigmoid(v16 x)
     return v_div(v_set1(1.0f), v_add(v_set1(1.0f), e));
 }
 
-/* The 16 lanes added by the fixed tree l + (l + 8), l + (l + 4), l + (l + 2), 0 + 1. */
+/* The 16 lanes of array `lane` added by the fixed tree l + (l + 8), l + (l + 4), l + (l + 2), 0 + 1, in the
+ * lanes' own type (float or double). */
+#define TREE_SUM(lane)                                                                                         \
+    do {                                                                                                       \
+        for (int l_ = 8; l_ >= 2; l_ /= 2)                                                                     \
+            for (int l = 0; l < l_; l++)                                                                       \
+                (lane)[l] += (lane)[l + l_];                                                                   \
+    } while (0)
+
 static float tree_sum(v16 x)
 {
     float lane[16];
     v_store(lane, x);
-    for (int l = 0; l < 8; l++)
-        lane[l] += lane[l + 8];
-    for (int l = 0; l < 4; l++)
-        lane[l] += lane[l + 4];
-    for (int l = 0; l < 2; l++)
-        lane[l] += lane[l + 2];
+    TREE_SUM(lane);
     return lane[0] + lane[1];
 }
 
 static double tree_sum_double(double *lane)
 {
-    for (int l = 0; l < 8; l++)
-        lane[l] += lane[l + 8];
-    for (int l = 0; l < 4; l++)
-        lane[l] += lane[l + 4];
-    for (int l = 0; l < 2; l++)
-        lane[l] += lane[l + 2];
+    TREE_SUM(lane);
     return lane[0] + lane[1];
 }
 
@@ -313,9 +311,6 @@ static void dense_f16(const rs_dense_args *a, int panel_begin, int panel_end)
 
 /* ---- int8: exact integer sums ---- */
 
-/* Inputs quantized per tile, this many at a time (even). */
-#define I8_K_BLOCK 1024
-
 /* The largest |q| of a quantized input: K products of it with |w| <= 127 must add up within int32. */
 static int32_t input_limit(int in_dim)
 {
@@ -341,47 +336,42 @@ static void input_scales(const float *in, int in_dim, int32_t limit, float *scal
     *factor = amax > 0.0f ? (float)limit / amax : 0.0f;
 }
 
-/* q[k] = round(x[k] * factor) for k in [k0, k1), zero-padded to an even count. */
-static void quantize_inputs(const float *x, int k0, int k1, float factor, int32_t limit, int16_t *q)
+/* q[k] = round(x[k] * factor) for k < in_dim, zero-padded to an even count. */
+static void quantize_inputs(const float *x, int in_dim, float factor, int32_t limit, int16_t *q)
 {
     v16 f = v_set1(factor), hi = v_set1((float)limit), lo = v_set1(-(float)limit);
-    int k = k0, count = k1 - k0;
-    for (; k + 16 <= k1; k += 16)
-        vi_store_i16(q + (k - k0), v_round_int(v_min(v_max(v_mul(v_load(x + k), f), lo), hi)));
-    if (k < k1) {
+    int k = 0;
+    for (; k + 16 <= in_dim; k += 16)
+        vi_store_i16(q + k, v_round_int(v_min(v_max(v_mul(v_load(x + k), f), lo), hi)));
+    if (k < in_dim) {
         int16_t rest[16];
-        vi_store_i16(rest, v_round_int(v_min(v_max(v_mul(v_load_n(x + k, k1 - k), f), lo), hi)));
-        memcpy(q + (k - k0), rest, (size_t)(k1 - k) * sizeof *q);
+        vi_store_i16(rest, v_round_int(v_min(v_max(v_mul(v_load_n(x + k, in_dim - k), f), lo), hi)));
+        memcpy(q + k, rest, (size_t)(in_dim - k) * sizeof *q);
     }
-    if (count & 1)
-        q[count] = 0;
+    q[in_dim] = 0;
 }
 
-V_INLINE void tile_int8(const rs_dense_args *a, int row, int R, int panel, int P)
+/* Quantized input rows of a tile (kernels.h RS_I8_MAX_IN). */
+typedef struct quantized_rows {
+    int16_t q[TILE_ROWS][RS_I8_MAX_IN + 2];
+    float scale[TILE_ROWS];
+} quantized_rows;
+
+V_INLINE void tile_int8(const rs_dense_args *a, const quantized_rows *x, int row, int R, int panel, int P)
 {
     vi16 acc[TILE_ROWS * 8];
-    int16_t q[TILE_ROWS][I8_K_BLOCK];
-    float xscale[TILE_ROWS], factor[TILE_ROWS];
-    int32_t limit = input_limit(a->in_dim);
     size_t stride = (size_t)((a->in_dim + 1) / 2) * 2 * RS_PANEL;
     const int8_t *packed = a->packed;
     UNROLL for (int i = 0; i < R * P; i++) acc[i] = vi_zero();
-    for (int r = 0; r < R; r++)
-        input_scales(a->in + (size_t)(row + r) * a->ld_in, a->in_dim, limit, &xscale[r], &factor[r]);
-    for (int k0 = 0; k0 < a->in_dim; k0 += I8_K_BLOCK) {
-        int k1 = a->in_dim - k0 < I8_K_BLOCK ? a->in_dim : k0 + I8_K_BLOCK;
-        for (int r = 0; r < R; r++)
-            quantize_inputs(a->in + (size_t)(row + r) * a->ld_in, k0, k1, factor[r], limit, q[r]);
-        for (int k = k0; k < k1; k += 2) {
-            vw32 w[8];
-            size_t at = (size_t)panel * stride + (size_t)k * RS_PANEL;
-            UNROLL for (int p = 0; p < P; p++) w[p] = vw_load_i8(packed + at + (size_t)p * stride);
-            UNROLL for (int r = 0; r < R; r++)
-            {
-                int32_t pair;
-                memcpy(&pair, &q[r][k - k0], sizeof pair);
-                UNROLL for (int p = 0; p < P; p++) acc[r * P + p] = vi_madd(acc[r * P + p], pair, w[p]);
-            }
+    for (int k = 0; k < a->in_dim; k += 2) {
+        vw32 w[8];
+        size_t at = (size_t)panel * stride + (size_t)k * RS_PANEL;
+        UNROLL for (int p = 0; p < P; p++) w[p] = vw_load_i8(packed + at + (size_t)p * stride);
+        UNROLL for (int r = 0; r < R; r++)
+        {
+            int32_t pair;
+            memcpy(&pair, &x->q[r][k], sizeof pair);
+            UNROLL for (int p = 0; p < P; p++) acc[r * P + p] = vi_madd(acc[r * P + p], pair, w[p]);
         }
     }
     /* y = sum * (input scale * row scale) */
@@ -391,19 +381,31 @@ V_INLINE void tile_int8(const rs_dense_args *a, int row, int R, int panel, int P
         int v = (panel + p) * RS_PANEL, width = a->out_dim - v < RS_PANEL ? a->out_dim - v : RS_PANEL;
         v16 wscale = v_load_n(a->scale + v, width);
         UNROLL for (int r = 0; r < R; r++) out[r * P + p] =
-            v_mul(vi_to_float(acc[r * P + p]), v_mul(v_set1(xscale[r]), wscale));
+            v_mul(vi_to_float(acc[r * P + p]), v_mul(v_set1(x->scale[r]), wscale));
     }
     store_tile(a, out, row, R, panel, P);
 }
 
-static void tile_i8(const rs_dense_args *a, int row, int R, int panel, int P)
-{
-    TILE_SWITCH(tile_int8, a)
-}
-
+/* The rows' tiles: R rows quantized once, against every panel in turn (the int8 weights stream from cache
+ * once per R rows). */
 static void dense_i8(const rs_dense_args *a, int panel_begin, int panel_end)
 {
-    cover(a, panel_begin, panel_end, tile_i8);
+    quantized_rows x;
+    int32_t limit = input_limit(a->in_dim);
+    for (int row = 0; row < a->n; row += TILE_ROWS) {
+        int R = a->n - row < TILE_ROWS ? a->n - row : TILE_ROWS;
+        for (int r = 0; r < R; r++) {
+            const float *in = a->in + (size_t)(row + r) * a->ld_in;
+            float factor;
+            input_scales(in, a->in_dim, limit, &x.scale[r], &factor);
+            quantize_inputs(in, a->in_dim, factor, limit, x.q[r]);
+        }
+        int group = TILE_PANELS(R);
+        for (int panel = panel_begin; panel < panel_end; panel += group) {
+            int P = panel_end - panel < group ? panel_end - panel : group;
+            TILE_SWITCH(tile_int8, a, &x)
+        }
+    }
 }
 
 /* ---- the product with unpacked weights: 16 rows of W packed on the fly, a block of k at a time ---- */

@@ -19,6 +19,10 @@
  * contiguous stretch); int8 panels hold, for each pair (k, k + 1), the 16 rows' two weights side by side. */
 #define RS_PANEL 16
 
+/* int8 layers have at most this many inputs (a tile's quantized inputs live on the stack); wider layers stay
+ * in their stored precision (dense.h rs_dense_quantize). */
+#define RS_I8_MAX_IN 4096
+
 /* One dense product: out[i, v] = in_i . W_v (+ bias[v]) for rows i < n. */
 typedef struct rs_dense_args {
     float *out;

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "error.h"
+#include "kernels.h"
 #include "model.h"
 #include "model_find.h"
 #include "ops.h"
@@ -46,6 +47,26 @@ static int write_failure(const rs_sink *sink, const rs_error *err)
     if (sink && sink->broken_pipe)
         return EXIT_SUCCESS;
     return fail(err);
+}
+
+/* --help on standard output, written in one piece through the sink: the text is longer than stdio's buffer,
+ * and a write error inside fputs would otherwise lose its errno (a full disk reported as an I/O error). */
+static int print_help(rs_sink *out)
+{
+    rs_error err;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *memory = open_memstream(&text, &len);
+    if (!memory) {
+        rs_fail(&err, "out of memory (the help text)");
+        return fail(&err);
+    }
+    rs_cli_help(memory);
+    int rc = fclose(memory) == 0 ? rs_sink_write(out, text, len, &err) : rs_fail(&err, "out of memory (the help text)");
+    free(text);
+    if (rc == 0)
+        rc = rs_sink_close(out, &err);
+    return rc < 0 ? write_failure(out, &err) : EXIT_SUCCESS;
 }
 
 /* --list-models: the table of model_find.h on standard output. */
@@ -208,7 +229,8 @@ static int load_model(const rs_cli *cli, rs_model *model)
             fprintf(stderr, "rnnsearch: %s (give a model with -m FILE or RNNSEARCH_MODEL)\n", err.message);
         else
             fail(&err);
-    } else if ((rc = protect_path(model_path, "the model", &err)) < 0) {
+    } else if ((rc = protect_path(model_path, "the model", &err)) < 0 ||
+               (cli->quantize_int8 && (rc = rs_model_quantize(model, &err)) < 0)) {
         rs_model_free(model);
         fail(&err);
     }
@@ -295,11 +317,10 @@ int main(int argc, char **argv)
         return fail(&err);
     }
     rs_diag_set_quiet(cli.quiet);
-    if (cli.help || cli.version) {
-        if (cli.help)
-            rs_cli_help(stdout);
-        else
-            printf("rnnsearch %s\n", RS_VERSION);
+    if (cli.help)
+        return print_help(&out);
+    if (cli.version) {
+        printf("rnnsearch %s\nkernels: %s\n", RS_VERSION, rs_kernels_active()->isa);
         return rs_sink_close(&out, &err) < 0 ? write_failure(&out, &err) : EXIT_SUCCESS;
     }
     if (cli.list_models) {

@@ -39,6 +39,17 @@ int rs_reserve(void **buffer, size_t *capacity, size_t count, size_t elem_size, 
     return 0;
 }
 
+int rs_reserve_at(void *pointer_address, size_t *capacity, size_t count, size_t elem_size, const char *what,
+                  rs_error *err)
+{
+    /* the pointer is copied, not read through a void ** (it may be a T ** for any object type T) */
+    void *p;
+    memcpy(&p, pointer_address, sizeof p);
+    int rc = rs_reserve(&p, capacity, count, elem_size, what, err);
+    memcpy(pointer_address, &p, sizeof p);
+    return rc;
+}
+
 int rs_reserve_floats(float **buffer, size_t *capacity, size_t count, const char *what, rs_error *err)
 {
     void *p = *buffer;

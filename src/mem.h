@@ -18,6 +18,12 @@ bool rs_mul3_size(size_t a, size_t b, size_t c, size_t *out);
  * `what` names the buffer for the out-of-memory message. */
 int rs_reserve(void **buffer, size_t *capacity, size_t count, size_t elem_size, const char *what, rs_error *err);
 
+/* rs_reserve for a pointer variable of any object type: RS_RESERVE(ptr, cap, count, what, err) makes `ptr`
+ * hold at least `count` elements of sizeof *ptr bytes. */
+#define RS_RESERVE(ptr, cap, count, what, err) rs_reserve_at(&(ptr), &(cap), (count), sizeof *(ptr), (what), (err))
+int rs_reserve_at(void *pointer_address, size_t *capacity, size_t count, size_t elem_size, const char *what,
+                  rs_error *err);
+
 /* rs_reserve for float buffers. */
 int rs_reserve_floats(float **buffer, size_t *capacity, size_t count, const char *what, rs_error *err);
 

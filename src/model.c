@@ -26,7 +26,8 @@ typedef struct expected_tensor {
     float **dest;
     bool optional; /* zero-filled when absent */
     bool found;
-    rs_dense_layer *dense; /* a matrix: packed into *dense once read (then dest is &values) */
+    rs_dense_layer *dense;   /* a matrix: packed into *dense once read (then dest is &values) */
+    rs_embedding *embedding; /* an embedding table: likewise */
     float *values;
 } expected_tensor;
 
@@ -47,6 +48,15 @@ static void expect(tensor_table *table, const char *name, size_t rows, size_t co
     t->optional = optional;
     t->found = false;
     t->dense = NULL;
+    t->embedding = NULL;
+}
+
+/* An embedding table. */
+static void expect_embedding(tensor_table *table, const char *name, size_t rows, size_t cols, rs_embedding *embedding)
+{
+    expected_tensor *t = &table->items[table->count];
+    expect(table, name, rows, cols, &t->values, false);
+    t->embedding = embedding;
 }
 
 /* A matrix that becomes a dense layer. */
@@ -86,7 +96,7 @@ static int build_table(rs_model *model, tensor_table *table, rs_error *err)
 
     size_t vs = (size_t)c->source_vocab_size, vt = (size_t)c->target_vocab_size;
     size_t k = (size_t)c->encoder_output, hd = (size_t)c->decoder_hidden_size, a = (size_t)c->attention_dim;
-    expect(table, "encoder.embedding.weight", vs, (size_t)c->encoder_embedding_dim, &w->encoder_embedding, false);
+    expect_embedding(table, "encoder.embedding.weight", vs, (size_t)c->encoder_embedding_dim, &w->encoder_embedding);
     for (int l = 0; l < c->encoder_layers; l++)
         for (int d = 0; d < c->directions; d++) {
             rs_gru_layer *gru = &w->encoder_rnn[l * c->directions + d];
@@ -107,7 +117,7 @@ static int build_table(rs_model *model, tensor_table *table, rs_error *err)
     } else if (c->score == RS_SCORE_GENERAL) {
         expect_dense(table, "attention.weight", hd, k, &w->general);
     }
-    expect(table, "decoder.embedding.weight", vt, (size_t)c->decoder_embedding_dim, &w->decoder_embedding, false);
+    expect_embedding(table, "decoder.embedding.weight", vt, (size_t)c->decoder_embedding_dim, &w->decoder_embedding);
     for (int l = 0; l < c->decoder_layers; l++) {
         rs_gru_layer *gru = &w->decoder_rnn[l];
         gru->input_size = l == 0 ? c->decoder_input : c->decoder_hidden_size;
@@ -121,12 +131,19 @@ static int build_table(rs_model *model, tensor_table *table, rs_error *err)
     return model->tensors ? 0 : -1;
 }
 
-/* Packs a matrix just read into its dense layer and lets the float32 values go, so that a model stored as
- * f16 never holds float32 copies of more than one matrix at a time. */
-static int pack_dense(expected_tensor *t, const char *where, rs_error *err)
+/* Packs a matrix just read into its dense layer or embedding table - from its f16 values as stored (half),
+ * else from float32 - and lets the values go: a model stored as f16 never holds a float32 copy of one. */
+static int pack_dense(expected_tensor *t, uint16_t *half, const char *where, rs_error *err)
 {
     rs_error inner;
-    int rc = rs_dense_pack(t->dense, t->values, (int)t->shape[0], (int)t->shape[1], &inner);
+    int rows = (int)t->shape[0], cols = (int)t->shape[1], rc;
+    if (t->embedding)
+        rc = half ? rs_embedding_pack_halves(t->embedding, half, rows, cols, &inner)
+                  : rs_embedding_pack(t->embedding, t->values, rows, cols, &inner);
+    else
+        rc = half ? rs_dense_pack_halves(t->dense, half, rows, cols, &inner)
+                  : rs_dense_pack(t->dense, t->values, rows, cols, &inner);
+    free(half);
     free(t->values);
     t->values = NULL;
     return rc < 0 ? rs_fail(err, "%s: tensor %s: %s", where, t->name, inner.message) : 0;
@@ -182,14 +199,15 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
         }
         *stage = STAGE_VALUES;
         rs_bulk *values = bulk ? rs_bulk_find(bulk, name) : NULL;
-        uint16_t *half = NULL; /* taken from the bulk table so that its memory goes now */
-        if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest, &half, where, err)
+        uint16_t *half = NULL; /* an f16 matrix's values as stored, packed without widening */
+        bool packed = t->dense || t->embedding;
+        if ((values ? rs_tensor_decode_bulk(item, name, t->shape, t->ndim, values, t->dest, packed ? &half : NULL,
+                                            where, err)
                     : rs_tensor_decode(item, name, t->shape, t->ndim, t->dest, where, err)) < 0) {
             rc = -1;
             break;
         }
-        free(half);
-        if (t->dense ? pack_dense(t, where, err) < 0 : (model->tensors[model->tensor_count++] = *t->dest, false)) {
+        if (packed ? pack_dense(t, half, where, err) < 0 : (model->tensors[model->tensor_count++] = *t->dest, false)) {
             rc = -1;
             break;
         }
@@ -829,6 +847,8 @@ static int free_layer(rs_dense_layer *layer, void *arg)
 void rs_model_free(rs_model *model)
 {
     rs_model_each_dense(model, free_layer, NULL);
+    rs_embedding_free(&model->weights.encoder_embedding);
+    rs_embedding_free(&model->weights.decoder_embedding);
     for (size_t i = 0; i < model->tensor_count; i++)
         free(model->tensors[i]);
     free(model->tensors);

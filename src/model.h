@@ -8,22 +8,23 @@
 
 #include "config.h"
 #include "dense.h"
+#include "embedding.h"
 #include "error.h"
 #include "gru.h"
 #include "tokenizer.h"
 #include "vocab.h"
 
-/* The matrices are dense layers (dense.h), kept in the precision the file stores them in; the biases,
- * embeddings and v are float32. */
+/* The matrices are dense layers (dense.h) and the embeddings tables (embedding.h), kept in the precision the
+ * file stores them in; the biases and v are float32. */
 typedef struct rs_weights {
-    float *encoder_embedding;  /* [Vs, Es] */
+    rs_embedding encoder_embedding; /* [Vs, Es] */
     rs_gru_layer *encoder_rnn; /* [Le * directions]: layer l direction d at l * directions + d */
     rs_dense_layer bridge;     /* [Ld * Hd, K] and bias (linear_tanh) */
     rs_dense_layer query;      /* [A, Hd] (additive); its bias zeros when absent from the file */
     rs_dense_layer key;        /* [A, K]; its bias zeros when absent */
     float *v_weight;           /* [A] */
     rs_dense_layer general;    /* [Hd, K] (general), no bias */
-    float *decoder_embedding;  /* [Vt, Et] */
+    rs_embedding decoder_embedding; /* [Vt, Et] */
     rs_gru_layer *decoder_rnn; /* [Ld] */
     rs_dense_layer output;     /* [Vt, Do] and bias */
 } rs_weights;
@@ -46,7 +47,7 @@ typedef struct rs_model {
     /* meta.source_language when a short string (e.g. "de"), else "": picks sentence splitting's abbreviations */
     char source_language[16];
     char target_language[16]; /* meta.target_language likewise: splits forced targets */
-    float **tensors; /* every float32 buffer (biases, embeddings, v), for freeing */
+    float **tensors; /* every float32 buffer (biases, v), for freeing */
     size_t tensor_count;
 } rs_model;
 

@@ -65,11 +65,6 @@ const char *rs_format_step_token(const rs_model *m, const rs_translation *tr, co
     return target_string(m, h->tokens[t]);
 }
 
-bool rs_hypothesis_truncated(const rs_hypothesis *h)
-{
-    return !h->ended_by_eos;
-}
-
 /* Printed hypotheses: at most n_best; a line without any gets a placeholder (see callers). */
 static int printed_count(const rs_translation *tr, int n_best)
 {
@@ -619,7 +614,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
         if (rc < 0 || rs_strbuf_puts(out, ", \"score\": ", err) < 0 || rs_format_double(out, h->score, err) < 0 ||
             rs_strbuf_puts(out, ", \"normalized_score\": ", err) < 0 ||
             rs_format_double(out, h->normalized_score, err) < 0 ||
-            rs_strbuf_puts(out, rs_hypothesis_truncated(h) ? ", \"truncated\": true" : ", \"truncated\": false", err) < 0)
+            rs_strbuf_puts(out, h->truncated ? ", \"truncated\": true" : ", \"truncated\": false",
+                           err) < 0)
             return -1;
         if (tr->sentence_count > 1 &&
             format_sentence_ranges(out, "sentence_targets", tr->sentence_targets + k * (tr->sentence_count + 1),

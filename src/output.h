@@ -72,10 +72,6 @@ int rs_format_hypothesis_text(rs_strbuf *out, const rs_model *model, const rs_tr
 const char *rs_format_step_token(const rs_model *model, const rs_translation *tr, const rs_hypothesis *hyp, int t,
                                  bool replace_unk);
 
-/* Whether a hypothesis was cut by the length limit: finished without eos. Forced decoding always ends in eos.
- * The one place that decides it, so that a `truncated` flag from the search can replace it. */
-bool rs_hypothesis_truncated(const rs_hypothesis *hyp);
-
 /* Appends a double the way Python's repr() writes it (shortest round-trip digits, ".0" on whole numbers). */
 int rs_format_double(rs_strbuf *out, double value, rs_error *err);
 

@@ -187,10 +187,10 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
             rs_joiner_explain(&s->translator, &s->explainer, i, tr, printed, &s->output.explained, err) < 0)
             return -1;
         const rs_translation *shown = s->output.words && !s->output.piece_level ? &s->words.view : tr;
-        if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, id, &s->output, err) < 0)
+        if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, tr, id, &s->output, err) < 0)
             return -1;
         if (s->reporting &&
-            rs_html_report_add(&s->html, s->model, shown, id, s->lines[i], s->lens[i], &s->output, err) < 0)
+            rs_html_report_add(&s->html, s->model, shown, tr, id, s->lines[i], s->lens[i], &s->output, err) < 0)
             return -1;
         if (s->out) {
             rs_strbuf_clear(&s->text);
@@ -222,7 +222,7 @@ static void count_batch(rs_session *s, int count, double position)
             continue;
         const rs_hypothesis *best = &tr->hypotheses[0];
         tokens += best->ended_by_eos ? best->steps - 1 : best->steps;
-        if (!rs_hypothesis_truncated(best))
+        if (!best->truncated)
             continue;
         s->truncated_lines++;
         const rs_search_options *o = &s->cli->search;

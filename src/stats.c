@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
 
 double rs_entropy(const float *row, int n)
 {
@@ -29,13 +28,12 @@ void rs_coverage(const float *weights, int rows, size_t stride, int n, double *c
 void rs_rank_scratch_init(rs_rank_scratch *s)
 {
     memset(s, 0, sizeof *s);
+    rs_workspace_init(&s->workspace);
 }
 
 void rs_rank_scratch_free(rs_rank_scratch *s)
 {
-    free(s->pairs);
-    free(s->ranks_x);
-    free(s->ranks_y);
+    rs_workspace_free(&s->workspace);
     rs_rank_scratch_init(s);
 }
 
@@ -69,6 +67,14 @@ static void rank(const float *v, int n, ranked *pairs, double *ranks)
     }
 }
 
+static void scratch_layout(void *owner, rs_workspace *ws)
+{
+    rs_rank_scratch *s = owner;
+    s->pairs = rs_workspace_take(ws, s->room, 1, sizeof(ranked));
+    RS_TAKE(ws, s->ranks_x, s->room, 1);
+    RS_TAKE(ws, s->ranks_y, s->room, 1);
+}
+
 int rs_spearman(rs_rank_scratch *s, const float *x, const float *y, int n, double *rho, bool *defined,
                 rs_error *err)
 {
@@ -79,17 +85,11 @@ int rs_spearman(rs_rank_scratch *s, const float *x, const float *y, int n, doubl
     for (int i = 0; i < n; i++)
         if (isnan(x[i]) || isnan(y[i]))
             return 0;
-    size_t count = (size_t)n;
-    if (rs_reserve(&s->pairs, &s->pairs_cap, count, sizeof(ranked), "rank correlation", err) < 0)
-        return -1;
-    void *p = s->ranks_x;
-    if (rs_reserve(&p, &s->ranks_x_cap, count, sizeof(double), "rank correlation", err) < 0)
-        return -1;
-    s->ranks_x = p;
-    p = s->ranks_y;
-    if (rs_reserve(&p, &s->ranks_y_cap, count, sizeof(double), "rank correlation", err) < 0)
-        return -1;
-    s->ranks_y = p;
+    if ((size_t)n > s->room || !s->pairs) {
+        s->room = (size_t)n;
+        if (rs_workspace_fit(&s->workspace, scratch_layout, s, "rank correlation", err) < 0)
+            return -1;
+    }
     rank(x, n, s->pairs, s->ranks_x);
     rank(y, n, s->pairs, s->ranks_y);
     double mean = 0.5 * (double)(n + 1); /* both rank vectors have this mean */

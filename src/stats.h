@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "workspace.h"
 
 /* -sum_j w_j ln w_j in nats, 0 ln 0 = 0; computed in double. */
 double rs_entropy(const float *row, int n);
@@ -16,9 +17,10 @@ void rs_coverage(const float *weights, int rows, size_t stride, int n, double *c
 
 /* Work space of rs_spearman, grown to the longest row seen. */
 typedef struct rs_rank_scratch {
-    void *pairs;
+    size_t room;     /* values the buffers hold: the shape of workspace */
+    void *pairs;     /* [room] of stats.c's (value, index) pairs */
     double *ranks_x, *ranks_y;
-    size_t pairs_cap, ranks_x_cap, ranks_y_cap;
+    rs_workspace workspace;
 } rs_rank_scratch;
 
 void rs_rank_scratch_init(rs_rank_scratch *scratch);

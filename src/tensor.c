@@ -394,16 +394,22 @@ int rs_tensor_decode_bulk(const cJSON *tensor, const char *name, const size_t *e
         }
         if (bad)
             return rs_fail(err, "%s: tensor %s: a value is not finite", where, name);
+        if (width == 2 && half) { /* the f16 values themselves, for a dense layer (dense.h) */
+            if (fit(bulk, count * 2, err) < 0)
+                return -1;
+            *half = bulk->values;
+            bulk->values = NULL;
+            bulk->capacity = 0;
+            return 0;
+        }
         if (width == 2) {
             float *values = rs_alloc_array(count, sizeof *values, "tensor", err);
             if (!values)
                 return -1;
             widen_halves(bulk->values, values, count);
-            if (half && fit(bulk, count * 2, err) == 0) {
-                *half = bulk->values; /* the f16 copy the kernels may read (model.h) */
-                bulk->values = NULL;
-                bulk->capacity = 0;
-            }
+            free(bulk->values); /* the f16 bytes are not needed again: their memory goes now */
+            bulk->values = NULL;
+            bulk->capacity = 0;
             *out = values;
             return 0;
         }

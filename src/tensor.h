@@ -36,7 +36,8 @@ int rs_tensor_check_header(const cJSON *tensor, const char *name, const size_t *
 
 /* rs_tensor_decode for a tensor whose bulk value the pre-pass of bulk.h parsed (the skeleton's tensor object
  * holds "data": [] or "base64": "" in its place): the same checks and values. An f16 tensor's f16 values are
- * also handed to *half (malloc'd, count values) when half is not NULL; otherwise *half is NULL. */
+ * are handed to *half instead (malloc'd, count values, not widened: *out is then NULL) when half is not NULL;
+ * otherwise *half is NULL. */
 struct rs_bulk;
 int rs_tensor_decode_bulk(const cJSON *tensor, const char *name, const size_t *expected, int ndim,
                           struct rs_bulk *bulk, float **out, uint16_t **half, const char *where, rs_error *err);

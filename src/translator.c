@@ -11,87 +11,89 @@ int rs_translator_init(rs_translator *t, const rs_model *model, size_t max_sourc
     memset(t, 0, sizeof *t);
     t->model = model;
     t->max_source_tokens = max_source_tokens;
+    rs_workspace_init(&t->batch_space);
     rs_decoder_init(&t->decoder, model);
-    rs_search_init(&t->search);
     return rs_encoder_init(&t->encoder, model, err);
+}
+
+static void init_line(rs_translator_line *line)
+{
+    memset(line, 0, sizeof *line);
+    rs_tokens_init(&line->tokens);
+    rs_workspace_init(&line->source_space);
+    rs_encoding_init(&line->encoding);
+    rs_search_init(&line->search);
+    rs_tokens_init(&line->target_tokens);
+    rs_workspace_init(&line->target_space);
 }
 
 static void free_line(rs_translator_line *line)
 {
     rs_tokens_free(&line->tokens);
-    free(line->source);
-    free(line->ids);
+    rs_workspace_free(&line->source_space);
     rs_encoding_free(&line->encoding);
     rs_search_free(&line->search);
     rs_tokens_free(&line->target_tokens);
-    free(line->target_strings);
-    free(line->target_ids);
+    rs_workspace_free(&line->target_space);
 }
 
 void rs_translator_free(rs_translator *t)
 {
-    for (int i = 0; i < t->line_cap; i++)
+    for (int i = 0; i < t->line_count; i++)
         free_line(&t->lines[i]);
     free(t->lines);
-    free(t->batch);
-    free(t->batch_targets);
-    free(t->batch_searches);
-    free(t->batch_target_lengths);
-    free(t->batch_ids);
-    free(t->batch_lengths);
-    free(t->batch_encodings);
+    rs_workspace_free(&t->batch_space);
     rs_encoder_free(&t->encoder);
     rs_decoder_free(&t->decoder);
-    rs_search_free(&t->search);
     memset(t, 0, sizeof *t);
 }
 
+static void batch_layout(void *owner, rs_workspace *ws)
+{
+    rs_translator *t = owner;
+    size_t n = (size_t)t->batch_room;
+    RS_TAKE(ws, t->batch, n, 1);
+    RS_TAKE(ws, t->batch_targets, n, 1);
+    RS_TAKE(ws, t->batch_target_lengths, n, 1);
+    RS_TAKE(ws, t->batch_searches, n, 1);
+    RS_TAKE(ws, t->batch_ids, n, 1);
+    RS_TAKE(ws, t->batch_lengths, n, 1);
+    RS_TAKE(ws, t->batch_encodings, n, 1);
+}
+
+static void source_layout(void *owner, rs_workspace *ws)
+{
+    rs_translator_line *line = owner;
+    RS_TAKE(ws, line->source, (size_t)line->length, 1);
+    RS_TAKE(ws, line->ids, (size_t)line->length, 1);
+}
+
+static void target_layout(void *owner, rs_workspace *ws)
+{
+    rs_translator_line *line = owner;
+    RS_TAKE(ws, line->target_strings, (size_t)line->target_count, 1);
+    RS_TAKE(ws, line->target_ids, (size_t)line->target_count, 1);
+}
+
+/* Room for `count` lines: the lines themselves (kept, they own their results) and the batch arrays. */
 static int reserve_lines(rs_translator *t, int count, rs_error *err)
 {
-    if (count <= t->line_cap)
-        return 0;
-    rs_translator_line *lines = realloc(t->lines, (size_t)count * sizeof *lines);
-    if (!lines)
-        return rs_fail(err, "out of memory (%d lines)", count);
-    t->lines = lines;
-    const rs_encoding **batch = realloc(t->batch, (size_t)count * sizeof *batch);
-    if (!batch)
-        return rs_fail(err, "out of memory (%d lines)", count);
-    t->batch = batch;
-    const int32_t **targets = realloc(t->batch_targets, (size_t)count * sizeof *targets);
-    if (!targets)
-        return rs_fail(err, "out of memory (%d lines)", count);
-    t->batch_targets = targets;
-    int *lengths = realloc(t->batch_target_lengths, (size_t)count * sizeof *lengths);
-    if (!lengths)
-        return rs_fail(err, "out of memory (%d lines)", count);
-    t->batch_target_lengths = lengths;
-    rs_search **searches = realloc(t->batch_searches, (size_t)count * sizeof *searches);
-    if (!searches)
-        return rs_fail(err, "out of memory (%d lines)", count);
-    t->batch_searches = searches;
-    const int32_t **ids = realloc(t->batch_ids, (size_t)count * sizeof *ids);
-    if (!ids)
-        return rs_fail(err, "out of memory (%d lines)", count);
-    t->batch_ids = ids;
-    int *id_lengths = realloc(t->batch_lengths, (size_t)count * sizeof *id_lengths);
-    if (!id_lengths)
-        return rs_fail(err, "out of memory (%d lines)", count);
-    t->batch_lengths = id_lengths;
-    rs_encoding **encodings = realloc(t->batch_encodings, (size_t)count * sizeof *encodings);
-    if (!encodings)
-        return rs_fail(err, "out of memory (%d lines)", count);
-    t->batch_encodings = encodings;
-    for (int i = t->line_cap; i < count; i++) {
-        rs_translator_line *line = &lines[i];
-        memset(line, 0, sizeof *line);
-        rs_tokens_init(&line->tokens);
-        rs_encoding_init(&line->encoding);
-        rs_search_init(&line->search);
-        rs_tokens_init(&line->target_tokens);
+    if (count > t->line_count) {
+        rs_translator_line *lines = rs_alloc_array((size_t)count, sizeof *lines, "lines", err);
+        if (!lines)
+            return -1;
+        if (t->line_count)
+            memcpy(lines, t->lines, (size_t)t->line_count * sizeof *lines);
+        for (int i = t->line_count; i < count; i++)
+            init_line(&lines[i]);
+        free(t->lines);
+        t->lines = lines;
+        t->line_count = count;
     }
-    t->line_cap = count;
-    return 0;
+    if (count <= t->batch_room && t->batch)
+        return 0;
+    t->batch_room = count;
+    return rs_workspace_fit(&t->batch_space, batch_layout, t, "lines", err);
 }
 
 /* Tokenizes one line into its source ids; a line without tokens gets length 0. */
@@ -117,14 +119,9 @@ static int prepare(rs_translator *t, rs_translator_line *line, const char *text,
         return 0; /* nothing to translate: an empty result, no decoding */
 
     size_t length = count + (m->add_bos ? 1 : 0) + (m->add_eos ? 1 : 0);
-    void *p = line->source;
-    if (rs_reserve(&p, &line->source_cap, length, sizeof *line->source, "source tokens", err) < 0)
+    line->length = (int)length;
+    if (rs_workspace_fit(&line->source_space, source_layout, line, "source tokens", err) < 0)
         return -1;
-    line->source = p;
-    p = line->ids;
-    if (rs_reserve(&p, &line->ids_cap, length, sizeof *line->ids, "source ids", err) < 0)
-        return -1;
-    line->ids = p;
 
     size_t n = 0;
     if (m->add_bos) {
@@ -143,6 +140,7 @@ static int prepare(rs_translator *t, rs_translator_line *line, const char *text,
         line->ids[n++] = m->source_ids.eos;
     }
     out->source = line->source;
+    out->ids = line->ids;
     out->length = (int)length;
     return 0;
 }
@@ -160,6 +158,31 @@ static int encode_lines(rs_translator *t, const rs_translation *out, int count, 
     return rs_encode_batch(&t->encoder, t->batch_ids, t->batch_lengths, n, t->batch_encodings, err);
 }
 
+/* Decodes the encoded lines (forced on their targets when `forced`) and points the results at their
+ * hypotheses. */
+static int search_lines(rs_translator *t, int count, bool forced, const rs_search_options *o, rs_translation *out,
+                        rs_error *err)
+{
+    int decoded = 0;
+    for (int i = 0; i < count; i++)
+        if (out[i].length > 0) {
+            t->batch[decoded] = &t->lines[i].encoding;
+            t->batch_searches[decoded] = &t->lines[i].search;
+            t->batch_targets[decoded] = t->lines[i].target_ids;
+            t->batch_target_lengths[decoded++] = out[i].target_count;
+        }
+    rs_search_decoder decoder = rs_decoder_for_search(&t->decoder);
+    if (rs_search_batch(t->batch_searches, &decoder, t->batch, forced ? t->batch_targets : NULL,
+                        t->batch_target_lengths, decoded, o, err) < 0)
+        return -1;
+    for (int i = 0; i < count; i++)
+        if (out[i].length > 0) {
+            out[i].hypotheses = t->lines[i].search.hypotheses;
+            out[i].hypothesis_count = t->lines[i].search.hypothesis_count;
+        }
+    return 0;
+}
+
 int rs_translate_batch(rs_translator *t, const char *const *lines, const size_t *lens, int count,
                        const rs_search_options *o, rs_translation *out, rs_error *err)
 {
@@ -170,35 +193,7 @@ int rs_translate_batch(rs_translator *t, const char *const *lines, const size_t 
             return -1;
     if (encode_lines(t, out, count, err) < 0)
         return -1;
-    if (o->beam > 1) {
-        int decoded = 0;
-        for (int i = 0; i < count; i++)
-            if (out[i].length > 0) {
-                t->batch[decoded] = &t->lines[i].encoding;
-                t->batch_searches[decoded++] = &t->lines[i].search;
-            }
-        if (rs_search_beam_batch(t->batch_searches, &t->decoder, t->batch, decoded, o, err) < 0)
-            return -1;
-        for (int i = 0; i < count; i++)
-            if (out[i].length > 0) {
-                out[i].hypotheses = t->lines[i].search.hypotheses;
-                out[i].hypothesis_count = t->lines[i].search.hypothesis_count;
-            }
-        return 0;
-    }
-    int decoded = 0;
-    for (int i = 0; i < count; i++)
-        if (out[i].length > 0)
-            t->batch[decoded++] = &t->lines[i].encoding;
-    if (rs_search_greedy_batch(&t->search, &t->decoder, t->batch, decoded, o, err) < 0)
-        return -1;
-    decoded = 0;
-    for (int i = 0; i < count; i++)
-        if (out[i].length > 0) {
-            out[i].hypotheses = &t->search.hypotheses[decoded++];
-            out[i].hypothesis_count = 1;
-        }
-    return 0;
+    return search_lines(t, count, false, o, out, err);
 }
 
 /* Tokenizes a forced target into the line's target ids and strings. */
@@ -217,14 +212,9 @@ static int prepare_target(rs_translator *t, rs_translator_line *line, const char
     }
     if (count > INT_MAX - 1)
         return rs_fail(err, "target too long (%zu tokens)", count);
-    void *p = line->target_strings;
-    if (rs_reserve(&p, &line->target_strings_cap, count, sizeof *line->target_strings, "target tokens", err) < 0)
+    line->target_count = (int)count;
+    if (rs_workspace_fit(&line->target_space, target_layout, line, "target tokens", err) < 0)
         return -1;
-    line->target_strings = p;
-    p = line->target_ids;
-    if (rs_reserve(&p, &line->target_ids_cap, count, sizeof *line->target_ids, "target ids", err) < 0)
-        return -1;
-    line->target_ids = p;
     for (size_t i = 0; i < count; i++) {
         const char *token = rs_tokens_get(&line->target_tokens, i);
         int32_t id = line->target_tokens.has_ids ? line->target_tokens.ids[i]
@@ -243,32 +233,15 @@ int rs_translate_forced_batch(rs_translator *t, const char *const *lines, const 
 {
     if (reserve_lines(t, count, err) < 0)
         return -1;
-    int decoded = 0;
     for (int i = 0; i < count; i++) {
-        rs_translator_line *line = &t->lines[i];
-        if (prepare(t, line, lines[i], lens[i], &out[i], err) < 0)
+        if (prepare(t, &t->lines[i], lines[i], lens[i], &out[i], err) < 0)
             return -1;
-        if (out[i].length == 0)
-            continue;
-        if (prepare_target(t, line, targets[i], target_lens[i], &out[i], err) < 0)
+        if (out[i].length > 0 && prepare_target(t, &t->lines[i], targets[i], target_lens[i], &out[i], err) < 0)
             return -1;
-        t->batch[decoded] = &line->encoding;
-        t->batch_targets[decoded] = line->target_ids;
-        t->batch_target_lengths[decoded] = out[i].target_count;
-        decoded++;
     }
     if (encode_lines(t, out, count, err) < 0)
         return -1;
-    if (rs_search_forced_batch(&t->search, &t->decoder, t->batch, t->batch_targets, t->batch_target_lengths,
-                               decoded, o, err) < 0)
-        return -1;
-    decoded = 0;
-    for (int i = 0; i < count; i++)
-        if (out[i].length > 0) {
-            out[i].hypotheses = &t->search.hypotheses[decoded++];
-            out[i].hypothesis_count = 1;
-        }
-    return 0;
+    return search_lines(t, count, true, o, out, err);
 }
 
 int rs_translate(rs_translator *t, const char *line, size_t len, const rs_search_options *o, rs_translation *out,

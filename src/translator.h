@@ -20,6 +20,7 @@ typedef struct rs_translation {
      * "source"). Tokens are the tokenizer's own strings, also where they map to unk. */
     const char *const *source;
     int length;            /* S; 0 for a line without tokens, which is not decoded */
+    const int32_t *ids;    /* [length]: the source ids the encoder saw */
     int first_token;       /* index in source of tokenizer token 0 (1 with add_bos) */
     int token_count;       /* tokenizer tokens kept (after max_source_tokens) */
     size_t dropped_tokens; /* tokens cut off by max_source_tokens */
@@ -51,22 +52,26 @@ typedef struct rs_translation {
 /* The per-line part of the work space. */
 typedef struct rs_translator_line {
     rs_tokens tokens;
-    const char **source;
-    int32_t *ids;
-    size_t source_cap, ids_cap;
+    int length;            /* source positions: the shape of source_space */
+    const char **source;   /* [length] */
+    int32_t *ids;          /* [length] */
+    rs_workspace source_space;
     rs_encoding encoding;
-    rs_search search; /* beam search only */
+    rs_search search;
     rs_tokens target_tokens; /* forced decoding only */
+    int target_count;        /* the shape of target_space */
     const char **target_strings;
     int32_t *target_ids;
-    size_t target_strings_cap, target_ids_cap;
+    rs_workspace target_space;
 } rs_translator_line;
 
 typedef struct rs_translator {
     const rs_model *model;
     size_t max_source_tokens;
-    rs_translator_line *lines;
-    int line_cap;
+    rs_translator_line *lines; /* kept across calls: they own their results */
+    int line_count;
+    int batch_room;            /* lines the batch arrays hold: the shape of batch_space */
+    rs_workspace batch_space;
     const rs_encoding **batch; /* the encodings decoded together */
     const int32_t **batch_targets;
     int *batch_target_lengths;
@@ -76,7 +81,6 @@ typedef struct rs_translator {
     rs_encoding **batch_encodings;
     rs_encoder encoder;
     rs_decoder decoder;
-    rs_search search; /* greedy batches */
 } rs_translator;
 
 int rs_translator_init(rs_translator *translator, const rs_model *model, size_t max_source_tokens, rs_error *err);

@@ -63,15 +63,9 @@ void rs_word_view_free(rs_word_view *v)
     memset(v, 0, sizeof *v);
 }
 
-#define RESERVE(ptr, cap, count, err) reserve_typed((void **)&(ptr), &(cap), (count), sizeof *(ptr), err)
-static int reserve_typed(void **ptr, size_t *cap, size_t count, size_t size, rs_error *err)
-{
-    void *p = *ptr;
-    if (rs_reserve(&p, cap, count ? count : 1, size, "word view", err) < 0)
-        return -1;
-    *ptr = p;
-    return 0;
-}
+/* Word view buffers: never empty, so that a reserved pointer is never NULL. */
+#define RESERVE(ptr, cap, count, err) RS_RESERVE(ptr, cap, at_least_one(count), "word view", err)
+static size_t at_least_one(size_t count) { return count ? count : 1; }
 
 /* Appends text (without a leading word mark) to the view's string buffer; returns its offset or -1. */
 static long long append_text(rs_word_view *v, size_t *used, const char *text, bool strip_mark, rs_error *err)

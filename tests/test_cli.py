@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -190,8 +191,10 @@ class HelpAndVersionTest(CliTestCase):
         version = makefile_version()
         for args in (["-V"], ["--version"]):
             with self.subTest(args=args):
-                self.assertEqual(self.ok(args, env=child_env(RNNSEARCH_MODEL="/nonexistent")),
-                                 f"rnnsearch {version}\n")
+                out = self.ok(args, env=child_env(RNNSEARCH_MODEL="/nonexistent"))
+                self.assertRegex(out, f"^rnnsearch {re.escape(version)}\nkernels: (portable|avx2|avx512)\n$")
+        self.assertEqual(self.ok(["-V"], env=child_env(RNNSEARCH_ISA="portable")).splitlines()[1],
+                         "kernels: portable")
         with open(os.path.join(ROOT, "src", "rnnsearch.1"), encoding="utf-8") as f:
             self.assertIn(f'"rnnsearch {version}"', f.read(), "the man page's .TH names another version")
 
@@ -328,12 +331,70 @@ class SearchOptionsTest(CliTestCase):
         self.assertEqual(best["0"], "dog not")
         self.assertGreater(len(best["2"].split()), 2)
 
+    def test_beam_cap(self):
+        for args in (["-b", "1001"], ["--beam", "5000"], ["--beam=1001"], ["-b1001"]):
+            with self.subTest(args=args):
+                message = self.error(["-m", MODEL] + args)
+                self.assertIn("--beam", message)
+                self.assertIn("at most 1000", message)
+        # the largest beam: selection in O(K V log K) a step keeps it quick (the old O(K^2 V) took seconds)
+        started = time.monotonic()
+        objs = self.jsonl(["-m", MODEL, "-b", "1000", "-n", "1000", "--max-length", "4"], "ein hund läuft\n")
+        self.assertLess(time.monotonic() - started, 30)
+        scores = [h["normalized_score"] for h in objs[0]["hypotheses"]]
+        self.assertGreater(len(scores), 100)
+        self.assertEqual(scores, sorted(scores, reverse=True))
+
+    def test_no_repeat_ngram(self):
+        """No hypothesis holds an n-gram twice; 0 is the default (off); forced targets are not constrained."""
+        def repeats(tokens, n):
+            grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+            return len(grams) != len(set(grams))
+
+        def hypotheses(args):
+            return [h["tokens"] for obj in self.jsonl(["-m", MODEL, "--max-length", "20"] + args, long)
+                    for h in obj["hypotheses"]]
+
+        long = "ein mann und eine frau und ein mann und eine frau und ein hund\n" * 2 + read(COMMON).decode()
+        free = hypotheses(["-b", "3", "-n", "3"])
+        self.assertTrue(any(repeats(tokens, 2) for tokens in free), "the fixture should repeat itself")
+        self.assertEqual(free, hypotheses(["-b", "3", "-n", "3", "--no-repeat-ngram", "0"]))
+        for n in ("1", "2", "3"):
+            for beam in ("1", "3"):
+                with self.subTest(n=n, beam=beam):
+                    got = hypotheses(["-b", beam, "-n", beam, "--no-repeat-ngram", n])
+                    self.assertFalse([t for t in got if repeats(t, int(n))])
+        self.assertNotEqual(free, hypotheses(["-b", "3", "-n", "3", "--no-repeat-ngram=2"]))
+        forced = "ein hund\tdog dog dog dog\n"
+        self.assertEqual(self.ok(["-m", MODEL, "--forced", "--no-repeat-ngram", "1"], forced),
+                         self.ok(["-m", MODEL, "--forced"], forced))
+        for value in ("-1", "x", "", "1.5", "99999999999999999999"):
+            with self.subTest(value=value):
+                message = self.error(["-m", MODEL, "--no-repeat-ngram", value])
+                self.assertIn("--no-repeat-ngram", message)
+                self.assertIn(value, message)
+
     def test_threads(self):
         want = lines_of(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", COMMON]))
         for threads in (["-t", "2"], ["--threads", "2"], ["--threads=4"]):
             with self.subTest(threads=threads):
                 got = lines_of(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", COMMON] + threads))
                 self.assertEqual(compare(want, got), [])
+
+    def test_quantize(self):
+        want = self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", COMMON])
+        self.assertEqual(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", "--quantize", "none", COMMON]),
+                         want)
+        int8 = self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", "--quantize=int8", COMMON])
+        self.assertEqual(len(lines_of(int8)), len(lines_of(want)))
+        for threads in ("1", "2"):  # int8 sums are exact integers: the split changes nothing either
+            with self.subTest(threads=threads):
+                self.assertEqual(self.ok(["-m", MODEL, "--format", "jsonl", "-a", "-b", "3", "--quantize", "int8",
+                                          "-t", threads, "--batch-size", "1", COMMON]), int8)
+        for bad in ("int4", "", "INT8"):
+            with self.subTest(bad=bad):
+                message = self.error(["-m", MODEL, "--quantize", bad])
+                self.assertIn("--quantize: expected 'int8' or 'none'", message)
 
 
 class OutputFormatsTest(CliTestCase):
@@ -979,7 +1040,7 @@ class UsageErrorTest(CliTestCase):
     def test_missing_arguments(self):
         options = ["-m", "--model", "-b", "--beam", "-n", "--n-best", "--max-length", "--max-length-factor",
                    "--length-penalty", "--format", "--align-csv", "--check", "-t", "--threads", "--batch-size",
-                   "--max-source-tokens", "--heatmap", "--color"]
+                   "--max-source-tokens", "--heatmap", "--color", "--quantize"]
         for option in options:
             with self.subTest(option=option):
                 message = self.error(["-m", MODEL, option])
@@ -1136,7 +1197,7 @@ class InstallTest(CliTestCase):
         self.assertEqual(read(man), source_man.replace(b"$(DATADIR)", b"/usr/share"))
         self.assertEqual(read(model), read(MODEL))
         self.assertEqual(read(os.path.join(os.path.dirname(model), "tiny-xx.json")), read(TINY))
-        self.assertEqual(self.ok(["--version"], binary=binary), f"rnnsearch {makefile_version()}\n")
+        self.assertTrue(self.ok(["--version"], binary=binary).startswith(f"rnnsearch {makefile_version()}\nkernels: "))
         # DATADIR is /usr/share, not under DESTDIR: the binary must name that path.
         self.assertTrue(b"\0/usr/share\0" in read(binary), "DATADIR /usr/share is not compiled in")
         self.assertFalse(dest.encode() in read(binary), "DESTDIR is compiled in")

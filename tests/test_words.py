@@ -6,6 +6,7 @@ pre-segmented text, so the grouping is tested without any segmentation model. Se
 model (each sentence of a line is translated as it would be alone) and the tiny fixtures."""
 import csv
 import io
+import html
 import json
 import math
 import os
@@ -171,6 +172,20 @@ class WordsTest(unittest.TestCase):
                     text = f.read()
                 self.assertIn(f">{present}<", text)
                 self.assertNotIn(f">{absent}<", text)
+
+    def test_heatmap_and_report_titles_are_the_printed_text(self):
+        """A word view labels the matrix with words; the title and the report's translation stay the text
+        that is printed (words do not detokenize like the pieces they were grouped from)."""
+        line = f"{PIECES_LINE}\t{FORCED_TARGET}\n"
+        printed = self.ok(["-m", self.model, "--forced"], line).splitlines()[0]
+        svg, page = os.path.join(self.dir, "title.svg"), os.path.join(self.dir, "title.html")
+        for args in ([], ["--piece-level"]):
+            with self.subTest(args=args):
+                self.ok(["-m", self.model, "--forced", "--heatmap", svg, "--html", page] + args, line)
+                with open(svg, encoding="utf-8") as f:
+                    self.assertIn(html.escape(f"0: {printed}", quote=False), f.read())
+                with open(page, encoding="utf-8") as f:
+                    self.assertIn(json.dumps(printed, ensure_ascii=False)[1:-1], f.read())
 
     def test_replace_unk_copies_the_source_word_as_written(self):
         """Word-level model: the most attended token, with its case (the model lowercases). Subword model: the

@@ -61,7 +61,8 @@ static void check_model(const rs_model *m)
     CHECK(c->encoder_output == c->encoder_hidden_size * c->directions);
     CHECK(c->output_count >= 1 && c->output_count <= RS_MAX_PARTS);
     const rs_weights *w = &m->weights;
-    CHECK(w->encoder_embedding && w->decoder_embedding && w->output.packed && w->output.bias);
+    CHECK(w->encoder_embedding.values && w->decoder_embedding.values && w->output.packed && w->output.bias);
+    CHECK(w->encoder_embedding.rows == c->source_vocab_size && w->decoder_embedding.rows == c->target_vocab_size);
     for (int i = 0; i < c->encoder_layers * c->directions; i++)
         CHECK(w->encoder_rnn[i].input.packed && w->encoder_rnn[i].hidden.packed && w->encoder_rnn[i].input.bias &&
               w->encoder_rnn[i].hidden.bias);
@@ -75,10 +76,13 @@ static void check_model(const rs_model *m)
     if (c->bridge == RS_BRIDGE_LINEAR_TANH)
         CHECK(w->bridge.packed && w->bridge.bias);
     CHECK(w->output.out_dim == c->target_vocab_size && w->output.in_dim == c->output_input);
-    /* Reading the last element of every matrix catches a buffer shorter than the config says (ASan). */
-    volatile float sink = w->output.bias[(size_t)c->target_vocab_size - 1] +
-                          w->encoder_embedding[(size_t)c->source_vocab_size * (size_t)c->encoder_embedding_dim - 1] +
-                          w->decoder_embedding[(size_t)c->target_vocab_size * (size_t)c->decoder_embedding_dim - 1];
+    /* Reading the last row of each embedding catches a buffer shorter than the config says (ASan). */
+    float last[4096] = {0};
+    if (c->encoder_embedding_dim <= 4096 && c->decoder_embedding_dim <= 4096) {
+        rs_embedding_row(&w->encoder_embedding, c->source_vocab_size - 1, last);
+        rs_embedding_row(&w->decoder_embedding, c->target_vocab_size - 1, last);
+    }
+    volatile float sink = w->output.bias[(size_t)c->target_vocab_size - 1] + last[0];
     (void)sink;
 }
 
@@ -99,6 +103,12 @@ static void same_dense(const rs_dense_layer *a, const rs_dense_layer *b)
     same_floats(a->bias, b->bias, (size_t)a->out_dim);
 }
 
+static void same_embedding(const rs_embedding *a, const rs_embedding *b)
+{
+    CHECK(a->rows == b->rows && a->dim == b->dim && a->dtype == b->dtype);
+    CHECK(memcmp(a->values, b->values, rs_embedding_bytes(a)) == 0);
+}
+
 static void same_gru(const rs_gru_layer *a, const rs_gru_layer *b)
 {
     CHECK(a->input_size == b->input_size && a->hidden_size == b->hidden_size);
@@ -114,9 +124,9 @@ static void same_models(const rs_model *a, const rs_model *b)
     CHECK(memcmp(&a->target_ids, &b->target_ids, sizeof a->target_ids) == 0);
     CHECK(memcmp(&a->tokenizer, &b->tokenizer, sizeof a->tokenizer) == 0);
     CHECK(a->add_bos == b->add_bos && a->add_eos == b->add_eos);
-    size_t vs = (size_t)c->source_vocab_size, vt = (size_t)c->target_vocab_size, att = (size_t)c->attention_dim;
+    size_t att = (size_t)c->attention_dim;
     const rs_weights *x = &a->weights, *y = &b->weights;
-    same_floats(x->encoder_embedding, y->encoder_embedding, vs * (size_t)c->encoder_embedding_dim);
+    same_embedding(&x->encoder_embedding, &y->encoder_embedding);
     for (int i = 0; i < c->encoder_layers * c->directions; i++)
         same_gru(&x->encoder_rnn[i], &y->encoder_rnn[i]);
     same_dense(&x->bridge, &y->bridge);
@@ -124,7 +134,7 @@ static void same_models(const rs_model *a, const rs_model *b)
     same_dense(&x->key, &y->key);
     same_floats(x->v_weight, y->v_weight, att);
     same_dense(&x->general, &y->general);
-    same_floats(x->decoder_embedding, y->decoder_embedding, vt * (size_t)c->decoder_embedding_dim);
+    same_embedding(&x->decoder_embedding, &y->decoder_embedding);
     for (int i = 0; i < c->decoder_layers; i++)
         same_gru(&x->decoder_rnn[i], &y->decoder_rnn[i]);
     same_dense(&x->output, &y->output);

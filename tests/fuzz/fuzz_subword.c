@@ -14,14 +14,7 @@
 #include "../../src/sp_segment.h"
 #include "../../src/strbuf.h"
 #include "../../src/tokenizer.h"
-
-#define CHECK(condition)                                                                                      \
-    do {                                                                                                      \
-        if (!(condition)) {                                                                                   \
-            fprintf(stderr, "check failed at line %d: %s\n", __LINE__, #condition);                          \
-            abort();                                                                                          \
-        }                                                                                                     \
-    } while (0)
+#include "fuzz_check.h"
 
 #define MAX_LINES 8
 

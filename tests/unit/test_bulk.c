@@ -143,7 +143,7 @@ static size_t weight_spans(const rs_model *m, span *out)
     const rs_weights *w = &m->weights;
     size_t n = 0;
     size_t hd = (size_t)c->decoder_hidden_size, a = (size_t)c->attention_dim;
-    out[n++] = floats(w->encoder_embedding, (size_t)c->source_vocab_size * (size_t)c->encoder_embedding_dim);
+    out[n++] = (span){w->encoder_embedding.values, rs_embedding_bytes(&w->encoder_embedding)};
     for (int i = 0; i < c->encoder_layers * c->directions; i++) {
         const rs_gru_layer *g = &w->encoder_rnn[i];
         size_t gates = 3 * (size_t)g->hidden_size;
@@ -165,7 +165,7 @@ static size_t weight_spans(const rs_model *m, span *out)
     } else if (c->score == RS_SCORE_GENERAL) {
         out[n++] = packed(&w->general);
     }
-    out[n++] = floats(w->decoder_embedding, (size_t)c->target_vocab_size * (size_t)c->decoder_embedding_dim);
+    out[n++] = (span){w->decoder_embedding.values, rs_embedding_bytes(&w->decoder_embedding)};
     for (int i = 0; i < c->decoder_layers; i++) {
         const rs_gru_layer *g = &w->decoder_rnn[i];
         size_t gates = 3 * (size_t)g->hidden_size;

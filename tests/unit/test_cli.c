@@ -49,7 +49,8 @@ static void test_defaults(void **state)
     assert_false(cli.attention || cli.alignments || cli.search.keep_attention);
     assert_null(cli.align_csv);
     assert_null(cli.check_file);
-    assert_int_equal(cli.threads, 1);
+    assert_int_equal(cli.threads, 0); /* not given: main.c asks rs_default_threads() */
+    assert_false(cli.quantize_int8);
     assert_int_equal(cli.batch_size, 32);
     assert_int_equal(cli.max_source_tokens, 1024);
     assert_int_equal(cli.file_count, 0);
@@ -63,7 +64,7 @@ static void test_all_options(void **state)
     int rc = parse(&cli, &err, "in1.txt", "-m", "m.json", "-b", "8", "-n", "3", "--max-length", "40",
                    "--max-length-factor", "1.5", "--length-penalty", "0", "--format", "jsonl", "-a",
                    "--align-csv", "-", "--alignments", "-t", "4", "--batch-size", "7", "--max-source-tokens", "9",
-                   "-", "in2.txt", NULL);
+                   "--quantize", "int8", "-", "in2.txt", NULL);
     assert_int_equal(rc, 0);
     assert_string_equal(cli.model_path, "m.json");
     assert_int_equal(cli.search.beam, 8);
@@ -75,6 +76,7 @@ static void test_all_options(void **state)
     assert_true(cli.attention && cli.alignments && cli.search.keep_attention);
     assert_string_equal(cli.align_csv, "-");
     assert_int_equal(cli.threads, 4);
+    assert_true(cli.quantize_int8);
     assert_int_equal(cli.batch_size, 7);
     assert_int_equal(cli.max_source_tokens, 9);
     assert_int_equal(cli.file_count, 3); /* options may follow files; "-" is a file */

@@ -39,6 +39,7 @@ static int setup(void **state)
     cJSON_Delete(doc);
     f->hyps[0] = (rs_hypothesis){TOKENS0, 3, true, -1.5, -0.75, ATTENTION0};
     f->hyps[1] = (rs_hypothesis){TOKENS1, 1, false, -2.25, -2.25, ATTENTION1};
+    f->hyps[1].truncated = true; /* no eos: the length limit cut it */
     f->tr = (rs_translation){
         .source = SOURCE, .length = 4, .first_token = 1, .token_count = 2, .hypotheses = f->hyps, .hypothesis_count = 2};
     rs_strbuf_init(&f->out);
