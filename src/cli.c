@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attribution.h"
 #include "heatmap_files.h"
 
 enum {
@@ -25,6 +26,7 @@ enum {
     OPT_REPLACE_UNK,
     OPT_STATS,
     OPT_EXPLAIN,
+    OPT_IG_STEPS,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -45,7 +47,8 @@ static const struct option LONG_OPTIONS[] = {
     {"colour", required_argument, NULL, OPT_COLOR},
     {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
     {"stats", no_argument, NULL, OPT_STATS},
-    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"explain", optional_argument, NULL, OPT_EXPLAIN},
+    {"ig-steps", required_argument, NULL, OPT_IG_STEPS},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
@@ -127,6 +130,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->threads = 1;
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
+    cli->ig_steps = RS_DEFAULT_IG_STEPS;
     bool n_best_given = false;
 
     opterr = 0;
@@ -209,6 +213,15 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_EXPLAIN:
             cli->explain = true;
+            cli->explain_methods = 0;
+            if (optarg && rs_methods_parse(optarg, &cli->explain_methods, err) < 0)
+                return -1;
+            break;
+        case OPT_IG_STEPS:
+            if (parse_positive_int(optarg, c, &cli->ig_steps, err) < 0)
+                return -1;
+            if (cli->ig_steps > RS_MAX_IG_STEPS)
+                return rs_fail(err, "--ig-steps: %d is too large (at most %d)", cli->ig_steps, RS_MAX_IG_STEPS);
             break;
         case 't':
             if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
@@ -305,6 +318,11 @@ void rs_cli_help(FILE *out)
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
+          "      --explain=METHODS     attribution by each method of a comma list: attention, occlusion,\n"
+          "                            saliency, grad_input, ig (gradients of log p(y_t) by the source\n"
+          "                            embeddings), with rank correlations with the attention (jsonl: a matrix\n"
+          "                            per method named after it, \"rank_correlations\", ...)\n"
+          "      --ig-steps N          quadrature nodes of ig (default 32)\n"
           "  -t, --threads N           threads (default 1; output identical for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"

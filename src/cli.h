@@ -38,6 +38,8 @@ typedef struct rs_cli {
     bool replace_unk;       /* --replace-unk */
     bool stats;             /* --stats: entropy and coverage */
     bool explain;           /* --explain: occlusion importance */
+    unsigned explain_methods; /* --explain=METHODS: RS_METHOD_BIT mask (attribution.h); 0 for bare --explain */
+    int ig_steps;           /* --ig-steps */
     int threads;
     int batch_size;
     size_t max_source_tokens;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attribution.h"
 #include "explain.h"
 #include "mem.h"
 #include "shade.h"
@@ -399,9 +400,80 @@ static int format_stats_json(rs_strbuf *out, const rs_translation *tr, const rs_
     return rc < 0 ? -1 : rs_strbuf_putc(out, ']', err);
 }
 
-/* --explain: `"occlusion"` rows like the attention's, `"rank_correlation"` per step and its mean. */
-static int format_explain_json(rs_strbuf *out, const rs_explanation *e, rs_error *err)
+/* `, "NAME": {"METHOD": VALUE, ...}` over the methods with a rho; VALUE is the method's rho per step (rows) or
+ * their mean. */
+static int format_rho_object(rs_strbuf *out, const char *name, const rs_explanation *e, bool rows, rs_error *err)
 {
+    if (rs_strbuf_printf(out, err, ", \"%s\": {", name) < 0)
+        return -1;
+    bool first = true;
+    for (int m = 0; m < RS_METHOD_COUNT; m++) {
+        if (!e->method_rho[m])
+            continue;
+        if (rs_strbuf_printf(out, err, "%s\"%s\": ", first ? "" : ", ", rs_method_name((rs_method)m)) < 0)
+            return -1;
+        first = false;
+        if (!rows) {
+            if (format_optional_double(out, e->method_mean_rho[m], err) < 0)
+                return -1;
+            continue;
+        }
+        if (rs_strbuf_putc(out, '[', err) < 0)
+            return -1;
+        for (int t = 0; t < e->steps; t++)
+            if ((t && rs_strbuf_puts(out, ", ", err) < 0) || format_optional_double(out, e->method_rho[m][t], err) < 0)
+                return -1;
+        if (rs_strbuf_putc(out, ']', err) < 0)
+            return -1;
+    }
+    return rs_strbuf_putc(out, '}', err);
+}
+
+/* --explain=METHODS: a matrix per method (attention only when -a has not written it), ig's completeness error
+ * per step, and the rank correlations with the attention. */
+static int format_methods_json(rs_strbuf *out, const rs_explanation *e, const rs_output_options *o, rs_error *err)
+{
+    for (int m = 0; m < RS_METHOD_COUNT; m++) {
+        if (!e->matrix[m] || (m == RS_METHOD_ATTENTION && o->attention))
+            continue;
+        if (format_rows_json(out, rs_method_name((rs_method)m), e->matrix[m], e->steps, e->length, err) < 0)
+            return -1;
+    }
+    if (e->matrix[RS_METHOD_IG]) {
+        if (rs_strbuf_puts(out, ", \"ig_completeness_error\": [", err) < 0)
+            return -1;
+        for (int t = 0; t < e->steps; t++)
+            if ((t && rs_strbuf_puts(out, ", ", err) < 0) || format_weight(out, e->ig_error[t], err) < 0)
+                return -1;
+        if (rs_strbuf_putc(out, ']', err) < 0)
+            return -1;
+    }
+    return format_rho_object(out, "rank_correlations", e, true, err) < 0 ||
+                   format_rho_object(out, "mean_rank_correlations", e, false, err) < 0
+               ? -1
+               : 0;
+}
+
+/* The fields of --explain=METHODS for a line without decoding: empty ones. */
+static int format_methods_empty_json(rs_strbuf *out, const rs_output_options *o, rs_error *err)
+{
+    for (int m = 0; m < RS_METHOD_COUNT; m++) {
+        if (!(o->explain_methods & RS_METHOD_BIT(m)) || (m == RS_METHOD_ATTENTION && o->attention))
+            continue;
+        if (rs_strbuf_printf(out, err, ", \"%s\": []", rs_method_name((rs_method)m)) < 0)
+            return -1;
+    }
+    if ((o->explain_methods & RS_METHOD_BIT(RS_METHOD_IG)) &&
+        rs_strbuf_puts(out, ", \"ig_completeness_error\": []", err) < 0)
+        return -1;
+    return rs_strbuf_puts(out, ", \"rank_correlations\": {}, \"mean_rank_correlations\": {}", err);
+}
+
+/* --explain: `"occlusion"` rows like the attention's, `"rank_correlation"` per step and its mean. */
+static int format_explain_json(rs_strbuf *out, const rs_explanation *e, const rs_output_options *o, rs_error *err)
+{
+    if (o->explain_methods)
+        return format_methods_json(out, e, o, err);
     if (format_rows_json(out, "occlusion", e->occlusion, e->steps, e->length, err) < 0 ||
         rs_strbuf_puts(out, ", \"rank_correlation\": [", err) < 0)
         return -1;
@@ -432,8 +504,10 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
             (o->attention && rs_strbuf_puts(out, ", \"attention\": []", err) < 0) ||
             (o->alignments && rs_strbuf_puts(out, ", \"alignment\": \"\"", err) < 0) ||
             (o->stats && rs_strbuf_puts(out, ", \"entropy\": [], \"coverage\": []", err) < 0) ||
-            (o->explain && rs_strbuf_puts(out, ", \"occlusion\": [], \"rank_correlation\": [], "
-                                               "\"mean_rank_correlation\": null", err) < 0) ||
+            (o->explain && !o->explain_methods &&
+             rs_strbuf_puts(out, ", \"occlusion\": [], \"rank_correlation\": [], \"mean_rank_correlation\": null",
+                            err) < 0) ||
+            (o->explain_methods && format_methods_empty_json(out, o, err) < 0) ||
             rs_strbuf_puts(out, "}", err) < 0)
             return -1;
     }
@@ -466,7 +540,7 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
             return -1;
         if (o->stats && format_stats_json(out, tr, h, err) < 0)
             return -1;
-        if (o->explained && format_explain_json(out, &o->explained[k], err) < 0)
+        if (o->explained && format_explain_json(out, &o->explained[k], o, err) < 0)
             return -1;
         if (rs_strbuf_putc(out, '}', err) < 0)
             return -1;

@@ -39,6 +39,7 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->output.replace_unk = cli->replace_unk;
     s->output.stats = cli->stats;
     s->output.explain = cli->explain;
+    s->output.explain_methods = cli->explain_methods;
     s->output.matrix = matrix_style(cli->color, out);
     if (cli->heatmap) {
         s->heatmapping = true;
@@ -47,7 +48,8 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     }
     if (cli->explain && out) {
         s->explaining = true;
-        if (rs_explainer_init(&s->explainer, model, err) < 0)
+        if (rs_explainer_init(&s->explainer, model, err) < 0 ||
+            (cli->explain_methods && rs_explainer_set_methods(&s->explainer, cli->explain_methods, cli->ig_steps, err) < 0))
             return -1;
     }
     rs_strbuf_init(&s->text);
