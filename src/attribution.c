@@ -65,11 +65,12 @@ int rs_attributor_init(rs_attributor *a, const rs_model *model, int ig_steps, rs
     a->model = model;
     rs_backward_init(&a->backward, model);
     a->ig_steps = ig_steps;
-    a->nodes = rs_alloc_array((size_t)ig_steps, sizeof *a->nodes, "attribution", err);
-    a->weights = rs_alloc_array((size_t)ig_steps, sizeof *a->weights, "attribution", err);
+    int nodes = ig_steps > 0 ? ig_steps : RS_IG_NODES;
+    a->nodes = rs_alloc_array((size_t)nodes, sizeof *a->nodes, "attribution", err);
+    a->weights = rs_alloc_array((size_t)nodes, sizeof *a->weights, "attribution", err);
     if (!a->nodes || !a->weights)
         return -1;
-    gauss_legendre(ig_steps, a->nodes, a->weights);
+    gauss_legendre(nodes, a->nodes, a->weights);
     return 0;
 }
 
@@ -109,28 +110,111 @@ static void saliency_of(const rs_attributor *a, size_t length, size_t steps, flo
     }
 }
 
+/* part[t, j] = the quadrature over [lo, hi] of e_j . g_tj(alpha e) with the attributor's rule. */
+static int quadrature(rs_attributor *a, const int32_t *ids, int length, const int32_t *targets, int steps,
+                      double lo, double hi, int nodes, const double *node, const double *weight, float *part,
+                      rs_error *err)
+{
+    size_t s = (size_t)length, t_count = (size_t)steps;
+    memset(part, 0, s * t_count * sizeof *part);
+    for (int i = 0; i < nodes; i++) {
+        if (rs_backward_run(&a->backward, ids, length, targets, steps, (float)(lo + (hi - lo) * node[i]), err) < 0)
+            return -1;
+        dot_embeddings(a, ids, s, t_count, (hi - lo) * weight[i], true, part);
+    }
+    return 0;
+}
+
+/* What an adaptive ig run shares across its intervals. */
+typedef struct ig_run {
+    rs_attributor *a;
+    const int32_t *ids, *targets;
+    int length, steps;
+    const float *delta; /* [steps]: log p(y_t) - log p_baseline(y_t) */
+    int budget;         /* gradient evaluations left */
+    float *ig;
+} ig_run;
+
+/* Whether the quadrature `part` of [lo, hi] is within its share of the tolerance at every step: by the
+ * fundamental theorem of calculus along the path its sum over j must equal logp_hi - logp_lo. */
+static bool interval_converged(const ig_run *r, double lo, double hi, const float *logp_lo, const float *logp_hi,
+                               const float *part)
+{
+    size_t s = (size_t)r->length;
+    for (size_t t = 0; t < (size_t)r->steps; t++) {
+        double sum = 0.0;
+        for (size_t j = 0; j < s; j++)
+            sum += (double)part[t * s + j];
+        double error = fabs(sum - ((double)logp_hi[t] - (double)logp_lo[t]));
+        double scale = fabs((double)r->delta[t]) > RS_IG_DELTA_FLOOR ? fabs((double)r->delta[t]) : RS_IG_DELTA_FLOOR;
+        if (error > (hi - lo) * RS_IG_TOLERANCE * scale)
+            return false;
+    }
+    return true;
+}
+
+/* Adaptive composite Gauss-Legendre over [lo, hi]: an interval whose error is above its share is halved. */
+static int ig_interval(ig_run *r, double lo, double hi, const float *logp_lo, const float *logp_hi, int depth,
+                       rs_error *err)
+{
+    rs_attributor *a = r->a;
+    size_t cells = (size_t)r->length * (size_t)r->steps;
+    float *part = rs_alloc_array(cells, sizeof *part, "attribution", err);
+    float *logp_mid = rs_alloc_array((size_t)r->steps, sizeof *logp_mid, "attribution", err);
+    int rc = part && logp_mid ? 0 : -1;
+    if (rc == 0)
+        rc = quadrature(a, r->ids, r->length, r->targets, r->steps, lo, hi, RS_IG_NODES, a->nodes, a->weights, part,
+                        err);
+    r->budget -= RS_IG_NODES;
+    bool done = rc < 0 || depth >= RS_IG_MAX_DEPTH || r->budget < 2 * RS_IG_NODES ||
+                interval_converged(r, lo, hi, logp_lo, logp_hi, part);
+    if (rc == 0 && done)
+        for (size_t i = 0; i < cells; i++)
+            r->ig[i] += part[i];
+    if (rc == 0 && !done) {
+        double mid = (lo + hi) / 2.0;
+        rc = rs_backward_forward(&a->backward, r->ids, r->length, r->targets, r->steps, (float)mid, err);
+        if (rc == 0) {
+            memcpy(logp_mid, a->backward.logp, (size_t)r->steps * sizeof *logp_mid);
+            rc = ig_interval(r, lo, mid, logp_lo, logp_mid, depth + 1, err);
+        }
+        if (rc == 0)
+            rc = ig_interval(r, mid, hi, logp_mid, logp_hi, depth + 1, err);
+    }
+    free(part);
+    free(logp_mid);
+    return rc;
+}
+
 /* ig and its completeness error; logp holds log p(y_t) of the model's own input. */
 static int integrated_gradients(rs_attributor *a, const int32_t *ids, int length, const int32_t *targets, int steps,
                                 const float *logp, float *ig, float *ig_error, rs_error *err)
 {
     size_t s = (size_t)length, t_count = (size_t)steps;
-    memset(ig, 0, s * t_count * sizeof *ig);
-    for (int i = 0; i < a->ig_steps; i++) {
-        if (rs_backward_run(&a->backward, ids, length, targets, steps, (float)a->nodes[i], err) < 0)
-            return -1;
-        dot_embeddings(a, ids, s, t_count, a->weights[i], true, ig);
+    float *baseline = rs_alloc_array(t_count, sizeof *baseline, "attribution", err);
+    float *delta = rs_alloc_array(t_count, sizeof *delta, "attribution", err);
+    int rc = baseline && delta ? rs_backward_forward(&a->backward, ids, length, targets, steps, 0.0f, err) : -1;
+    if (rc == 0) {
+        memcpy(baseline, a->backward.logp, t_count * sizeof *baseline);
+        for (size_t t = 0; t < t_count; t++)
+            delta[t] = logp[t] - baseline[t];
+        if (a->ig_steps > 0) {
+            rc = quadrature(a, ids, length, targets, steps, 0.0, 1.0, a->ig_steps, a->nodes, a->weights, ig, err);
+        } else {
+            ig_run run = {a, ids, targets, length, steps, delta, RS_MAX_IG_STEPS, ig};
+            memset(ig, 0, s * t_count * sizeof *ig);
+            rc = ig_interval(&run, 0.0, 1.0, baseline, logp, 0, err);
+        }
     }
-    if (!ig_error)
-        return 0;
-    if (rs_backward_forward(&a->backward, ids, length, targets, steps, 0.0f, err) < 0)
-        return -1;
-    for (size_t t = 0; t < t_count; t++) {
+    for (size_t t = 0; rc == 0 && ig_error && t < t_count; t++) {
         double sum = 0.0;
         for (size_t j = 0; j < s; j++)
             sum += (double)ig[t * s + j];
-        ig_error[t] = (float)(sum - ((double)logp[t] - (double)a->backward.logp[t]));
+        ig_error[t] = (float)(sum - (double)delta[t]);
     }
-    return 0;
+    free(baseline);
+    free(delta);
+    return rc;
 }
 
 int rs_attribute(rs_attributor *a, const int32_t *ids, int length, const int32_t *targets, int steps,

@@ -41,8 +41,80 @@ void rs_backward_init(rs_backward *b, const rs_model *model)
 
 void rs_backward_free(rs_backward *b)
 {
+    for (int i = 0; i < b->transposed_count; i++)
+        free(b->transposed[i]);
+    free(b->transposed);
     free(b->arena);
     memset(b, 0, sizeof *b);
+}
+
+/* Slots of backward->transposed: the output layer, the attention's matrices, the bridge, then the decoder's
+ * GRU layers (input then hidden weights, each layer in turn) and the encoder's (each layer and direction). */
+enum { SLOT_OUTPUT, SLOT_QUERY, SLOT_KEY, SLOT_GENERAL, SLOT_BRIDGE, SLOT_LAYERS };
+
+static int slot_decoder(int layer, int hidden)
+{
+    return SLOT_LAYERS + 2 * layer + hidden;
+}
+
+static int slot_encoder(const rs_config *c, size_t layer_direction, int hidden)
+{
+    return SLOT_LAYERS + 2 * c->decoder_layers + 2 * (int)layer_direction + hidden;
+}
+
+/* A malloc'd [cols, rows] copy of w [rows, cols], or NULL for a NULL w. */
+static int transpose_into(float **slot, const float *w, int rows, int cols, rs_error *err)
+{
+    *slot = NULL;
+    if (!w)
+        return 0;
+    float *t = rs_alloc_array((size_t)rows * (size_t)cols, sizeof *t, "attribution", err);
+    if (!t)
+        return -1;
+    for (size_t r = 0; r < (size_t)rows; r++)
+        for (size_t c = 0; c < (size_t)cols; c++)
+            t[c * (size_t)rows + r] = w[r * (size_t)cols + c];
+    *slot = t;
+    return 0;
+}
+
+static int prepare_weights(rs_backward *b, rs_error *err)
+{
+    if (b->transposed)
+        return 0;
+    const rs_config *c = &b->model->config;
+    const rs_weights *w = &b->model->weights;
+    int count = slot_encoder(c, (size_t)(c->encoder_layers * c->directions), 0);
+    b->transposed = rs_calloc_array((size_t)count, sizeof *b->transposed, "attribution", err);
+    if (!b->transposed)
+        return -1;
+    b->transposed_count = count;
+    int kd = rs_attention_key_dim(c), a = c->attention_dim, hd = c->decoder_hidden_size;
+    bool additive = c->score == RS_SCORE_ADDITIVE, general = c->score == RS_SCORE_GENERAL;
+    int rc = transpose_into(&b->transposed[SLOT_OUTPUT], w->output_weight, c->target_vocab_size, c->output_input, err);
+    if (rc == 0 && additive)
+        rc = transpose_into(&b->transposed[SLOT_QUERY], w->query_weight, a, hd, err);
+    if (rc == 0 && (additive || general))
+        rc = transpose_into(&b->transposed[SLOT_KEY], additive ? w->key_weight : w->general_weight, kd,
+                            c->encoder_output, err);
+    if (rc == 0 && c->bridge == RS_BRIDGE_LINEAR_TANH)
+        rc = transpose_into(&b->transposed[SLOT_BRIDGE], w->bridge_weight, c->decoder_layers * hd, c->encoder_output,
+                            err);
+    for (int l = 0; rc == 0 && l < c->decoder_layers; l++) {
+        const rs_gru_layer *g = &w->decoder_rnn[l];
+        rc = transpose_into(&b->transposed[slot_decoder(l, 0)], g->weight_ih, 3 * hd, g->input_size, err);
+        if (rc == 0)
+            rc = transpose_into(&b->transposed[slot_decoder(l, 1)], g->weight_hh, 3 * hd, hd, err);
+    }
+    for (size_t i = 0; rc == 0 && i < (size_t)(c->encoder_layers * c->directions); i++) {
+        const rs_gru_layer *g = &w->encoder_rnn[i];
+        rc = transpose_into(&b->transposed[slot_encoder(c, i, 0)], g->weight_ih, 3 * g->hidden_size, g->input_size,
+                            err);
+        if (rc == 0)
+            rc = transpose_into(&b->transposed[slot_encoder(c, i, 1)], g->weight_hh, 3 * g->hidden_size,
+                                g->hidden_size, err);
+    }
+    return rc;
 }
 
 /* One buffer of the arena: where its pointer goes and how many floats it takes (as a product of three sizes,
@@ -238,11 +310,18 @@ int rs_backward_forward(rs_backward *b, const int32_t *ids, int length, const in
     return 0;
 }
 
-/* out[n, m] += a[n, k] . w[k, m], through scratch. */
-static void add_product(float *out, size_t ld_out, const float *a, size_t ld_a, const float *w, size_t n, size_t k,
+/* out[n, m] = a[n, k] . W[k, m] given wt = W transposed ([m, k]). */
+static void product(float *out, size_t ld_out, const float *a, size_t ld_a, const float *wt, size_t n, size_t k,
+                    size_t m)
+{
+    rs_linear(out, ld_out, a, ld_a, (int)n, wt, (int)m, (int)k, NULL);
+}
+
+/* out[n, m] += a[n, k] . W[k, m] given wt = W transposed, through scratch. */
+static void add_product(float *out, size_t ld_out, const float *a, size_t ld_a, const float *wt, size_t n, size_t k,
                         size_t m, float *scratch)
 {
-    rs_matmul(scratch, m, a, ld_a, w, m, (int)n, (int)k, (int)m);
+    product(scratch, m, a, ld_a, wt, n, k, m);
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < m; c++)
             out[i * ld_out + c] += scratch[i * m + c];
@@ -281,9 +360,9 @@ static void decoder_layers_backward(rs_backward *b, const dims *d, size_t tau)
         for (size_t r = 0; r < rows; r++)
             gru_backward_row(gates, prev, ds + r * d->hd, b->d_gates_in + r * g, b->d_gates_h + r * g,
                              ds + r * d->hd, d->hd);
-        add_product(ds, d->hd, b->d_gates_h, g, gru->weight_hh, rows, g, d->hd, b->scratch);
+        add_product(ds, d->hd, b->d_gates_h, g, b->transposed[slot_decoder((int)l, 1)], rows, g, d->hd, b->scratch);
         size_t in = (size_t)gru->input_size;
-        rs_matmul(b->d_input, in, b->d_gates_in, g, gru->weight_ih, in, (int)rows, (int)g, (int)in);
+        product(b->d_input, in, b->d_gates_in, g, b->transposed[slot_decoder((int)l, 0)], rows, g, in);
         if (l > 0) {
             float *below = b->d_state + ((l - 1) * d->t + tau) * d->hd;
             for (size_t i = 0; i < rows * d->hd; i++)
@@ -316,11 +395,14 @@ static void scores_backward(rs_backward *b, const dims *d, size_t tau)
                 }
             }
         }
-        add_product(dq_top, d->hd, b->d_query, d->a, m->weights.query_weight, rows, d->a, d->hd, b->scratch);
+        add_product(dq_top, d->hd, b->d_query, d->a, b->transposed[SLOT_QUERY], rows, d->a, d->hd, b->scratch);
         return;
     }
     const float *q = b->dec_prev + (tau * d->ld + d->ld - 1) * d->hd;
-    add_product(dq_top, d->hd, b->d_scores + tau * d->s, d->s, b->keys, rows, d->s, d->kd, b->scratch);
+    rs_matmul(b->scratch, d->kd, b->d_scores + tau * d->s, d->s, b->keys, d->kd, (int)rows, (int)d->s, (int)d->kd);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t x = 0; x < d->kd; x++)
+            dq_top[i * d->hd + x] += b->scratch[i * d->kd + x];
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < d->s; j++) {
             float de = b->d_scores[(tau + r) * d->s + j];
@@ -386,7 +468,7 @@ static void decode_backward_step(rs_backward *b, const dims *d, size_t tau)
 static void output_backward(rs_backward *b, const dims *d, const int32_t *targets)
 {
     const float *wo = b->model->weights.output_weight;
-    rs_matmul(b->d_features, d->dout, b->probs, d->vt, wo, d->dout, (int)d->t, (int)d->vt, (int)d->dout);
+    product(b->d_features, d->dout, b->probs, d->vt, b->transposed[SLOT_OUTPUT], d->t, d->vt, d->dout);
     for (size_t t = 0; t < d->t; t++)
         for (size_t i = 0; i < d->dout; i++)
             b->d_features[t * d->dout + i] = wo[(size_t)targets[t] * d->dout + i] - b->d_features[t * d->dout + i];
@@ -399,10 +481,8 @@ static void keys_backward(rs_backward *b, const dims *d)
     size_t n = d->t * d->s, count = n * d->k;
     switch (m->config.score) {
     case RS_SCORE_ADDITIVE:
-        add_product(b->d_memory, d->k, b->d_keys, d->a, m->weights.key_weight, n, d->a, d->k, b->scratch);
-        break;
     case RS_SCORE_GENERAL:
-        add_product(b->d_memory, d->k, b->d_keys, d->hd, m->weights.general_weight, n, d->hd, d->k, b->scratch);
+        add_product(b->d_memory, d->k, b->d_keys, d->kd, b->transposed[SLOT_KEY], n, d->kd, d->k, b->scratch);
         break;
     case RS_SCORE_SCALED_DOT: {
         float scale = (float)sqrt((double)d->k); /* as the keys were divided (attention.c) */
@@ -432,7 +512,7 @@ static void bridge_backward(rs_backward *b, const dims *d)
                 float s = b->initial[l * d->hd + i];
                 pre[t * rows + l * d->hd + i] = b->d_state[(l * d->t + t) * d->hd + i] * (1.0f - s * s);
             }
-    rs_matmul(b->d_final, d->k, pre, rows, m->weights.bridge_weight, d->k, (int)d->t, (int)rows, (int)d->k);
+    product(b->d_final, d->k, pre, rows, b->transposed[SLOT_BRIDGE], d->t, rows, d->k);
 }
 
 /* The initial cotangent carried into layer l, direction dir, at its last processed position: the bridge's. */
@@ -459,7 +539,6 @@ static void encoder_layer_backward(rs_backward *b, const dims *d, size_t l, cons
     memset(d_in, 0, d->t * d->s * in * sizeof *d_in);
     for (size_t dir = 0; dir < d->dirs; dir++) {
         size_t ld = l * d->dirs + dir;
-        const rs_gru_layer *gru = &m->weights.encoder_rnn[ld];
         initial_carry(b, d, l, dir);
         for (size_t step = 0; step < d->s; step++) {
             size_t j = dir ? step : d->s - 1 - step; /* the forward pass's order, reversed */
@@ -473,16 +552,18 @@ static void encoder_layer_backward(rs_backward *b, const dims *d, size_t l, cons
                 gru_backward_row(gates, prev, carry, b->d_enc_gi + (t * d->s + j) * g, b->d_gates_h + t * g, carry,
                                  d->he);
             }
-            add_product(b->d_carry, d->he, b->d_gates_h, g, gru->weight_hh, d->t, g, d->he, b->scratch);
+            add_product(b->d_carry, d->he, b->d_gates_h, g, b->transposed[slot_encoder(&m->config, ld, 1)], d->t, g,
+                        d->he, b->scratch);
         }
-        add_product(d_in, in, b->d_enc_gi, g, gru->weight_ih, d->t * d->s, g, in, b->scratch);
+        add_product(d_in, in, b->d_enc_gi, g, b->transposed[slot_encoder(&m->config, ld, 0)], d->t * d->s, g, in,
+                    b->scratch);
     }
 }
 
 int rs_backward_run(rs_backward *b, const int32_t *ids, int length, const int32_t *targets, int steps, float scale,
                     rs_error *err)
 {
-    if (rs_backward_forward(b, ids, length, targets, steps, scale, err) < 0)
+    if (prepare_weights(b, err) < 0 || rs_backward_forward(b, ids, length, targets, steps, scale, err) < 0)
         return -1;
     dims d = dims_of(b->model, length, steps);
     memset(b->d_state, 0, d.ld * d.t * d.hd * sizeof *b->d_state);

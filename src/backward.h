@@ -24,6 +24,10 @@ typedef struct rs_backward {
     int steps;  /* T of the last run */
     float *arena;
     size_t arena_cap;
+    /* the weight matrices transposed, so that the backward products are rs_linear's (which reads each weight
+     * once for all rows): made on the first run, see backward.c */
+    float **transposed;
+    int transposed_count;
     /* the forward pass */
     float *embedded;  /* [S, Es]: the (scaled) source embeddings */
     float *enc_out;   /* [Le, S, K]: every encoder layer's outputs */

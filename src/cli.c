@@ -130,7 +130,6 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->threads = 1;
     cli->batch_size = RS_DEFAULT_BATCH_SIZE;
     cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
-    cli->ig_steps = RS_DEFAULT_IG_STEPS;
     bool n_best_given = false;
 
     opterr = 0;
@@ -322,7 +321,8 @@ void rs_cli_help(FILE *out)
           "                            saliency, grad_input, ig (gradients of log p(y_t) by the source\n"
           "                            embeddings), with rank correlations with the attention (jsonl: a matrix\n"
           "                            per method named after it, \"rank_correlations\", ...)\n"
-          "      --ig-steps N          quadrature nodes of ig (default 32)\n"
+          "      --ig-steps N          ig by N-node Gauss-Legendre quadrature (default: adaptive, until the\n"
+          "                            completeness error is within 1%)\n"
           "  -t, --threads N           threads (default 1; output identical for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"
