@@ -5,8 +5,8 @@ Reads rnnsearch's JSONL (--format jsonl, with --explain=... so that each hypothe
 eos was emitted), recomputes the methods for every hypothesis with autograd through scripts/model.py, and
 writes one JSON line per input line: {"id": ..., "hypotheses": [{"saliency": [[...]], ...}, ...]}.
 
-  ./rnnsearch -m MODEL --format jsonl --explain=saliency,grad_input,ig < src | \\
-      /usr/bin/python3 scripts/attribute.py -m MODEL [--compare] > reference.jsonl
+  ./rnnsearch -m MODEL --format jsonl --explain=saliency,grad_input,ig --ig-steps 32 < src | \\
+      /usr/bin/python3 scripts/attribute.py -m MODEL --ig-steps 32 [--compare] > reference.jsonl
 
 With --compare it prints, instead, the largest relative error of each method over all hypotheses
 (max |C - autograd| / max |autograd| per matrix) and exits 1 when one exceeds --tolerance.
@@ -32,7 +32,8 @@ METHODS = ("saliency", "grad_input", "ig")
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-m", "--model", required=True, help="the v1 model file rnnsearch used")
-    parser.add_argument("--ig-steps", type=int, default=32, help="quadrature nodes of ig (default 32, as rnnsearch)")
+    parser.add_argument("--ig-steps", type=int, default=32,
+                        help="Gauss-Legendre nodes of ig: rnnsearch's --ig-steps (default 32)")
     parser.add_argument("--compare", action="store_true",
                         help="compare with the matrices in the input instead of writing them")
     parser.add_argument("--tolerance", type=float, default=1e-4,
@@ -75,7 +76,7 @@ def gradients(module, table, targets, bos, scale):
     return torch.stack(rows), torch.stack([lp.detach() for lp in logps])
 
 
-def attribute(v1, source, tokens, steps):
+def attribute(v1, source, tokens, steps, ig_steps):
     """The three methods' [T, S] matrices for one hypothesis (source strings, target strings, T rows)."""
     module = v1.model.double()
     ids = [v1.src_index.get(s, v1.src_unk) for s in source]
@@ -85,7 +86,7 @@ def attribute(v1, source, tokens, steps):
     table = module.encoder.embedding.weight.detach()[torch.tensor(ids)]
     grad, _ = gradients(module, table, targets, v1.tgt_bos, 1.0)
     result = {"saliency": grad.norm(dim=2), "grad_input": (grad * table).sum(dim=2)}
-    nodes, weights = np.polynomial.legendre.leggauss(ARGS.ig_steps)
+    nodes, weights = np.polynomial.legendre.leggauss(ig_steps)
     ig = torch.zeros_like(result["saliency"])
     for node, weight in zip(nodes, weights):
         g, _ = gradients(module, table, targets, v1.tgt_bos, float((node + 1) / 2))
@@ -101,13 +102,10 @@ def relative_error(ours, reference):
 
 
 def main(argv=None):
-    global ARGS
-    ARGS = parse_args(argv)
-    v1 = V1Model(ARGS.model)
-    stream = sys.stdin if ARGS.input == "-" else open(ARGS.input, encoding="utf-8")
+    args = parse_args(argv)
+    v1 = V1Model(args.model)
+    stream = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
     worst = {m: 0.0 for m in METHODS}
-    with torch.no_grad():
-        pass
     for line in stream:
         obj = json.loads(line)
         out = []
@@ -116,16 +114,16 @@ def main(argv=None):
             if not present or not hyp[present[0]]:
                 out.append({})
                 continue
-            ref = attribute(v1, obj["source"], hyp["tokens"], len(hyp[present[0]]))
+            ref = attribute(v1, obj["source"], hyp["tokens"], len(hyp[present[0]]), args.ig_steps)
             out.append(ref)
             for m in present:
                 worst[m] = max(worst[m], relative_error(hyp[m], ref[m]))
-        if not ARGS.compare:
+        if not args.compare:
             print(json.dumps({"id": obj["id"], "hypotheses": out}))
-    if ARGS.compare:
+    if args.compare:
         for m in METHODS:
             print(f"{m}: largest relative error {worst[m]:.3g}")
-        return 0 if all(w <= ARGS.tolerance for w in worst.values()) else 1
+        return 0 if all(w <= args.tolerance for w in worst.values()) else 1
     return 0
 
 

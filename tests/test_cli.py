@@ -718,12 +718,28 @@ class AnalysisOptionsTest(CliTestCase):
             self.assertAlmostEqual(h["mean_rank_correlation"], mean, delta=1e-6)
         self.assertTrue(self.ok(["-m", MODEL, "-b", "1", "--explain"], "ein hund\n").strip())
 
+    def test_explain_methods(self):
+        """--explain=METHODS: a matrix per method named after it, rank correlations per method; --ig-steps N the
+        fixed quadrature (tests/test_attribution.py checks the numbers)."""
+        args = ["-m", MODEL, "-b", "1", "--explain=attention,occlusion,saliency,grad_input,ig", "--ig-steps", "4"]
+        for obj in self.jsonl(args, "ein hund läuft\n"):
+            h = obj["hypotheses"][0]
+            for method in ("attention", "occlusion", "saliency", "grad_input", "ig"):
+                self.assertEqual(len(h[method]), len(h["tokens"]) + 1)
+            self.assertEqual(set(h["rank_correlations"]), {"occlusion", "saliency", "grad_input", "ig"})
+        for value in ("1", "", "saliency,", "Saliency", "attention,,ig", "gradient"):
+            with self.subTest(value=value):
+                message = self.error(["-m", MODEL, f"--explain={value}"])
+                self.assertIn("--explain", message)
+                self.assertIn("unknown method", message)
+        self.assertIn("at most 512", self.error(["-m", MODEL, "--explain=ig", "--ig-steps", "513"]))
+
 
 class UsageErrorTest(CliTestCase):
     """Exit status 2, nothing on stdout and one line `rnnsearch: ...` on stderr, before any model is read."""
 
     INT_OPTIONS = [("-b", "--beam"), ("-n", "--n-best"), (None, "--max-length"), ("-t", "--threads"),
-                   (None, "--batch-size"), (None, "--max-source-tokens")]
+                   (None, "--batch-size"), (None, "--max-source-tokens"), (None, "--ig-steps")]
     BAD_INTS = ["0", "-1", "-7", "x", "", "5x", "1.5", "1e3", " 5", "0x10",
                 "99999999999999999999", str(INT_MAX + 1)]
     BAD_NUMBERS = {"--max-length-factor": ["0", "-1", "-0.5", "x", "", "5x", "1.5.2", "nan", "inf", "-inf",
@@ -777,7 +793,7 @@ class UsageErrorTest(CliTestCase):
             with self.subTest(args=args):
                 self.assertIn(where, self.error(["-m", MODEL] + args))
         for args in (["--help=3"], ["--attention=1"], ["--alignments=yes"], ["--forced=1"], ["--version=2"],
-                     ["--replace-unk=1"], ["--stats=1"], ["--explain=1"]):
+                     ["--replace-unk=1"], ["--stats=1"]):
             with self.subTest(args=args):
                 message = self.error(["-m", MODEL] + args)
                 self.assertIn(args[0].split("=")[0], message)

@@ -1,0 +1,172 @@
+"""Gradient attribution (--explain=saliency,grad_input,ig): the C backward pass against PyTorch autograd
+(scripts/attribute.py) on the fixture model of every architecture, integrated gradients' completeness on the
+bundled models, and the rank correlations' rules for short sources and unknown words."""
+import json
+import math
+import os
+import sys
+import unittest
+
+from clitools import BINARY, ROOT, fixture, run as run_rnnsearch
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+import attribute  # noqa: E402
+from model import V1Model  # noqa: E402
+
+# Every score (additive with and without biases, dot, scaled_dot, general), bridge (linear_tanh, copy, zeros),
+# uni- and bidirectional, one- and two-layer encoders and decoders, every output part, added bos.
+ARCHITECTURES = ["bi2_additive", "additive_nobias", "uni_copy_dot", "scaled_zeros_dec2", "general_ctx_state",
+                 "tokenizer_bos", "tiny_exhaustive"]
+TOLERANCE = 1e-4
+IG_STEPS = 8
+METHODS = "--explain=saliency,grad_input,ig"
+
+
+def jsonl(args, stdin):
+    result = run_rnnsearch(args, stdin.encode("utf-8"))
+    if result.returncode != 0:
+        raise AssertionError(result.stderr.decode("utf-8", "replace"))
+    return [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+
+
+def input_lines(name, count):
+    path = fixture("tiny.in" if name == "tiny_exhaustive" else
+                   "tokenizer.in" if name == "tokenizer_bos" else "common.in")
+    with open(path, encoding="utf-8") as f:
+        return [line for line in f.read().split("\n") if line.strip()][:count]
+
+
+@unittest.skipUnless(os.path.exists(BINARY), "rnnsearch is not built")
+class AutogradTest(unittest.TestCase):
+    """Relative error max |C - autograd| / max |autograd| per matrix <= 1e-4 (autograd in float64)."""
+
+    def compare(self, name, objs):
+        v1 = V1Model(fixture(f"{name}.json"))
+        checked = 0
+        for obj in objs:
+            for hyp in obj["hypotheses"]:
+                if not hyp["saliency"]:
+                    continue
+                reference = attribute.attribute(v1, obj["source"], hyp["tokens"], len(hyp["saliency"]), IG_STEPS)
+                for method in ("saliency", "grad_input", "ig"):
+                    error = attribute.relative_error(hyp[method], reference[method])
+                    self.assertLessEqual(error, TOLERANCE, f"{name} {method} line {obj['id']}: {error:.3g}")
+                checked += 1
+        self.assertGreater(checked, 0)
+
+    def test_search_output(self):
+        for name in ARCHITECTURES:
+            with self.subTest(model=name):
+                lines = input_lines(name, 4)
+                objs = jsonl(["-m", fixture(f"{name}.json"), "-b", "2", "-n", "2", "--format", "jsonl", METHODS,
+                              "--ig-steps", str(IG_STEPS)], "\n".join(lines) + "\n")
+                self.compare(name, objs)
+
+    def test_forced_targets(self):
+        """Forced targets, unknown target words and a target cut short included."""
+        pairs = "ein hund läuft\tthe dog runs\ndie frau xyz\ta woman qqq sees\nhund\tdog dog dog dog\n"
+        for name in ("bi2_additive", "uni_copy_dot", "scaled_zeros_dec2"):
+            with self.subTest(model=name):
+                objs = jsonl(["-m", fixture(f"{name}.json"), "--forced", "--format", "jsonl", METHODS,
+                              "--ig-steps", str(IG_STEPS)], pairs)
+                self.compare(name, objs)
+
+
+def completeness(hyp):
+    """(relative error, delta) per step: |sum_j ig_tj - delta_t| / max(|delta_t|, 0.01)."""
+    out = []
+    for row, error in zip(hyp["ig"], hyp["ig_completeness_error"]):
+        delta = sum(row) - error
+        out.append((abs(error) / max(abs(delta), 0.01), delta))
+    return out
+
+
+@unittest.skipUnless(os.path.exists(BINARY), "rnnsearch is not built")
+class CompletenessTest(unittest.TestCase):
+    """The default (adaptive) ig keeps the completeness error within 1% on the bundled models."""
+
+    SENTENCES = {
+        "deu-eng": ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee."],
+        "fra-eng": ["Il fait froid aujourd'hui."],
+        "eng-pes": ["Where is the book?"],
+    }
+
+    def test_bundled_models(self):
+        for model, lines in self.SENTENCES.items():
+            path = os.path.join(ROOT, "models", f"{model}.json")
+            if not os.path.exists(path):
+                continue
+            with self.subTest(model=model):
+                for obj in jsonl(["-m", path, "-b", "1", "--format", "jsonl", "--explain=ig"], "\n".join(lines) + "\n"):
+                    for relative, delta in completeness(obj["hypotheses"][0]):
+                        self.assertLessEqual(relative, 0.01, f"{model} line {obj['id']}: delta {delta}")
+
+    def test_fixed_rule_converges(self):
+        """--ig-steps N: more nodes, smaller error (the quadrature converges to the path integral)."""
+        errors = []
+        for steps in (2, 16):
+            obj = jsonl(["-m", fixture("bi2_additive.json"), "-b", "1", "--format", "jsonl", "--explain=ig",
+                         "--ig-steps", str(steps)], "die frau sieht den ball\n")[0]
+            errors.append(max(r for r, _ in completeness(obj["hypotheses"][0])))
+        self.assertLess(errors[1], errors[0])
+
+
+@unittest.skipUnless(os.path.exists(BINARY), "rnnsearch is not built")
+class InterfaceTest(unittest.TestCase):
+    MODEL = fixture("bi2_additive.json")
+
+    def test_bare_explain_unchanged(self):
+        """Bare --explain writes exactly its own fields; --explain=occlusion the same occlusion matrix."""
+        text = "ein hund läuft\ndie frau sieht den ball\n"
+        bare = jsonl(["-m", self.MODEL, "--format", "jsonl", "--explain"], text)
+        named = jsonl(["-m", self.MODEL, "--format", "jsonl", "--explain=occlusion"], text)
+        for old, new in zip(bare, named):
+            h_old, h_new = old["hypotheses"][0], new["hypotheses"][0]
+            self.assertTrue({"occlusion", "rank_correlation", "mean_rank_correlation"} <= set(h_old))
+            self.assertFalse({"rank_correlations", "saliency", "ig"} & set(h_old))
+            self.assertEqual(h_old["occlusion"], h_new["occlusion"])
+            self.assertEqual(set(h_new["rank_correlations"]), {"occlusion"})
+
+    def test_attention_method(self):
+        text = "ein hund läuft\n"
+        with_a = jsonl(["-m", self.MODEL, "--format", "jsonl", "-a"], text)[0]["hypotheses"][0]
+        method = jsonl(["-m", self.MODEL, "--format", "jsonl", "--explain=attention"], text)[0]["hypotheses"][0]
+        self.assertEqual(with_a["attention"], method["attention"])
+        self.assertEqual(method["rank_correlations"], {})
+        both = run_rnnsearch(["-m", self.MODEL, "--format", "jsonl", "-a", "--explain=attention"], text.encode())
+        self.assertEqual(both.stdout.decode().count('"attention"'), 1)
+
+    def test_short_sources_and_unknown_words(self):
+        """rho needs three tokens: null for one- and two-word sources; occlusion leaves unk tokens out."""
+        objs = jsonl(["-m", self.MODEL, "-b", "1", "--format", "jsonl", "--explain=occlusion,saliency"],
+                     "hund\nein hund\nxyz qqq hund\nein xyz hund läuft\n")
+        for obj in objs[:2]:
+            h = obj["hypotheses"][0]
+            for method in ("occlusion", "saliency"):
+                self.assertTrue(all(r is None for r in h["rank_correlations"][method]), (obj["source"], method))
+                self.assertIsNone(h["mean_rank_correlations"][method])
+        # "xyz qqq hund": saliency ranks three tokens, occlusion only one (two are unk)
+        h = objs[2]["hypotheses"][0]
+        self.assertTrue(any(r is not None for r in h["rank_correlations"]["saliency"]))
+        self.assertTrue(all(r is None for r in h["rank_correlations"]["occlusion"]))
+        h = objs[3]["hypotheses"][0]
+        self.assertTrue(any(r is not None for r in h["rank_correlations"]["occlusion"]))
+        for r in h["rank_correlations"]["saliency"]:
+            self.assertTrue(r is None or -1 - 1e-9 <= r <= 1 + 1e-9)
+
+    def test_empty_line(self):
+        obj = jsonl(["-m", self.MODEL, "--format", "jsonl", "--explain=saliency,ig"], "\n")[0]
+        h = obj["hypotheses"][0]
+        self.assertEqual((h["saliency"], h["ig"], h["ig_completeness_error"]), ([], [], []))
+        self.assertEqual((h["rank_correlations"], h["mean_rank_correlations"]), ({}, {}))
+
+    def test_saliency_is_a_norm(self):
+        h = jsonl(["-m", self.MODEL, "--format", "jsonl", "--explain=saliency,grad_input"],
+                  "die frau sieht den ball\n")[0]["hypotheses"][0]
+        self.assertTrue(all(v >= 0 for row in h["saliency"] for v in row))
+        self.assertTrue(all(math.isfinite(v) for row in h["grad_input"] for v in row))
+
+
+if __name__ == "__main__":
+    unittest.main()
