@@ -243,6 +243,65 @@ static int format_explain_text(rs_strbuf *out, const rs_model *m, const rs_trans
     return rc;
 }
 
+/* The cell of one method at step t: its top source word (added bos/eos excluded) and that score. */
+static int method_cell(rs_strbuf *cells, const rs_translation *tr, const float *matrix, int t, rs_error *err)
+{
+    size_t row = (size_t)t * (size_t)tr->length;
+    int j = top_source_token(tr, matrix + row);
+    return rs_strbuf_printf(cells, err, "%s %.3f", tr->source[j], (double)matrix[row + (size_t)j]);
+}
+
+/* --explain=METHODS in text output: a header `target | METHOD | ...`, then per target step each method's top
+ * source word and its score; then `mean rho METHOD X ...` over the methods with a rho and an empty line. */
+static int format_methods_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                               const rs_explanation *e, const rs_output_options *o, rs_error *err)
+{
+    int methods[RS_METHOD_COUNT], count = 0;
+    for (int k = 0; k < RS_METHOD_COUNT; k++)
+        if (e->matrix[k] && tr->token_count > 0)
+            methods[count++] = k;
+    rs_strbuf cells;
+    rs_strbuf_init(&cells);
+    size_t cols = (size_t)count + 1, n = (size_t)h->steps * cols;
+    size_t *offsets = rs_alloc_array(n ? n : 1, sizeof *offsets, "output", err);
+    size_t widths[RS_METHOD_COUNT + 1] = {code_points("target")};
+    for (int k = 0; k < count; k++)
+        widths[k + 1] = code_points(rs_method_name((rs_method)methods[k]));
+    int rc = offsets ? 0 : -1;
+    for (int t = 0; rc == 0 && t < h->steps; t++)
+        for (size_t k = 0; rc == 0 && k < cols; k++) {
+            offsets[(size_t)t * cols + k] = cells.len;
+            rc = k == 0 ? rs_strbuf_puts(&cells, rs_format_step_token(m, tr, h, t, o->replace_unk), err)
+                        : method_cell(&cells, tr, e->matrix[methods[k - 1]], t, err);
+            if (rc == 0)
+                rc = rs_strbuf_putc(&cells, '\0', err); /* cells are read back as C strings */
+            size_t w = rc == 0 ? code_points(cells.data + offsets[(size_t)t * cols + k]) : 0;
+            if (w > widths[k])
+                widths[k] = w;
+        }
+    for (size_t k = 0; rc == 0 && k < cols; k++)
+        rc = put_padded(out, k ? rs_method_name((rs_method)methods[k - 1]) : "target", k + 1 < cols ? widths[k] : 0,
+                        err) < 0 || rs_strbuf_puts(out, k + 1 < cols ? " | " : "\n", err) < 0 ? -1 : 0;
+    for (int t = 0; rc == 0 && t < h->steps; t++)
+        for (size_t k = 0; rc == 0 && k < cols; k++)
+            rc = put_padded(out, cells.data + offsets[(size_t)t * cols + k], k + 1 < cols ? widths[k] : 0, err) < 0 ||
+                         rs_strbuf_puts(out, k + 1 < cols ? " | " : "\n", err) < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = rs_strbuf_puts(out, "mean rho", err);
+    for (int k = 0; rc == 0 && k < RS_METHOD_COUNT; k++) {
+        if (!e->method_rho[k])
+            continue;
+        rc = isnan(e->method_mean_rho[k])
+                 ? rs_strbuf_printf(out, err, " %s -", rs_method_name((rs_method)k))
+                 : rs_strbuf_printf(out, err, " %s %.3f", rs_method_name((rs_method)k), e->method_mean_rho[k]);
+    }
+    if (rc == 0)
+        rc = rs_strbuf_puts(out, "\n\n", err);
+    free(offsets);
+    rs_strbuf_free(&cells);
+    return rc;
+}
+
 int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id,
                    const rs_output_options *o, rs_error *err)
 {
@@ -271,7 +330,8 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
             return -1;
         if (o->stats && format_stats_text(out, m, tr, h, o, err) < 0)
             return -1;
-        if (o->explained && format_explain_text(out, m, tr, h, &o->explained[k], o, err) < 0)
+        if (o->explained && (o->explain_methods ? format_methods_text(out, m, tr, h, &o->explained[k], o, err)
+                                                : format_explain_text(out, m, tr, h, &o->explained[k], o, err)) < 0)
             return -1;
     }
     return 0;
