@@ -27,6 +27,7 @@ enum {
     OPT_STATS,
     OPT_EXPLAIN,
     OPT_IG_STEPS,
+    OPT_HEATMAP_SCALE,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -43,6 +44,7 @@ static const struct option LONG_OPTIONS[] = {
     {"check", required_argument, NULL, OPT_CHECK},
     {"forced", no_argument, NULL, OPT_FORCED},
     {"heatmap", required_argument, NULL, OPT_HEATMAP},
+    {"heatmap-scale", required_argument, NULL, OPT_HEATMAP_SCALE},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
@@ -194,6 +196,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
                 return -1;
             cli->heatmap = optarg;
             break;
+        case OPT_HEATMAP_SCALE:
+            if (strcmp(optarg, "global") != 0 && strcmp(optarg, "row") != 0)
+                return rs_fail(err, "--heatmap-scale: expected 'global' or 'row', got '%s'", optarg);
+            cli->heatmap_row_scale = strcmp(optarg, "row") == 0;
+            break;
         case OPT_COLOR:
             if (strcmp(optarg, "auto") == 0)
                 cli->color = RS_COLOR_AUTO;
@@ -310,6 +317,8 @@ void rs_cli_help(FILE *out)
           "                            target with its score and attention (for alignments)\n"
           "      --heatmap PATH        write SVG heatmaps of the attention: all lines stacked in PATH, or one file\n"
           "                            per line when PATH holds {id} (and per hypothesis with {hyp} and -n)\n"
+          "      --heatmap-scale S     heatmap colours: global (default: weight 0..1) or row (each row\n"
+          "                            relative to its largest weight, for faint maps)\n"
           "      --color WHEN          colours in the -a matrix on a terminal: auto (default), always, never\n"
           "      --replace-unk         replace each unknown target token by the most attended source token\n"
           "      --stats               add attention entropy per target token and coverage per source token\n"

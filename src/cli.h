@@ -34,6 +34,7 @@ typedef struct rs_cli {
     const char *check_file; /* NULL or the regression file */
     bool forced;            /* input lines are source<TAB>target, the target forced */
     const char *heatmap;    /* --heatmap: NULL or the SVG file name pattern (heatmap_files.h) */
+    bool heatmap_row_scale; /* --heatmap-scale row */
     rs_color color;
     bool replace_unk;       /* --replace-unk */
     bool stats;             /* --stats: entropy and coverage */

@@ -25,6 +25,7 @@ typedef struct rs_output_options {
     bool stats;       /* --stats: attention entropy per target step and coverage per source position */
     bool explain;     /* --explain: occlusion and rank correlation */
     unsigned explain_methods; /* --explain=METHODS: RS_METHOD_BIT mask (attribution.h), 0 for bare --explain */
+    bool heatmap_row_scale;   /* --heatmap-scale row: attention rows coloured relative to their maximum */
     rs_matrix_style matrix;
     /* --explain: the explanations of the printed hypotheses of the line being formatted (explain.h), set by
      * the caller for each line; NULL: none */

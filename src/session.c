@@ -40,6 +40,7 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->output.stats = cli->stats;
     s->output.explain = cli->explain;
     s->output.explain_methods = cli->explain_methods;
+    s->output.heatmap_row_scale = cli->heatmap_row_scale;
     s->output.matrix = matrix_style(cli->color, out);
     if (cli->heatmap) {
         s->heatmapping = true;

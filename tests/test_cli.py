@@ -734,6 +734,24 @@ class AnalysisOptionsTest(CliTestCase):
                 self.assertIn("unknown method", message)
         self.assertIn("at most 512", self.error(["-m", MODEL, "--explain=ig", "--ig-steps", "513"]))
 
+    def test_heatmap_scale_and_method_panels(self):
+        """--heatmap-scale row: the legend in fractions of the row maximum; --explain=METHODS adds a panel per
+        method after each attention panel; bad values are usage errors."""
+        directory = self.temp()
+        path = os.path.join(directory, "h.svg")
+        self.ok(["-m", MODEL, "-b", "1", "--heatmap", path, "--heatmap-scale", "row", "--explain=occlusion,ig"],
+                "ein hund\n")
+        with open(path, encoding="utf-8") as f:
+            svg = f.read()
+        self.assertIn("row max", svg)
+        self.assertIn("0, occlusion: ", svg)
+        self.assertIn("0, ig: ", svg)
+        self.ok(["-m", MODEL, "-b", "1", "--heatmap", path, "--heatmap-scale", "global"], "ein hund\n")
+        with open(path, encoding="utf-8") as f:
+            self.assertNotIn("row max", f.read())
+        for value in ("", "rows", "Row"):
+            self.assertIn("--heatmap-scale", self.error(["-m", MODEL, "--heatmap-scale", value]))
+
 
 class UsageErrorTest(CliTestCase):
     """Exit status 2, nothing on stdout and one line `rnnsearch: ...` on stderr, before any model is read."""
@@ -806,7 +824,7 @@ class UsageErrorTest(CliTestCase):
     def test_missing_arguments(self):
         options = ["-m", "--model", "-b", "--beam", "-n", "--n-best", "--max-length", "--max-length-factor",
                    "--length-penalty", "--format", "--align-csv", "--check", "-t", "--threads", "--batch-size",
-                   "--max-source-tokens", "--heatmap", "--color"]
+                   "--max-source-tokens", "--heatmap", "--color", "--heatmap-scale", "--ig-steps"]
         for option in options:
             with self.subTest(option=option):
                 message = self.error(["-m", MODEL, option])
