@@ -28,6 +28,7 @@ enum {
     OPT_EXPLAIN,
     OPT_IG_STEPS,
     OPT_HEATMAP_SCALE,
+    OPT_WORD_SCORES,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -51,6 +52,7 @@ static const struct option LONG_OPTIONS[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"explain", optional_argument, NULL, OPT_EXPLAIN},
     {"ig-steps", required_argument, NULL, OPT_IG_STEPS},
+    {"word-scores", no_argument, NULL, OPT_WORD_SCORES},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
@@ -223,6 +225,9 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             if (optarg && rs_methods_parse(optarg, &cli->explain_methods, err) < 0)
                 return -1;
             break;
+        case OPT_WORD_SCORES:
+            cli->word_scores = true;
+            break;
         case OPT_IG_STEPS:
             if (parse_positive_int(optarg, c, &cli->ig_steps, err) < 0)
                 return -1;
@@ -282,9 +287,9 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best > 1)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->stats || cli->explain)
+        if (cli->heatmap || cli->stats || cli->explain || cli->word_scores)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
-                                "--stats or --explain");
+                                "--stats, --explain or --word-scores");
     }
     if (cli->forced && (cli->check_file || cli->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
@@ -332,6 +337,9 @@ void rs_cli_help(FILE *out)
           "                            per method named after it, \"rank_correlations\", ...)\n"
           "      --ig-steps N          ig by N-node Gauss-Legendre quadrature (default: adaptive, until the\n"
           "                            completeness error is within 1%)\n"
+          "      --word-scores         add log p and the output distribution's entropy of each target token\n"
+          "                            (text: `logprob`/`output_entropy` lines; jsonl: \"word_scores\",\n"
+          "                            \"output_entropy\")\n"
           "  -t, --threads N           threads (default 1; output identical for any N)\n"
           "      --batch-size N        lines of a regular file read and translated at a time (default 32);\n"
           "                            terminals and pipes are answered line by line\n"

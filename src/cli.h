@@ -41,6 +41,7 @@ typedef struct rs_cli {
     bool explain;           /* --explain: occlusion importance */
     unsigned explain_methods; /* --explain=METHODS: RS_METHOD_BIT mask (attribution.h); 0 for bare --explain */
     int ig_steps;           /* --ig-steps */
+    bool word_scores;       /* --word-scores: log p and output entropy per target token */
     int threads;
     int batch_size;
     size_t max_source_tokens;

@@ -80,8 +80,7 @@ static int reserve_explanations(rs_explainer *x, int count, rs_error *err)
     return 0;
 }
 
-/* The ids the translator gave the encoder, rebuilt from the source strings as translator.c maps them. */
-static void source_ids(const rs_model *m, const rs_translation *tr, int32_t *ids)
+void rs_source_ids(const rs_model *m, const rs_translation *tr, int32_t *ids)
 {
     for (int j = 0; j < tr->length; j++) {
         if (j < tr->first_token)
@@ -302,7 +301,7 @@ int rs_explain(rs_explainer *x, const rs_translation *tr, int count, rs_error *e
     int *todo = rs_alloc_array((size_t)tr->token_count + 1, sizeof *todo, "explain", err);
     if (!todo)
         return -1;
-    source_ids(x->model, tr, x->ids);
+    rs_source_ids(x->model, tr, x->ids);
     int rc = 0;
     for (int k = 0; k < count && rc == 0; k++)
         rc = explain_one(x, tr, &tr->hypotheses[k], &x->explanations[k], todo, err);

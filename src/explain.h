@@ -78,6 +78,10 @@ void rs_explainer_free(rs_explainer *explainer);
  * ig_steps is ig's quadrature nodes. */
 int rs_explainer_set_methods(rs_explainer *explainer, unsigned methods, int ig_steps, rs_error *err);
 
+/* The ids the translator gave the encoder (tr->length of them), rebuilt from the source strings as
+ * translator.c maps them. */
+void rs_source_ids(const rs_model *model, const rs_translation *tr, int32_t *ids);
+
 /* Explains the first `count` hypotheses of tr (which needs their attention): explainer->explanations[k] is
  * hypothesis k's, valid until the next call. A translation without source tokens gets nothing. */
 int rs_explain(rs_explainer *explainer, const rs_translation *tr, int count, rs_error *err);

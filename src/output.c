@@ -8,6 +8,7 @@
 #include "attribution.h"
 #include "explain.h"
 #include "mem.h"
+#include "scores.h"
 #include "shade.h"
 #include "stats.h"
 
@@ -171,6 +172,25 @@ static int format_stats_text(rs_strbuf *out, const rs_model *m, const rs_transla
     return rc;
 }
 
+/* --word-scores in text output: `logprob TOKEN=LOGP ...` and `output_entropy TOKEN=H ...` over the target
+ * steps (eos included), three decimals, then an empty line. */
+static int format_scores_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                              const rs_token_scores *scores, const rs_output_options *o, rs_error *err)
+{
+    for (int line = 0; line < 2; line++) {
+        const float *values = line ? scores->entropy : scores->logp;
+        if (rs_strbuf_puts(out, line ? "output_entropy" : "logprob", err) < 0)
+            return -1;
+        for (int t = 0; t < h->steps; t++)
+            if (rs_strbuf_printf(out, err, " %s=%.3f", rs_format_step_token(m, tr, h, t, o->replace_unk),
+                                 (double)values[t]) < 0)
+                return -1;
+        if (rs_strbuf_putc(out, '\n', err) < 0)
+            return -1;
+    }
+    return rs_strbuf_putc(out, '\n', err);
+}
+
 /* Appends `text` and spaces up to `width` code points. */
 static int put_padded(rs_strbuf *out, const char *text, size_t width, rs_error *err)
 {
@@ -319,7 +339,7 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
             return -1;
         if (rs_format_hypothesis_text(out, m, tr, h, o->replace_unk, err) < 0)
             return -1;
-        if (nbest && rs_strbuf_printf(out, err, " ||| %.6f", h->score) < 0)
+        if ((nbest || tr->target_tokens) && rs_strbuf_printf(out, err, " ||| %.6f", h->score) < 0)
             return -1;
         if (o->alignments &&
             (rs_strbuf_puts(out, " ||| ", err) < 0 || rs_format_pharaoh(out, tr, h, err) < 0))
@@ -329,6 +349,8 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
         if (o->attention && format_matrix(out, m, tr, h, o, err) < 0)
             return -1;
         if (o->stats && format_stats_text(out, m, tr, h, o, err) < 0)
+            return -1;
+        if (o->word_scores && format_scores_text(out, m, tr, h, &o->word_scores[k], o, err) < 0)
             return -1;
         if (o->explained && (o->explain_methods ? format_methods_text(out, m, tr, h, &o->explained[k], o, err)
                                                 : format_explain_text(out, m, tr, h, &o->explained[k], o, err)) < 0)
@@ -460,6 +482,26 @@ static int format_stats_json(rs_strbuf *out, const rs_translation *tr, const rs_
     return rc < 0 ? -1 : rs_strbuf_putc(out, ']', err);
 }
 
+/* `, "NAME": [v, ...]`: one float per step, to float precision. */
+static int format_floats_json(rs_strbuf *out, const char *name, const float *values, int n, rs_error *err)
+{
+    if (rs_strbuf_printf(out, err, ", \"%s\": [", name) < 0)
+        return -1;
+    for (int t = 0; t < n; t++)
+        if ((t && rs_strbuf_puts(out, ", ", err) < 0) || format_weight(out, values[t], err) < 0)
+            return -1;
+    return rs_strbuf_putc(out, ']', err);
+}
+
+/* --word-scores: `"word_scores"` (log p per step) and `"output_entropy"`. */
+static int format_scores_json(rs_strbuf *out, const rs_token_scores *scores, rs_error *err)
+{
+    return format_floats_json(out, "word_scores", scores->logp, scores->steps, err) < 0 ||
+                   format_floats_json(out, "output_entropy", scores->entropy, scores->steps, err) < 0
+               ? -1
+               : 0;
+}
+
 /* `, "NAME": {"METHOD": VALUE, ...}` over the methods with a rho; VALUE is the method's rho per step (rows) or
  * their mean. */
 static int format_rho_object(rs_strbuf *out, const char *name, const rs_explanation *e, bool rows, rs_error *err)
@@ -499,15 +541,8 @@ static int format_methods_json(rs_strbuf *out, const rs_explanation *e, const rs
         if (format_rows_json(out, rs_method_name((rs_method)m), e->matrix[m], e->steps, e->length, err) < 0)
             return -1;
     }
-    if (e->matrix[RS_METHOD_IG]) {
-        if (rs_strbuf_puts(out, ", \"ig_completeness_error\": [", err) < 0)
-            return -1;
-        for (int t = 0; t < e->steps; t++)
-            if ((t && rs_strbuf_puts(out, ", ", err) < 0) || format_weight(out, e->ig_error[t], err) < 0)
-                return -1;
-        if (rs_strbuf_putc(out, ']', err) < 0)
-            return -1;
-    }
+    if (e->matrix[RS_METHOD_IG] && format_floats_json(out, "ig_completeness_error", e->ig_error, e->steps, err) < 0)
+        return -1;
     return format_rho_object(out, "rank_correlations", e, true, err) < 0 ||
                    format_rho_object(out, "mean_rank_correlations", e, false, err) < 0
                ? -1
@@ -564,6 +599,7 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
             (o->attention && rs_strbuf_puts(out, ", \"attention\": []", err) < 0) ||
             (o->alignments && rs_strbuf_puts(out, ", \"alignment\": \"\"", err) < 0) ||
             (o->stats && rs_strbuf_puts(out, ", \"entropy\": [], \"coverage\": []", err) < 0) ||
+            (o->scores && rs_strbuf_puts(out, ", \"word_scores\": [], \"output_entropy\": []", err) < 0) ||
             (o->explain && !o->explain_methods &&
              rs_strbuf_puts(out, ", \"occlusion\": [], \"rank_correlation\": [], \"mean_rank_correlation\": null",
                             err) < 0) ||
@@ -599,6 +635,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
                               rs_format_pharaoh(out, tr, h, err) < 0 || rs_strbuf_putc(out, '"', err) < 0))
             return -1;
         if (o->stats && format_stats_json(out, tr, h, err) < 0)
+            return -1;
+        if (o->word_scores && format_scores_json(out, &o->word_scores[k], err) < 0)
             return -1;
         if (o->explained && format_explain_json(out, &o->explained[k], o, err) < 0)
             return -1;

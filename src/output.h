@@ -12,6 +12,7 @@
 #include "translator.h"
 
 struct rs_explanation;
+struct rs_token_scores;
 
 /* How -a draws the matrix in text output: the plain percent matrix (pipes, files), or for a terminal shade
  * blocks or ANSI colours (shade.h). */
@@ -26,14 +27,17 @@ typedef struct rs_output_options {
     bool explain;     /* --explain: occlusion and rank correlation */
     unsigned explain_methods; /* --explain=METHODS: RS_METHOD_BIT mask (attribution.h), 0 for bare --explain */
     bool heatmap_row_scale;   /* --heatmap-scale row: attention rows coloured relative to their maximum */
+    bool scores;              /* --word-scores */
+    /* --word-scores: the printed hypotheses' per-token scores (scores.h), set by the caller for each line */
+    const struct rs_token_scores *word_scores;
     rs_matrix_style matrix;
     /* --explain: the explanations of the printed hypotheses of the line being formatted (explain.h), set by
      * the caller for each line; NULL: none */
     const struct rs_explanation *explained;
 } rs_output_options;
 
-/* Text: the best translation on one line, or with n_best > 1 one `ID ||| TEXT ||| SCORE` line per hypothesis
- * (score with 6 decimals); --alignments appends ` ||| s-t ...`; -a follows each line with its matrix. */
+/* Text: the best translation on one line (a --forced target with ` ||| SCORE`), or with n_best > 1 one
+ * `ID ||| TEXT ||| SCORE` line per hypothesis (score with 6 decimals); --alignments appends ` ||| s-t ...`; -a follows each line with its matrix. */
 int rs_format_text(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id,
                    const rs_output_options *options, rs_error *err);
 

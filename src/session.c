@@ -41,6 +41,7 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->output.explain = cli->explain;
     s->output.explain_methods = cli->explain_methods;
     s->output.heatmap_row_scale = cli->heatmap_row_scale;
+    s->output.scores = cli->word_scores;
     s->output.matrix = matrix_style(cli->color, out);
     if (cli->heatmap) {
         s->heatmapping = true;
@@ -51,6 +52,11 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
         s->explaining = true;
         if (rs_explainer_init(&s->explainer, model, err) < 0 ||
             (cli->explain_methods && rs_explainer_set_methods(&s->explainer, cli->explain_methods, cli->ig_steps, err) < 0))
+            return -1;
+    }
+    if (cli->word_scores && out) {
+        s->scoring = true;
+        if (rs_scorer_init(&s->scorer, model, err) < 0)
             return -1;
     }
     rs_strbuf_init(&s->text);
@@ -90,6 +96,8 @@ void rs_session_free(rs_session *s)
         rs_heatmap_files_abandon(&s->heatmaps);
     if (s->explaining)
         rs_explainer_free(&s->explainer);
+    if (s->scoring)
+        rs_scorer_free(&s->scorer);
     rs_translator_free(&s->translator);
     for (int i = 0; i < s->batch_cap; i++)
         free(s->lines[i]);
@@ -123,6 +131,12 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
             if (rs_explain(&s->explainer, tr, printed, err) < 0)
                 return -1;
             s->output.explained = s->explainer.explanations;
+        }
+        s->output.word_scores = NULL;
+        if (s->scoring && printed > 0) {
+            if (rs_score_tokens(&s->scorer, tr, printed, err) < 0)
+                return -1;
+            s->output.word_scores = s->scorer.scores;
         }
         if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, tr, id, &s->output, err) < 0)
             return -1;

@@ -12,6 +12,7 @@
 #include "heatmap_files.h"
 #include "model.h"
 #include "output.h"
+#include "scores.h"
 #include "sink.h"
 #include "strbuf.h"
 #include "translator.h"
@@ -29,6 +30,8 @@ typedef struct rs_session {
     rs_sink *csv; /* the alignment CSV, or NULL */
     rs_explainer explainer; /* --explain */
     bool explaining;
+    rs_scorer scorer; /* --word-scores */
+    bool scoring;
     rs_heatmap_files heatmaps; /* --heatmap */
     bool heatmapping;
     rs_strbuf text;

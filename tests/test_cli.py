@@ -534,7 +534,10 @@ class ForcedTest(CliTestCase):
                         self.assertAlmostEqual(x, y, delta=1e-5)
             self.assertEqual(len(fh["attention"]), len(fh["tokens"]) + 1)  # forced: eos always
         text = lines_of(self.ok(["-m", MODEL, "--forced"], pairs))
-        self.assertEqual(text, [o["hypotheses"][0]["text"] for o in greedy])
+        # text output: the target and its score
+        self.assertEqual([line.split(" ||| ")[0] for line in text], [o["hypotheses"][0]["text"] for o in greedy])
+        for line, f in zip(text, forced):
+            self.assertAlmostEqual(float(line.split(" ||| ")[1]), f["hypotheses"][0]["score"], delta=1e-6)
 
     def test_forced_ignores_length_limits_and_keeps_unknown_words(self):
         obj = self.jsonl(["-m", MODEL, "--forced", "--max-length", "1", "--max-length-factor", "0.1"],
@@ -542,7 +545,7 @@ class ForcedTest(CliTestCase):
         self.assertEqual(obj["hypotheses"][0]["tokens"], ["dog", "zebra", "dog", "dog"])
         text = lines_of(self.ok(["-m", MODEL, "--forced", "--alignments"], "ein hund\tdog dog\n\n"))
         self.assertEqual(len(text), 2)
-        self.assertTrue(re.fullmatch(r"dog dog \|\|\| " + PAIRS.pattern, text[0]), text[0])
+        self.assertTrue(re.fullmatch(r"dog dog \|\|\| -?\d+\.\d{6} \|\|\| " + PAIRS.pattern, text[0]), text[0])
         self.assertEqual(text[1], "")
 
     def test_forced_line_without_tab(self):
@@ -717,6 +720,18 @@ class AnalysisOptionsTest(CliTestCase):
             mean = sum(h["rank_correlation"]) / len(h["rank_correlation"])
             self.assertAlmostEqual(h["mean_rank_correlation"], mean, delta=1e-6)
         self.assertTrue(self.ok(["-m", MODEL, "-b", "1", "--explain"], "ein hund\n").strip())
+
+    def test_word_scores(self):
+        """--word-scores: log p per target step (summing to the score) and the output entropy (>= 0)."""
+        for obj in self.jsonl(["-m", MODEL, "-b", "2", "-n", "2", "--word-scores"], "ein hund läuft\n\n"):
+            for h in obj["hypotheses"]:
+                self.assertEqual(len(h["word_scores"]), len(h["output_entropy"]))
+                self.assertAlmostEqual(sum(h["word_scores"]), h["score"], delta=1e-5)
+                self.assertTrue(all(e >= 0 for e in h["output_entropy"]))
+        text = lines_of(self.ok(["-m", MODEL, "-b", "1", "--word-scores"], "ein hund\n"))
+        self.assertTrue(text[1].startswith("logprob "), text)
+        self.assertTrue(text[2].startswith("output_entropy "), text)
+        self.assertIn("--word-scores", self.error(["-m", MODEL, "--word-scores=1"]))
 
     def test_explain_methods(self):
         """--explain=METHODS: a matrix per method named after it, rank correlations per method; --ig-steps N the
