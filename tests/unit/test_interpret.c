@@ -206,13 +206,13 @@ static void test_replace_unk(void **state)
     assert_non_null(strstr(f->out.data, "0,0,2,yy,3,</s>,0.5\r\n"));
     assert_non_null(strstr(f->out.data, "0,0,3,</s>,0,<s>,"));
 
-    /* a forced target shows its own tokens, unknown ones included */
+    /* a forced target shows its own tokens, unknown ones included, and its score */
     const char *const written[] = {"W1", "t0", "W3"};
     f->tr.target_tokens = written;
     f->tr.target_count = 3;
     rs_strbuf_clear(&f->out);
     assert_int_equal(rs_format_text(&f->out, &f->model, &f->tr, 0, &o, &err), 0);
-    assert_string_equal(f->out.data, "W1 t0 W3\n");
+    assert_string_equal(f->out.data, "W1 t0 W3 ||| -4.000000\n");
 }
 
 static void test_stats_and_explain_output(void **state)
