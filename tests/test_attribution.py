@@ -161,6 +161,37 @@ class InterfaceTest(unittest.TestCase):
         self.assertEqual((h["saliency"], h["ig"], h["ig_completeness_error"]), ([], [], []))
         self.assertEqual((h["rank_correlations"], h["mean_rank_correlations"]), ({}, {}))
 
+    def test_heatmap_title_fits(self):
+        """The bold panel title is measured with DejaVu Sans Bold's advances, so the SVG is wide enough for it."""
+        try:
+            from fontTools.ttLib import TTFont
+        except ImportError:
+            self.skipTest("fontTools is not installed")
+        font_path = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+        if not os.path.exists(font_path):
+            self.skipTest("DejaVu Sans Bold is not installed")
+        font = TTFont(font_path)
+        cmap, metrics, units = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+        import re
+        import tempfile
+        import xml.etree.ElementTree as ET
+        # the case of the issue: "0: <unk> <unk> <unk> <unk> <unk>." was clipped in a 302 px wide SVG
+        model = os.path.join(ROOT, "models", "fra-eng.json")
+        if not os.path.exists(model):
+            model = self.MODEL
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "h.svg")
+            run_rnnsearch(["-m", model, "-b", "1", "--heatmap", path], b"xyzq qqqq abcd efgh ijkl\nhund hund\n")
+            root = ET.parse(path).getroot()
+        width = float(root.get("width"))
+        titles = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("font-weight") == "bold"]
+        self.assertTrue(titles)
+        for title in titles:
+            text = "".join(title.itertext())
+            ems = sum(metrics[cmap[ord(c)]][0] / units for c in text if ord(c) in cmap)
+            self.assertGreaterEqual(width, 12 + 14 * ems, text)
+            self.assertTrue(re.match(r"\d+: ", text))
+
     def test_saliency_is_a_norm(self):
         h = jsonl(["-m", self.MODEL, "--format", "jsonl", "--explain=saliency,grad_input"],
                   "die frau sieht den ball\n")[0]["hypotheses"][0]
