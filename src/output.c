@@ -661,7 +661,27 @@ static int csv_field(rs_strbuf *out, const char *text, rs_error *err)
 
 int rs_format_csv_header(rs_strbuf *out, rs_error *err)
 {
-    return rs_strbuf_puts(out, "id,hypothesis,target_index,target_token,source_index,source_token,weight\r\n", err);
+    return rs_format_csv_header_methods(out, 0, err);
+}
+
+int rs_format_csv_header_methods(rs_strbuf *out, unsigned methods, rs_error *err)
+{
+    if (rs_strbuf_puts(out, "id,hypothesis,target_index,target_token,source_index,source_token,weight", err) < 0)
+        return -1;
+    for (int m = RS_METHOD_OCCLUSION; m < RS_METHOD_COUNT; m++)
+        if ((methods & RS_METHOD_BIT(m)) && rs_strbuf_printf(out, err, ",%s", rs_method_name((rs_method)m)) < 0)
+            return -1;
+    return rs_strbuf_puts(out, "\r\n", err);
+}
+
+/* The --explain=METHODS columns of one CSV row: each method's score (other than the attention's). */
+static int csv_method_scores(rs_strbuf *out, const rs_output_options *o, int k, size_t cell, rs_error *err)
+{
+    for (int m = RS_METHOD_OCCLUSION; o->explained && m < RS_METHOD_COUNT; m++)
+        if ((o->explain_methods & RS_METHOD_BIT(m)) &&
+            rs_strbuf_printf(out, err, ",%.9g", (double)o->explained[k].matrix[m][cell]) < 0)
+            return -1;
+    return 0;
 }
 
 int rs_format_csv(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id, int n_best,
@@ -683,7 +703,9 @@ int rs_format_csv_rows(rs_strbuf *out, const rs_model *m, const rs_translation *
             for (int j = 0; j < tr->length; j++) {
                 if (rs_strbuf_printf(out, err, "%lld,%d,%d,", id, k, t) < 0 || csv_field(out, target, err) < 0 ||
                     rs_strbuf_printf(out, err, ",%d,", j) < 0 || csv_field(out, tr->source[j], err) < 0 ||
-                    rs_strbuf_printf(out, err, ",%.9g\r\n", (double)row[j]) < 0)
+                    rs_strbuf_printf(out, err, ",%.9g", (double)row[j]) < 0 ||
+                    csv_method_scores(out, o, k, (size_t)t * (size_t)tr->length + (size_t)j, err) < 0 ||
+                    rs_strbuf_puts(out, "\r\n", err) < 0)
                     return -1;
             }
         }

@@ -47,6 +47,10 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *model, const rs_translation 
 
 /* The CSV header line, and one line's rows (needs the attention weights). Lines end in CRLF (RFC 4180). */
 int rs_format_csv_header(rs_strbuf *out, rs_error *err);
+
+/* The header with a column per method of the RS_METHOD_BIT mask other than the attention (--explain=METHODS:
+ * rs_format_csv_rows then writes their scores there). */
+int rs_format_csv_header_methods(rs_strbuf *out, unsigned methods, rs_error *err);
 int rs_format_csv(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id, int n_best,
                   rs_error *err);
 

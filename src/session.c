@@ -74,7 +74,7 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
         return -1;
     s->batch_cap = batch;
     if (csv) {
-        if (rs_format_csv_header(&s->csv_text, err) < 0 ||
+        if (rs_format_csv_header_methods(&s->csv_text, cli->explain && out ? cli->explain_methods : 0, err) < 0 ||
             rs_sink_write(csv, s->csv_text.data, s->csv_text.len, err) < 0)
             return -1;
         rs_strbuf_clear(&s->csv_text);

@@ -192,6 +192,23 @@ class InterfaceTest(unittest.TestCase):
             self.assertGreaterEqual(width, 12 + 14 * ems, text)
             self.assertTrue(re.match(r"\d+: ", text))
 
+    def test_csv_columns(self):
+        """--align-csv FILE gets a column per method after the weight, the JSONL matrices' values."""
+        import csv
+        import tempfile
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "a.csv")
+            out = run_rnnsearch(["-m", self.MODEL, "-b", "1", "--format", "jsonl", "--explain=occlusion,saliency",
+                                 "--align-csv", path], b"ein hund\n")
+            with open(path, newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+        h = json.loads(out.stdout)["hypotheses"][0]
+        self.assertEqual(list(rows[0])[-3:], ["weight", "occlusion", "saliency"])
+        for row in rows:
+            t, j = int(row["target_index"]), int(row["source_index"])
+            for method in ("occlusion", "saliency"):
+                self.assertAlmostEqual(float(row[method]), h[method][t][j], delta=1e-6)
+
     def test_saliency_is_a_norm(self):
         h = jsonl(["-m", self.MODEL, "--format", "jsonl", "--explain=saliency,grad_input"],
                   "die frau sieht den ball\n")[0]["hypotheses"][0]
