@@ -4,10 +4,11 @@ bundled models, and the rank correlations' rules for short sources and unknown w
 import json
 import math
 import os
+import subprocess
 import sys
 import unittest
 
-from clitools import BINARY, ROOT, fixture, run as run_rnnsearch
+from clitools import BINARY, ROOT, child_env, fixture, run as run_rnnsearch, timeout, wrapper
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
@@ -23,8 +24,11 @@ IG_STEPS = 8
 METHODS = "--explain=saliency,grad_input,ig"
 
 
-def jsonl(args, stdin):
-    result = run_rnnsearch(args, stdin.encode("utf-8"))
+def jsonl(args, stdin, slow=False):
+    """rnnsearch's JSONL objects; slow: a run that may take minutes on a loaded machine (integrated gradients
+    on a bundled model), allowed ten times the usual timeout."""
+    result = subprocess.run(wrapper() + [BINARY] + list(args), input=stdin.encode("utf-8"), capture_output=True,
+                            env=child_env(), timeout=timeout() * (10 if slow else 1))
     if result.returncode != 0:
         raise AssertionError(result.stderr.decode("utf-8", "replace"))
     return [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
@@ -87,7 +91,7 @@ class CompletenessTest(unittest.TestCase):
     """The default (adaptive) ig keeps the completeness error within 1% on the bundled models."""
 
     SENTENCES = {
-        "deu-eng": ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee."],
+        "deu-eng": ["Zwei Hunde spielen im Schnee."],
         "fra-eng": ["Il fait froid aujourd'hui."],
         "eng-pes": ["Where is the book?"],
     }
@@ -98,7 +102,8 @@ class CompletenessTest(unittest.TestCase):
             if not os.path.exists(path):
                 continue
             with self.subTest(model=model):
-                for obj in jsonl(["-m", path, "-b", "1", "--format", "jsonl", "--explain=ig"], "\n".join(lines) + "\n"):
+                for obj in jsonl(["-m", path, "-b", "1", "--format", "jsonl", "--explain=ig"], "\n".join(lines) + "\n",
+                                 slow=True):
                     for relative, delta in completeness(obj["hypotheses"][0]):
                         self.assertLessEqual(relative, 0.01, f"{model} line {obj['id']}: delta {delta}")
 
