@@ -24,6 +24,10 @@ AER = 1 - (|A & S| + |A & P|) / (|A| + |S|) over the whole set, P including S; p
 recall = |A & S| / |S|. One attention model gives one direction only (English attending over French), so
 there is no symmetrisation (grow-diag needs the EN->FR model too): compare with the single-direction anchors.
 
+--methods attention,occlusion,saliency,grad_input,ig (--engine rnnsearch only) prints instead a table of AER
+per attribution method (rnnsearch --forced --explain=METHODS) and symmetrisation: the argmax per target token,
+the argmax per source token (the same matrix read by column), their intersection, union and grow-diag-final.
+
 Engines: --engine torch (the default) runs scripts/model.py's V1Model with teacher forcing through
 model.step (eval mode, no gradients); --engine rnnsearch runs `BINARY -m MODEL --forced --format jsonl -a`
 on lines "french<TAB>english", each output line holding one hypothesis whose tokens are the given English
