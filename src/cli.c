@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attribution.h"
 #include "heatmap_files.h"
 #include "html_report.h"
 
@@ -34,6 +35,9 @@ enum {
     OPT_NO_SPLIT_SENTENCES,
     OPT_PIECE_LEVEL,
     OPT_NO_REPEAT_NGRAM,
+    OPT_IG_STEPS,
+    OPT_HEATMAP_SCALE,
+    OPT_WORD_SCORES,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -52,17 +56,20 @@ static const struct option LONG_OPTIONS[] = {
     {"check", required_argument, NULL, OPT_CHECK},
     {"forced", no_argument, NULL, OPT_FORCED},
     {"heatmap", required_argument, NULL, OPT_HEATMAP},
+    {"heatmap-scale", required_argument, NULL, OPT_HEATMAP_SCALE},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
     {"stats", no_argument, NULL, OPT_STATS},
-    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"explain", optional_argument, NULL, OPT_EXPLAIN},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"report-time", no_argument, NULL, OPT_REPORT_TIME},
     {"html", required_argument, NULL, OPT_HTML},
     {"tokenize", no_argument, NULL, OPT_TOKENIZE},
     {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
     {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
+    {"ig-steps", required_argument, NULL, OPT_IG_STEPS},
+    {"word-scores", no_argument, NULL, OPT_WORD_SCORES},
     {"threads", required_argument, NULL, 't'},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"max-source-tokens", required_argument, NULL, OPT_MAX_SOURCE_TOKENS},
@@ -221,6 +228,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
                 return -1;
             cli->heatmap = optarg;
             break;
+        case OPT_HEATMAP_SCALE:
+            if (strcmp(optarg, "global") != 0 && strcmp(optarg, "row") != 0)
+                return rs_fail(err, "--heatmap-scale: expected 'global' or 'row', got '%s'", optarg);
+            cli->heatmap_row_scale = strcmp(optarg, "row") == 0;
+            break;
         case OPT_COLOR:
             if (strcmp(optarg, "auto") == 0)
                 cli->color = RS_COLOR_AUTO;
@@ -239,6 +251,18 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             break;
         case OPT_EXPLAIN:
             cli->explain = true;
+            cli->explain_methods = 0;
+            if (optarg && rs_methods_parse(optarg, &cli->explain_methods, err) < 0)
+                return -1;
+            break;
+        case OPT_WORD_SCORES:
+            cli->word_scores = true;
+            break;
+        case OPT_IG_STEPS:
+            if (parse_positive_int(optarg, c, &cli->ig_steps, err) < 0)
+                return -1;
+            if (cli->ig_steps > RS_MAX_IG_STEPS)
+                return rs_fail(err, "--ig-steps: %d is too large (at most %d)", cli->ig_steps, RS_MAX_IG_STEPS);
             break;
         case OPT_QUIET:
             cli->quiet = true;
@@ -319,9 +343,9 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
         if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->html || cli->stats || cli->explain)
+        if (cli->heatmap || cli->html || cli->stats || cli->explain || cli->word_scores)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
-                                "--html, --stats or --explain");
+                                "--html, --stats, --explain or --word-scores");
     }
     if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
                           cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
@@ -367,7 +391,10 @@ void rs_cli_help(FILE *out)
           "                            per line when PATH holds {id} (and per hypothesis with {hyp} and -n)\n"
           "      --html FILE           write an interactive HTML report to FILE: each sentence with its\n"
           "                            translation and heatmap; hovering a word highlights the words it draws\n"
-          "                            on; with --explain, occlusion importance as a second view\n"
+          "                            on; with --explain, occlusion importance (and each method of\n"
+          "                            --explain=METHODS) as further views\n"
+          "      --heatmap-scale S     heatmap colours: global (default: weight 0..1) or row (each row\n"
+          "                            relative to its largest weight, for faint maps)\n"
           "      --color WHEN          colours in the -a matrix on a terminal: auto (default), always, never\n"
           "      --replace-unk         replace each unknown target token by the most attended source word, as\n"
           "                            the input wrote it\n"
@@ -376,6 +403,15 @@ void rs_cli_help(FILE *out)
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
+          "      --explain=METHODS     attribution by each method of a comma list: attention, occlusion,\n"
+          "                            saliency, grad_input, ig (gradients of log p(y_t) by the source\n"
+          "                            embeddings), with rank correlations with the attention (jsonl: a matrix\n"
+          "                            per method named after it, \"rank_correlations\", ...)\n"
+          "      --ig-steps N          ig by N-node Gauss-Legendre quadrature (default: adaptive, until the\n"
+          "                            completeness error is within 1%)\n"
+          "      --word-scores         add log p and the output distribution's entropy of each target token\n"
+          "                            (text: `logprob`/`output_entropy` lines; jsonl: \"word_scores\",\n"
+          "                            \"output_entropy\")\n"
           "      --quiet               no warnings and no progress line on standard error (errors still show)\n"
           "      --report-time         at the end, lines/s and target tokens/s on standard error\n"
           "      --tokenize            print the source tokens of each line (a subword model's pieces) instead\n"
