@@ -221,5 +221,51 @@ class InterfaceTest(unittest.TestCase):
         self.assertTrue(all(math.isfinite(v) for row in h["grad_input"] for v in row))
 
 
+@unittest.skipUnless(os.path.exists(BINARY) and os.path.exists(os.path.join(ROOT, "models", "eng-pes.json")),
+                     "rnnsearch or the bundled models are missing")
+class MainFeaturesTest(unittest.TestCase):
+    """The methods with what main added alongside: subword models' word views, sentence splitting, --html."""
+    SUBWORD = os.path.join(ROOT, "models", "eng-pes.json")
+    WORDS = os.path.join(ROOT, "models", "deu-eng.json")
+    METHODS = "--explain=attention,occlusion,saliency,grad_input,ig"
+
+    def test_subword_word_view_and_pieces(self):
+        """Per-piece matrices beside a word view: no crash; heatmaps show the methods with --piece-level only."""
+        import tempfile
+        line = b"I think Tom is very happy.\n"
+        with tempfile.TemporaryDirectory() as directory:
+            titles = {}
+            for extra in ([], ["--piece-level"]):
+                svg, html, csv = (os.path.join(directory, f"{len(extra)}.{x}") for x in ("svg", "html", "csv"))
+                run_rnnsearch(["-m", self.SUBWORD, "-b", "1", "--ig-steps", "2", self.METHODS, "-a", "--heatmap",
+                               svg, "--html", html, "--align-csv", csv] + extra, line)
+                with open(svg, encoding="utf-8") as f:
+                    titles[len(extra)] = f.read()
+                with open(html, encoding="utf-8") as f:
+                    self.assertIn("Integrated gradients", f.read())
+            self.assertNotIn(", saliency: ", titles[0])
+            self.assertIn(", saliency: ", titles[1])
+        obj = jsonl(["-m", self.SUBWORD, "-b", "1", "--ig-steps", "2", self.METHODS, "--format", "jsonl"],
+                    line.decode())[0]
+        h = obj["hypotheses"][0]
+        self.assertEqual((len(h["ig"]), len(h["ig"][0])), (len(h["attention"]), len(obj["source"])))
+
+    def test_split_line_joined(self):
+        """A line split into sentences: each method's rows and rho are the sentences' own, joined."""
+        args = ["-m", self.WORDS, "-b", "1", "--ig-steps", "4", "--format", "jsonl", "--word-scores",
+                "--explain=occlusion,saliency,ig"]
+        joined = jsonl(args, "Das Haus ist klein. Der Hund ist alt.\n")[0]["hypotheses"][0]
+        apart = [obj["hypotheses"][0] for obj in jsonl(args, "Das Haus ist klein.\nDer Hund ist alt.\n")]
+        first = len(apart[0]["tokens"])  # the first sentence's eos is not kept
+        for method in ("occlusion", "saliency", "ig"):
+            self.assertEqual(len(joined[method]), first + len(apart[1][method]))
+            self.assertEqual(joined["rank_correlations"][method][:first], apart[0]["rank_correlations"][method][:first])
+            self.assertEqual(joined["rank_correlations"][method][first:], apart[1]["rank_correlations"][method])
+        self.assertEqual(joined["output_entropy"], apart[0]["output_entropy"][:first] + apart[1]["output_entropy"])
+        self.assertEqual(joined["word_scores"], apart[0]["word_scores"][:first] + apart[1]["word_scores"])
+        # the joined score is the sentences' scores summed: it also counts the first sentence's eos
+        self.assertAlmostEqual(sum(joined["word_scores"]) + apart[0]["word_scores"][-1], joined["score"], delta=1e-4)
+
+
 if __name__ == "__main__":
     unittest.main()
