@@ -349,10 +349,10 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     }
     if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
                           cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
-                          cli->n_best > 1))
+                          cli->word_scores || cli->n_best > 1))
         return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
                             "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
-                            "--stats, --explain or --n-best");
+                            "--stats, --explain, --word-scores or --n-best");
     if (cli->forced && (cli->check_file || cli->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||

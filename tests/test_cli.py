@@ -995,7 +995,8 @@ class TokenizeTest(CliTestCase):
         self.assertIn(b"4 tokens, only the first 2 are shown (--max-source-tokens)", result.stderr)
 
     def test_tokenize_excludes_translation_options(self):
-        for extra in (["-a"], ["--align-csv", "-"], ["--forced"], ["-n", "2"], ["--stats"], ["--alignments"]):
+        for extra in (["-a"], ["--align-csv", "-"], ["--forced"], ["-n", "2"], ["--stats"], ["--alignments"],
+                      ["--explain=saliency"], ["--word-scores"]):
             with self.subTest(extra=extra):
                 self.assertIn("--tokenize prints the source tokens", self.error(["--tokenize"] + extra))
 
