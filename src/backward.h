@@ -1,5 +1,6 @@
 /* Gradients of the target log-probabilities with respect to the source embeddings, for gradient attribution
- * (attribution.h). A teacher-forced forward pass of its own, in plain loops and the products of ops.h, keeps
+ * (attribution.h). A teacher-forced forward pass of its own, in plain loops and the model's dense layers
+ * (dense.h: the very products the translation uses, whatever precision the weights are stored in), keeps
  * every activation the backward pass needs; the backward pass then carries, for every target step t at once,
  * the cotangent of log p(y_t | y_<t, x) back through the output layer, the decoder GRU layers, the attention
  * (every score), the bridge and the (bi)directional encoder layers down to the source embeddings.
