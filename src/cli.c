@@ -140,6 +140,53 @@ static int parse_number(const char *text, int option, bool allow_zero, double *o
     return 0;
 }
 
+/* --explain[=METHODS], --word-scores and --ig-steps (attribution.h), kept out of rs_cli_parse's switch. */
+static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_error *err)
+{
+    switch (c) {
+    case OPT_EXPLAIN:
+        cli->explain = true;
+        cli->explain_methods = 0;
+        return arg ? rs_methods_parse(arg, &cli->explain_methods, err) : 0;
+    case OPT_WORD_SCORES:
+        cli->word_scores = true;
+        return 0;
+    default: /* OPT_IG_STEPS */
+        if (parse_positive_int(arg, c, &cli->ig_steps, err) < 0)
+            return -1;
+        if (cli->ig_steps > RS_MAX_IG_STEPS)
+            return rs_fail(err, "--ig-steps: %d is too large (at most %d)", cli->ig_steps, RS_MAX_IG_STEPS);
+        return 0;
+    }
+}
+
+/* The options that exclude each other, once all are read. */
+static int check_combinations(const rs_cli *cli, rs_error *err)
+{
+    if (cli->n_best > cli->search.beam)
+        return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
+                       cli->n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
+    if (cli->check_file) {
+        if (cli->file_count > 0)
+            return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
+        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
+            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
+                                "-a, --align-csv or --n-best");
+        if (cli->heatmap || cli->html || cli->stats || cli->explain || cli->word_scores)
+            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
+                                "--html, --stats, --explain or --word-scores");
+    }
+    if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
+                          cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
+                          cli->word_scores || cli->n_best > 1))
+        return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
+                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
+                            "--stats, --explain, --word-scores or --n-best");
+    if (cli->forced && (cli->check_file || cli->n_best > 1))
+        return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
+    return 0;
+}
+
 int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
 {
     memset(cli, 0, sizeof *cli);
@@ -250,19 +297,10 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             cli->stats = true;
             break;
         case OPT_EXPLAIN:
-            cli->explain = true;
-            cli->explain_methods = 0;
-            if (optarg && rs_methods_parse(optarg, &cli->explain_methods, err) < 0)
-                return -1;
-            break;
         case OPT_WORD_SCORES:
-            cli->word_scores = true;
-            break;
         case OPT_IG_STEPS:
-            if (parse_positive_int(optarg, c, &cli->ig_steps, err) < 0)
+            if (parse_attribution_option(cli, c, optarg, err) < 0)
                 return -1;
-            if (cli->ig_steps > RS_MAX_IG_STEPS)
-                return rs_fail(err, "--ig-steps: %d is too large (at most %d)", cli->ig_steps, RS_MAX_IG_STEPS);
             break;
         case OPT_QUIET:
             cli->quiet = true;
@@ -334,27 +372,8 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->files = argv + optind;
     cli->file_count = argc - optind;
 
-    if (cli->n_best > cli->search.beam)
-        return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
-                       cli->n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
-    if (cli->check_file) {
-        if (cli->file_count > 0)
-            return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
-        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
-            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
-                                "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->html || cli->stats || cli->explain || cli->word_scores)
-            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
-                                "--html, --stats, --explain or --word-scores");
-    }
-    if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
-                          cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
-                          cli->word_scores || cli->n_best > 1))
-        return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
-                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
-                            "--stats, --explain, --word-scores or --n-best");
-    if (cli->forced && (cli->check_file || cli->n_best > 1))
-        return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
+    if (check_combinations(cli, err) < 0)
+        return -1;
     cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
                                  cli->html != NULL || cli->replace_unk || cli->stats || cli->explain;
     return 0;
