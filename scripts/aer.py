@@ -27,6 +27,10 @@ AER = 1 - (|A & S| + |A & P|) / (|A| + |S|) over the whole set, P including S; p
 recall = |A & S| / |S|. One attention model gives one direction only (English attending over French), so
 there is no symmetrisation (grow-diag needs the EN->FR model too): compare with the single-direction anchors.
 
+--methods attention,occlusion,saliency,grad_input,ig (--engine rnnsearch only) prints instead a table of AER
+per attribution method (rnnsearch --forced --explain=METHODS) and symmetrisation: the argmax per target token,
+the argmax per source token (the same matrix read by column), their intersection, union and grow-diag-final.
+
 Engines: --engine torch (the default) runs scripts/model.py's V1Model with teacher forcing through
 model.step (eval mode, no gradients); --engine rnnsearch runs `BINARY -m MODEL --forced --format jsonl -a`
 on lines "french<TAB>english" (with --no-split-sentences), each output line holding one hypothesis whose tokens are the given English
@@ -248,17 +252,17 @@ def forced_torch(model_path, items, threads=1, batch_size=32):
     return results, (v1.add_bos, v1.add_eos)
 
 
-def forced_rnnsearch(binary, model_path, lines):
+def forced_rnnsearch(binary, model_path, lines, extra=(), hypotheses=None):
     """lines: [(french line, english line)]. Returns per line (source tokens with bos/eos, hypothesis tokens,
-    attention rows) from `BINARY -m MODEL --forced --format jsonl -a`."""
+    attention rows) from `BINARY -m MODEL --forced --format jsonl -a` (plus the options `extra`); each
+    hypothesis's whole JSON object is appended to the list `hypotheses` when one is given."""
     for f, e in lines:
         if "\t" in f or "\t" in e or "\n" in f or "\n" in e:
             raise ValueError("a sentence holds a tab or newline: cannot pass it to --forced")
     text = "".join(f"{f}\t{e}\n" for f, e in lines)
     # Hansards pairs are aligned as wholes (and PyTorch does not split): no sentence splitting
-    done = subprocess.run([binary, "-m", model_path, "--forced", "--format", "jsonl", "-a", "--no-split-sentences"],
-                          input=text.encode(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    done = subprocess.run([binary, "-m", model_path, "--forced", "--format", "jsonl", "-a", "--no-split-sentences"]
+                          + list(extra), input=text.encode(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if done.returncode != 0:
         raise ValueError(f"{binary} --forced failed (exit {done.returncode}): {done.stderr.decode().strip()}")
     out = done.stdout.decode("utf-8").splitlines()
@@ -271,6 +275,8 @@ def forced_rnnsearch(binary, model_path, lines):
             raise ValueError(f"{binary} --forced, output line {k + 1}: expected id {k} and one hypothesis")
         hyp = obj["hypotheses"][0]
         results.append((obj["source"], hyp["tokens"], hyp.get("attention")))
+        if hypotheses is not None:
+            hypotheses.append(hyp)
     return results
 
 
@@ -346,6 +352,88 @@ def evaluate(model_path, pairs, engine="torch", binary=None, threshold=0.1, thre
     return report
 
 
+# ---- alignments from any attribution method, symmetrised ----
+
+SYMMETRISATIONS = ("target-argmax", "source-argmax", "intersection", "union", "grow-diag-final")
+
+
+def directional_links(matrix, first, count):
+    """(target -> its best source token, source token -> its best target) link sets of a [target rows, source
+    positions] score matrix (eos row already dropped; bos/eos columns never link; ties to the lower index)."""
+    rows = range(len(matrix))
+    t2s = {(t, max(range(first, first + count), key=lambda c: (matrix[t][c], -c)) - first) for t in rows} \
+        if count else set()
+    s2t = {(max(rows, key=lambda t: (matrix[t][c], -t)), c - first) for c in range(first, first + count)} \
+        if len(matrix) else set()
+    return t2s, s2t
+
+
+def grow_diag_final(t2s, s2t):
+    """Koehn's grow-diag-final of two directional link sets."""
+    union, links = t2s | s2t, set(t2s & s2t)
+    neighbours = [(-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
+    grown = True
+    while grown:
+        grown = False
+        for t, c in sorted(links):
+            for dt, dc in neighbours:
+                p = (t + dt, c + dc)
+                if p in union and p not in links and (all(q[0] != p[0] for q in links)
+                                                      or all(q[1] != p[1] for q in links)):
+                    links.add(p)
+                    grown = True
+    for direction in (t2s, s2t):
+        for p in sorted(direction):
+            if all(q[0] != p[0] for q in links) or all(q[1] != p[1] for q in links):
+                links.add(p)
+    return links
+
+
+def symmetrised(matrix, first, count):
+    t2s, s2t = directional_links(matrix, first, count)
+    return {"target-argmax": t2s, "source-argmax": s2t, "intersection": t2s & s2t, "union": t2s | s2t,
+            "grow-diag-final": grow_diag_final(t2s, s2t)}
+
+
+def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None):
+    """AER of every method x symmetrisation, from `rnnsearch --forced --explain=METHODS`; returns
+    {method: {symmetrisation: (aer, precision, recall)}}."""
+    with open(model_path, encoding="utf-8") as f:
+        doc = json.load(f)
+    config = doc.get("tokenizer") or {}
+    src_opts, tgt_opts = tok.side_options(config, "source"), tok.side_options(config, "target")
+    add_bos = bool(doc["source"].get("add_bos", False))
+    del doc
+    extra = ["--explain=" + ",".join(methods)] + (["--ig-steps", str(ig_steps)] if ig_steps else [])
+    hyps = []
+    outputs = forced_rnnsearch(binary, model_path, [(f, e) for f, e, _, _ in pairs], extra, hyps)
+    first = 1 if add_bos else 0
+    scores = {m: {s: Score() for s in SYMMETRISATIONS} for m in methods}
+    for k, (f, e, sure, possible) in enumerate(pairs):
+        source, tokens, _ = outputs[k]
+        count = len(tok.tokenize(f, src_opts))
+        src_map, _ = map_tokens(source[first:first + count], word_tokens(f, src_opts))
+        tgt_map, _ = map_tokens(tokens, word_tokens(e, tgt_opts))
+        for m in methods:
+            matrix = hyps[k].get(m)
+            ok = src_map is not None and tgt_map is not None and matrix and len(matrix) == len(tokens) + 1
+            for sym, links in (symmetrised(matrix[:-1], first, count) if ok else {}).items():
+                scores[m][sym].add(word_links(links, tgt_map, src_map), sure, possible)
+            if not ok:
+                for sym in SYMMETRISATIONS:
+                    scores[m][sym].add(set(), sure, possible)
+    return {m: {s: (x.aer(), x.precision(), x.recall()) for s, x in row.items()} for m, row in scores.items()}
+
+
+def print_methods_table(results, out=sys.stdout):
+    out.write("| method | " + " | ".join(SYMMETRISATIONS) + " |\n|---|" + "---|" * len(SYMMETRISATIONS) + "\n")
+    for m, row in results.items():
+        cells = [f"{100 * row[s][0]:.1f} ({100 * row[s][1]:.0f}/{100 * row[s][2]:.0f})" for s in SYMMETRISATIONS]
+        out.write(f"| {m} | " + " | ".join(cells) + " |\n")
+    out.write("AER % (precision/recall) of word links from each method's [target x source] matrix: the argmax\n"
+              "per target token, per source token, and their symmetrisations.\n")
+
+
 def method_label(method, threshold):
     return f"threshold >= {threshold:g}" if method == "threshold" else method
 
@@ -397,11 +485,22 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--methods", help="instead: a table of AER per attribution method (a comma list of "
+                        "rnnsearch --explain=METHODS) x symmetrisation, from --binary")
+    parser.add_argument("--ig-steps", type=int, help="with --methods: rnnsearch --ig-steps (default: adaptive)")
     args = parser.parse_args(argv)
     if not 0.0 < args.threshold <= 1.0:
         parser.error("--threshold must be in (0, 1]")
 
     folder = args.data or os.path.join(data.data_root(), "alignment", "hansards-enfr")
+    if args.methods:
+        try:
+            results = evaluate_methods(args.model, read_set(folder, args.limit), args.binary,
+                                       args.methods.split(","), args.ig_steps)
+        except (OSError, ValueError, KeyError) as e:
+            sys.exit(f"aer.py: {e}")
+        print(json.dumps(results, indent=1)) if args.json else print_methods_table(results)
+        return
     try:
         pairs = read_set(folder, args.limit)
         report = evaluate(args.model, pairs, args.engine, args.binary, args.threshold, args.threads,

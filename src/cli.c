@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attribution.h"
 #include "heatmap_files.h"
 #include "html_report.h"
 
@@ -35,6 +36,9 @@ enum {
     OPT_PIECE_LEVEL,
     OPT_NO_REPEAT_NGRAM,
     OPT_QUANTIZE,
+    OPT_IG_STEPS,
+    OPT_HEATMAP_SCALE,
+    OPT_WORD_SCORES,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -53,17 +57,20 @@ static const struct option LONG_OPTIONS[] = {
     {"check", required_argument, NULL, OPT_CHECK},
     {"forced", no_argument, NULL, OPT_FORCED},
     {"heatmap", required_argument, NULL, OPT_HEATMAP},
+    {"heatmap-scale", required_argument, NULL, OPT_HEATMAP_SCALE},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"replace-unk", no_argument, NULL, OPT_REPLACE_UNK},
     {"stats", no_argument, NULL, OPT_STATS},
-    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"explain", optional_argument, NULL, OPT_EXPLAIN},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"report-time", no_argument, NULL, OPT_REPORT_TIME},
     {"html", required_argument, NULL, OPT_HTML},
     {"tokenize", no_argument, NULL, OPT_TOKENIZE},
     {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
     {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
+    {"ig-steps", required_argument, NULL, OPT_IG_STEPS},
+    {"word-scores", no_argument, NULL, OPT_WORD_SCORES},
     {"threads", required_argument, NULL, 't'},
     {"quantize", required_argument, NULL, OPT_QUANTIZE},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
@@ -134,6 +141,53 @@ static int parse_number(const char *text, int option, bool allow_zero, double *o
         return rs_fail(err, "--%s: expected a %s number, got '%s'", option_name(option),
                        allow_zero ? "non-negative" : "positive", text);
     *out = value;
+    return 0;
+}
+
+/* --explain[=METHODS], --word-scores and --ig-steps (attribution.h), kept out of rs_cli_parse's switch. */
+static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_error *err)
+{
+    switch (c) {
+    case OPT_EXPLAIN:
+        cli->explain = true;
+        cli->explain_methods = 0;
+        return arg ? rs_methods_parse(arg, &cli->explain_methods, err) : 0;
+    case OPT_WORD_SCORES:
+        cli->word_scores = true;
+        return 0;
+    default: /* OPT_IG_STEPS */
+        if (parse_positive_int(arg, c, &cli->ig_steps, err) < 0)
+            return -1;
+        if (cli->ig_steps > RS_MAX_IG_STEPS)
+            return rs_fail(err, "--ig-steps: %d is too large (at most %d)", cli->ig_steps, RS_MAX_IG_STEPS);
+        return 0;
+    }
+}
+
+/* The options that exclude each other, once all are read. */
+static int check_combinations(const rs_cli *cli, rs_error *err)
+{
+    if (cli->n_best > cli->search.beam)
+        return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
+                       cli->n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
+    if (cli->check_file) {
+        if (cli->file_count > 0)
+            return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
+        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
+            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
+                                "-a, --align-csv or --n-best");
+        if (cli->heatmap || cli->html || cli->stats || cli->explain || cli->word_scores)
+            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
+                                "--html, --stats, --explain or --word-scores");
+    }
+    if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
+                          cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
+                          cli->word_scores || cli->n_best > 1))
+        return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
+                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
+                            "--stats, --explain, --word-scores or --n-best");
+    if (cli->forced && (cli->check_file || cli->n_best > 1))
+        return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     return 0;
 }
 
@@ -230,6 +284,11 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
                 return -1;
             cli->heatmap = optarg;
             break;
+        case OPT_HEATMAP_SCALE:
+            if (strcmp(optarg, "global") != 0 && strcmp(optarg, "row") != 0)
+                return rs_fail(err, "--heatmap-scale: expected 'global' or 'row', got '%s'", optarg);
+            cli->heatmap_row_scale = strcmp(optarg, "row") == 0;
+            break;
         case OPT_COLOR:
             if (strcmp(optarg, "auto") == 0)
                 cli->color = RS_COLOR_AUTO;
@@ -247,7 +306,10 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
             cli->stats = true;
             break;
         case OPT_EXPLAIN:
-            cli->explain = true;
+        case OPT_WORD_SCORES:
+        case OPT_IG_STEPS:
+            if (parse_attribution_option(cli, c, optarg, err) < 0)
+                return -1;
             break;
         case OPT_QUIET:
             cli->quiet = true;
@@ -319,27 +381,8 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     cli->files = argv + optind;
     cli->file_count = argc - optind;
 
-    if (cli->n_best > cli->search.beam)
-        return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
-                       cli->n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
-    if (cli->check_file) {
-        if (cli->file_count > 0)
-            return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
-        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
-            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
-                                "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->html || cli->stats || cli->explain)
-            return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
-                                "--html, --stats or --explain");
-    }
-    if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
-                          cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
-                          cli->n_best > 1))
-        return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
-                            "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
-                            "--stats, --explain or --n-best");
-    if (cli->forced && (cli->check_file || cli->n_best > 1))
-        return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
+    if (check_combinations(cli, err) < 0)
+        return -1;
     cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
                                  cli->html != NULL || cli->replace_unk || cli->stats || cli->explain;
     return 0;
@@ -376,7 +419,10 @@ void rs_cli_help(FILE *out)
           "                            per line when PATH holds {id} (and per hypothesis with {hyp} and -n)\n"
           "      --html FILE           write an interactive HTML report to FILE: each sentence with its\n"
           "                            translation and heatmap; hovering a word highlights the words it draws\n"
-          "                            on; with --explain, occlusion importance as a second view\n"
+          "                            on; with --explain, occlusion importance (and each method of\n"
+          "                            --explain=METHODS) as further views\n"
+          "      --heatmap-scale S     heatmap colours: global (default: weight 0..1) or row (each row\n"
+          "                            relative to its largest weight, for faint maps)\n"
           "      --color WHEN          colours in the -a matrix on a terminal: auto (default), always, never\n"
           "      --replace-unk         replace each unknown target token by the most attended source word, as\n"
           "                            the input wrote it\n"
@@ -385,6 +431,15 @@ void rs_cli_help(FILE *out)
           "      --explain             occlusion importance of each source word for each target token and its\n"
           "                            rank correlation with the attention (text: a table; jsonl: \"occlusion\",\n"
           "                            \"rank_correlation\", \"mean_rank_correlation\")\n"
+          "      --explain=METHODS     attribution by each method of a comma list: attention, occlusion,\n"
+          "                            saliency, grad_input, ig (gradients of log p(y_t) by the source\n"
+          "                            embeddings), with rank correlations with the attention (jsonl: a matrix\n"
+          "                            per method named after it, \"rank_correlations\", ...)\n"
+          "      --ig-steps N          ig by N-node Gauss-Legendre quadrature (default: adaptive, until the\n"
+          "                            completeness error is within 1%)\n"
+          "      --word-scores         add log p and the output distribution's entropy of each target token\n"
+          "                            (text: `logprob`/`output_entropy` lines; jsonl: \"word_scores\",\n"
+          "                            \"output_entropy\")\n"
           "      --quiet               no warnings and no progress line on standard error (errors still show)\n"
           "      --report-time         at the end, lines/s and target tokens/s on standard error\n"
           "      --tokenize            print the source tokens of each line (a subword model's pieces) instead\n"

@@ -39,6 +39,7 @@ typedef struct rs_cli {
     bool forced;            /* input lines are source<TAB>target, the target forced */
     const char *heatmap;    /* --heatmap: NULL or the SVG file name pattern (heatmap_files.h) */
     const char *html;       /* --html: NULL or the report's file name (html_report.h) */
+    bool heatmap_row_scale; /* --heatmap-scale row */
     rs_color color;
     bool replace_unk;       /* --replace-unk */
     bool stats;             /* --stats: entropy and coverage */
@@ -46,6 +47,9 @@ typedef struct rs_cli {
     bool tokenize;          /* --tokenize: print the source tokens, no translation */
     bool split_sentences;   /* true unless --no-split-sentences (joiner.h) */
     bool piece_level;       /* --piece-level: -a matrices and heatmaps of a subword model show pieces */
+    unsigned explain_methods; /* --explain=METHODS: RS_METHOD_BIT mask (attribution.h); 0 for bare --explain */
+    int ig_steps;           /* --ig-steps */
+    bool word_scores;       /* --word-scores: log p and output entropy per target token */
     int threads; /* 0: rs_default_threads() */
     bool quantize_int8;     /* --quantize int8 */
     int batch_size;

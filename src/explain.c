@@ -34,7 +34,24 @@ void rs_explainer_free(rs_explainer *x)
     for (int k = 0; k < x->explanation_count; k++)
         rs_explanation_free(&x->explanations[k]);
     free(x->explanations);
+    if (x->methods & RS_GRADIENT_METHODS)
+        rs_attributor_free(&x->attributor);
     memset(x, 0, sizeof *x);
+}
+
+int rs_explainer_set_methods(rs_explainer *x, unsigned methods, int ig_steps, rs_error *err)
+{
+    if (x->methods & RS_GRADIENT_METHODS)
+        rs_attributor_free(&x->attributor);
+    x->methods = methods;
+    if (!(methods & RS_GRADIENT_METHODS))
+        return 0;
+    if (rs_attributor_init(&x->attributor, x->model, ig_steps, err) < 0) {
+        rs_attributor_free(&x->attributor);
+        x->methods = 0;
+        return -1;
+    }
+    return 0;
 }
 
 static void layout(void *owner, rs_workspace *ws)
@@ -43,6 +60,8 @@ static void layout(void *owner, rs_workspace *ws)
     RS_TAKE(ws, x->occluded, (size_t)x->length, 1);
     RS_TAKE(ws, x->logp, (size_t)x->variants, (size_t)x->steps);
     RS_TAKE(ws, x->todo, (size_t)x->variants, 1);
+    RS_TAKE(ws, x->pair_x, x->methods ? (size_t)x->length : 0, 1);
+    RS_TAKE(ws, x->pair_y, x->methods ? (size_t)x->length : 0, 1);
 }
 
 static void explanation_layout(void *owner, rs_workspace *ws)
@@ -50,6 +69,11 @@ static void explanation_layout(void *owner, rs_workspace *ws)
     rs_explanation *e = owner;
     RS_TAKE(ws, e->occlusion, (size_t)e->steps, (size_t)e->length);
     RS_TAKE(ws, e->rho, (size_t)e->steps, 1);
+    /* the methods' buffers only when asked for: bare --explain's memory stays what it was */
+    size_t gradient_rows = e->methods & RS_GRADIENT_METHODS ? 3 * (size_t)e->steps : 0;
+    RS_TAKE(ws, e->gradients, gradient_rows, (size_t)e->length);
+    RS_TAKE(ws, e->ig_error, gradient_rows ? (size_t)e->steps : 0, 1);
+    RS_TAKE(ws, e->rho_store, e->methods ? (size_t)RS_METHOD_COUNT : 0, (size_t)e->steps);
 }
 
 int rs_explanation_reserve(rs_explanation *e, int steps, int length, rs_error *err)
@@ -117,16 +141,14 @@ static int decode_variants(rs_explainer *x, const rs_translation *tr, const rs_h
     return 0;
 }
 
-static int explain_one(rs_explainer *x, const rs_translation *tr, const rs_hypothesis *h, rs_explanation *e,
-                       rs_error *err)
+/* e->occlusion from the variants' log p, and (bare --explain) its rho with the attention. */
+static int occlusion_of(rs_explainer *x, const rs_translation *tr, const rs_hypothesis *h, rs_explanation *e,
+                        rs_error *err)
 {
     const rs_model *m = x->model;
     const int32_t *ids = tr->ids;
     int *todo = x->todo;
     size_t length = (size_t)tr->length, steps = (size_t)h->steps;
-    e->mean_rho = NAN;
-    if (rs_explanation_reserve(e, h->steps, tr->length, err) < 0)
-        return -1;
 
     /* A token that is already unk is occluded by nothing: its importance is exactly 0, not decoded. */
     int n = 0;
@@ -147,6 +169,10 @@ static int explain_one(rs_explainer *x, const rs_translation *tr, const rs_hypot
             if (ids[tr->first_token + v - 1] != m->source_ids.unk)
                 row[tr->first_token + v - 1] =
                     (float)((double)base[t] - (double)x->logp[(size_t)v * steps + t]);
+        if (x->methods) {
+            e->rho[t] = NAN; /* the methods' rho replace it (method_rho) */
+            continue;
+        }
         bool defined;
         if (rs_spearman(&x->ranks, h->attention + t * length + tr->first_token, row + tr->first_token,
                         tr->token_count, &e->rho[t], &defined, err) < 0)
@@ -159,6 +185,85 @@ static int explain_one(rs_explainer *x, const rs_translation *tr, const rs_hypot
     if (rho_count)
         e->mean_rho = rho_sum / rho_count;
     return 0;
+}
+
+/* The rho of one method's matrix with the attention, per step and their mean (explain.h). */
+static int method_rho(rs_explainer *x, const rs_translation *tr, const rs_hypothesis *h, const float *scores,
+                      bool skip_unk, double *rho, double *mean, rs_error *err)
+{
+    size_t length = (size_t)tr->length;
+    double sum = 0.0;
+    int defined_count = 0;
+    for (int t = 0; t < h->steps; t++) {
+        int n = 0;
+        for (int j = tr->first_token; j < tr->first_token + tr->token_count; j++) {
+            if (skip_unk && tr->ids[j] == x->model->source_ids.unk)
+                continue;
+            x->pair_x[n] = h->attention[(size_t)t * length + (size_t)j];
+            x->pair_y[n++] = scores[(size_t)t * length + (size_t)j];
+        }
+        bool defined = false;
+        rho[t] = NAN;
+        if (n >= 3 && rs_spearman(&x->ranks, x->pair_x, x->pair_y, n, &rho[t], &defined, err) < 0)
+            return -1;
+        if (defined) {
+            sum += rho[t];
+            defined_count++;
+        }
+    }
+    *mean = defined_count ? sum / defined_count : NAN;
+    return 0;
+}
+
+/* --explain=METHODS: the gradient methods' matrices, every method's rho. */
+static int methods_of(rs_explainer *x, const rs_translation *tr, const rs_hypothesis *h, rs_explanation *e,
+                      rs_error *err)
+{
+    size_t cells = (size_t)h->steps * (size_t)tr->length;
+    unsigned want = x->methods;
+    if (want & RS_METHOD_BIT(RS_METHOD_ATTENTION))
+        e->matrix[RS_METHOD_ATTENTION] = h->attention;
+    if (want & RS_METHOD_BIT(RS_METHOD_OCCLUSION))
+        e->matrix[RS_METHOD_OCCLUSION] = e->occlusion;
+    if (want & RS_GRADIENT_METHODS) {
+        float *sal = e->gradients, *gi = e->gradients + cells, *ig = e->gradients + 2 * cells;
+        bool want_ig = want & RS_METHOD_BIT(RS_METHOD_IG);
+        if (rs_attribute(&x->attributor, tr->ids, tr->length, h->tokens, h->steps,
+                         want & RS_METHOD_BIT(RS_METHOD_SALIENCY) ? sal : NULL,
+                         want & RS_METHOD_BIT(RS_METHOD_GRAD_INPUT) ? gi : NULL, want_ig ? ig : NULL,
+                         want_ig ? e->ig_error : NULL, NULL, NULL, err) < 0)
+            return -1;
+        const rs_method gradient[3] = {RS_METHOD_SALIENCY, RS_METHOD_GRAD_INPUT, RS_METHOD_IG};
+        for (int g = 0; g < 3; g++)
+            if (want & RS_METHOD_BIT(gradient[g]))
+                e->matrix[gradient[g]] = e->gradients + (size_t)g * cells;
+    }
+    for (int m = RS_METHOD_OCCLUSION; m < RS_METHOD_COUNT; m++) {
+        if (!e->matrix[m])
+            continue;
+        e->method_rho[m] = e->rho_store + (size_t)m * (size_t)h->steps;
+        if (method_rho(x, tr, h, e->matrix[m], m == RS_METHOD_OCCLUSION, e->method_rho[m], &e->method_mean_rho[m],
+                       err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int explain_one(rs_explainer *x, const rs_translation *tr, const rs_hypothesis *h, rs_explanation *e,
+                       rs_error *err)
+{
+    e->mean_rho = NAN;
+    e->methods = x->methods;
+    for (int m = 0; m < RS_METHOD_COUNT; m++) {
+        e->matrix[m] = NULL;
+        e->method_rho[m] = NULL;
+        e->method_mean_rho[m] = NAN;
+    }
+    if (rs_explanation_reserve(e, h->steps, tr->length, err) < 0)
+        return -1;
+    if ((!x->methods || (x->methods & RS_METHOD_BIT(RS_METHOD_OCCLUSION))) && occlusion_of(x, tr, h, e, err) < 0)
+        return -1;
+    return x->methods ? methods_of(x, tr, h, e, err) : 0;
 }
 
 int rs_explain(rs_explainer *x, const rs_translation *tr, int count, rs_error *err)

@@ -7,7 +7,14 @@
  * (in chunks of RS_EXPLAIN_CHUNK rows), so the cost is about that of one forced decode per source word.
  *
  * Each step also gets Spearman's rho between its attention row and its importance row over the tokenizer's
- * tokens (added bos/eos excluded), undefined when either is constant; and the mean rho of the defined steps. */
+ * tokens (added bos/eos excluded), undefined when either is constant; and the mean rho of the defined steps.
+ *
+ * With methods (--explain=METHODS, attribution.h) each named method gets its [steps, length] matrix, and each
+ * method other than attention its rho with the attention per step and their mean. These rho are computed over
+ * the tokenizer's tokens (added bos/eos excluded), leaving out for occlusion the tokens that are unk already
+ * (nothing was measured there); they are undefined (NaN) when fewer than three tokens remain (with two, rho can
+ * only be +1 or -1: it says which of them is first, not how the ranks agree) or either row is constant. Bare
+ * --explain (methods 0) keeps its own rho, as above. */
 #ifndef RS_EXPLAIN_H
 #define RS_EXPLAIN_H
 
@@ -15,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attribution.h"
 #include "decoder.h"
 #include "encoder.h"
 #include "error.h"
@@ -32,7 +40,16 @@ typedef struct rs_explanation {
     float *occlusion;  /* [steps, length]: importance; 0 at added bos/eos */
     double *rho;       /* [steps]: Spearman's rho; NAN where undefined */
     double mean_rho;   /* mean of the defined rho; NAN when none is */
-    rs_workspace workspace; /* owns occlusion and rho */
+    /* --explain=METHODS: the methods' matrices [steps, length] (NULL for methods not asked for; attention is
+     * the hypothesis's own rows, occlusion the one above), their rho with the attention [steps] and its mean */
+    unsigned methods; /* the methods the workspace is laid out for (RS_METHOD_BIT) */
+    const float *matrix[RS_METHOD_COUNT];
+    double *method_rho[RS_METHOD_COUNT];
+    double method_mean_rho[RS_METHOD_COUNT];
+    float *ig_error;   /* [steps]: sum_j ig_tj - (log p(y_t) - log p_baseline(y_t)) */
+    float *gradients;  /* [3, steps, length]: saliency, grad_input, ig */
+    double *rho_store; /* [RS_METHOD_COUNT, steps] */
+    rs_workspace workspace; /* owns occlusion, rho and the methods' buffers */
 } rs_explanation;
 
 typedef struct rs_explainer {
@@ -55,15 +72,22 @@ typedef struct rs_explainer {
     rs_rank_scratch ranks;
     rs_explanation *explanations; /* of the hypotheses of the last call */
     int explanation_count;
+    unsigned methods; /* RS_METHOD_BIT of each method of --explain=METHODS; 0: bare --explain */
+    rs_attributor attributor; /* with gradient methods */
+    float *pair_x, *pair_y; /* [length]: the rows' values that enter a method's rho (workspace) */
 } rs_explainer;
 
-/* Sizes e for `steps` rows of `length` columns (contents unset); rs_explanation_free releases it. A zeroed
- * rs_explanation is an empty one. */
+/* Sizes e for `steps` rows of `length` columns (contents unset), with the buffers of e->methods;
+ * rs_explanation_free releases it. A zeroed rs_explanation is an empty one. */
 int rs_explanation_reserve(rs_explanation *e, int steps, int length, rs_error *err);
 void rs_explanation_free(rs_explanation *e);
 
 int rs_explainer_init(rs_explainer *explainer, const rs_model *model, rs_error *err);
 void rs_explainer_free(rs_explainer *explainer);
+
+/* Asks for the methods of --explain=METHODS (a mask of RS_METHOD_BIT) instead of bare --explain's occlusion;
+ * ig_steps is ig's quadrature nodes (0: adaptive). */
+int rs_explainer_set_methods(rs_explainer *explainer, unsigned methods, int ig_steps, rs_error *err);
 
 /* Explains the first `count` hypotheses of tr (which needs their attention): explainer->explanations[k] is
  * hypothesis k's, valid until the next call. A translation without source tokens gets nothing. */

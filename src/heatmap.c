@@ -209,6 +209,33 @@ static size_t fitting_prefix(const char *text, size_t max_columns, int *fits)
     return len;
 }
 
+/* Advances of ASCII ' ' .. '~' in DejaVu Sans Bold, the first and among the widest fonts of FONTS, in
+ * thousandths of an em (from the font's hmtx table): titles are bold, and bold glyphs are wider than the 0.6 em
+ * average that the labels assume ("<unk>" is 3.1 em, not 3.0; "W" alone 1.1). */
+static const unsigned short BOLD_ADVANCE[95] = {
+    348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365, 696, 696, 696, 696,
+    696, 696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 580, 1000, 774, 762, 734, 830, 683, 683, 821,
+    837, 372, 372, 775, 637, 995, 837, 850, 733, 850, 770, 720, 682, 812, 774, 1103, 771, 724, 725, 457,
+    365, 457, 838, 500, 500, 675, 716, 593, 716, 678, 435, 716, 712, 343, 343, 665, 343, 1042, 712, 687,
+    716, 716, 493, 595, 478, 712, 652, 924, 645, 652, 582, 712, 365, 712, 838};
+
+/* The width in ems of a bold title as emit_title writes it (at most TITLE_COLUMNS columns): ASCII by the table
+ * above, other characters at 0.84 em per column (as wide as the widest common bold letters), combining marks
+ * none. */
+static double bold_title_ems(const char *title)
+{
+    int fits;
+    size_t len = fitting_prefix(title, TITLE_COLUMNS, &fits), i = 0;
+    const unsigned char *s = (const unsigned char *)title;
+    double ems = fits ? 0.0 : 1.0; /* the ellipsis */
+    while (i < len) {
+        uint32_t cp;
+        i += decode(s + i, &cp);
+        ems += cp >= 0x20 && cp < 0x7F ? BOLD_ADVANCE[cp - 0x20] / 1000.0 : 0.84 * (double)cp_columns(cp);
+    }
+    return ems;
+}
+
 /* Columns of text as a label of at most max_columns (shortened ones end in a one-column ellipsis). */
 static size_t label_columns(const char *text, size_t max_columns)
 {
@@ -390,7 +417,7 @@ static void compute_layout(const rs_heatmap_sentence *s, layout *l)
     l->title_height = 0.0;
     if (s->title && s->title[0]) {
         l->title_height = TITLE_FONT + 10.0;
-        title_width = (double)label_columns(s->title, TITLE_COLUMNS) * CHAR_WIDTH * TITLE_FONT;
+        title_width = bold_title_ems(s->title) * TITLE_FONT;
     }
 
     double target_label = 0.0;
@@ -412,7 +439,7 @@ static void compute_layout(const rs_heatmap_sentence *s, layout *l)
     l->legend_x = l->left + l->grid_width + 16.0;
     l->legend_height = l->grid_height < 80.0 ? 80.0 : l->grid_height > 240.0 ? 240.0 : l->grid_height;
 
-    double right = l->legend_x + LEGEND_BAR + 6.0 + 4.0 * CHAR_WIDTH * LEGEND_FONT;
+    double right = l->legend_x + LEGEND_BAR + 6.0 + (s->row_scale ? 8.0 : 4.0) * CHAR_WIDTH * LEGEND_FONT;
     /* Rotated source labels lean right, past the grid for the last columns. */
     for (size_t j = 0; j < s->n_source; j++) {
         double w = (double)label_columns(s->source[j], RS_HEATMAP_LABEL_COLUMNS) * l->char_width;
@@ -441,7 +468,7 @@ static int emit_defs(const writer *w)
     return emit(w, "</linearGradient></defs>\n");
 }
 
-static int emit_legend(const writer *w, const layout *l)
+static int emit_legend(const writer *w, const layout *l, int row_scale)
 {
     char a[32], b[32], c[32], d[32];
     double x = l->legend_x, y = l->top, h = l->legend_height;
@@ -450,12 +477,13 @@ static int emit_legend(const writer *w, const layout *l)
              num(a, x), num(b, y), num(c, LEGEND_BAR), num(d, h)))
         return -1;
     static const char *const TICKS[] = {"0", "0.25", "0.5", "0.75", "1"};
+    static const char *const ROW_TICKS[] = {"0", "0.25 max", "0.5 max", "0.75 max", "row max"};
     for (int k = 0; k < 5; k++) {
         double ty = y + h - h * k / 4.0;
         if (emit(w, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#444444\" stroke-width=\"1\"/>",
                  num(a, x + LEGEND_BAR), num(b, ty), num(c, x + LEGEND_BAR + 4.0), num(d, ty))
             || emit(w, "<text x=\"%s\" y=\"%s\" font-size=\"%s\">%s</text>\n", num(a, x + LEGEND_BAR + 6.0),
-                    num(b, ty + 0.35 * LEGEND_FONT), num(c, LEGEND_FONT), TICKS[k]))
+                    num(b, ty + 0.35 * LEGEND_FONT), num(c, LEGEND_FONT), (row_scale ? ROW_TICKS : TICKS)[k]))
             return -1;
     }
     return 0;
@@ -468,9 +496,14 @@ static int emit_cells(const writer *w, const layout *l, const rs_heatmap_sentenc
         return -1;
     for (size_t i = 0; i < s->n_target; i++) {
         double y = l->top + (double)i * l->cell;
+        float row_max = 0.0f;
+        for (size_t j = 0; s->row_scale && j < s->n_source; j++)
+            if (fabsf(s->weights[i * s->n_source + j]) > row_max)
+                row_max = fabsf(s->weights[i * s->n_source + j]);
         for (size_t j = 0; j < s->n_source; j++) {
             float value = s->weights[i * s->n_source + j];
-            unsigned long colour = isnan(value) ? 0x999999 : rs_heatmap_colour(value);
+            float shade = !s->row_scale ? value : row_max > 0.0f ? fabsf(value) / row_max : 0.0f;
+            unsigned long colour = isnan(value) ? 0x999999 : rs_heatmap_colour(shade);
             if (emit(w, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" fill=\"#%06lx\"><title>",
                      num(a, column_x(l, s->n_source, j)), num(b, y), num(c, l->cell), c, colour)
                 || emit_escaped(w, s->target[i]) || emit(w, " \xE2\x86\x90 ") || emit_escaped(w, s->source[j])
@@ -517,7 +550,7 @@ static int emit_panel(const writer *w, const layout *l, const rs_heatmap_sentenc
             || emit_title(w, s->title) || emit(w, "</text>\n"))
             return -1;
     }
-    if (emit_cells(w, l, s) || emit_labels(w, l, s) || emit_legend(w, l))
+    if (emit_cells(w, l, s) || emit_labels(w, l, s) || emit_legend(w, l, s->row_scale))
         return -1;
     if (s->n_source && s->n_target
         && emit(w, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" fill=\"none\" stroke=\"#888888\" "

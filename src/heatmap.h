@@ -50,6 +50,8 @@ typedef struct rs_heatmap_sentence {
     size_t n_target;
     const float *weights;       /* [n_target][n_source], row-major; 0..1 (clamped for colour; NaN grey) */
     rs_heatmap_direction source_direction;
+    int row_scale;              /* colour |weight| / the row's largest |weight| (weights of any scale and sign;
+                                   the tooltips keep the values), the legend in fractions of the row maximum */
 } rs_heatmap_sentence;
 
 typedef struct rs_heatmap_doc {

@@ -18,6 +18,24 @@ static const rs_html_method OCCLUSION = {
     "replaced by <unk> (red: the token helps, blue: it hurts).",
     RS_HTML_SIGNED};
 
+/* --explain=METHODS: the gradient methods, after attention and occlusion (attribution.h). */
+static const rs_html_method GRADIENT_METHODS[3] = {
+    {"saliency", "Saliency",
+     "Saliency: the size (L2 norm) of the gradient of each target token's log-probability with respect to the "
+     "source token's embedding.",
+     RS_HTML_POSITIVE},
+    {"grad_input", "Gradient x input",
+     "Gradient times input: the source embedding times that gradient (red: raising the token's weight raises the "
+     "log-probability, blue: lowers it).",
+     RS_HTML_SIGNED},
+    {"ig", "Integrated gradients",
+     "Integrated gradients from an all-zero source: each source token's share of the log-probability's change "
+     "(red: it raises the log-probability, blue: it lowers it).",
+     RS_HTML_SIGNED},
+};
+
+static const rs_method GRADIENT_METHOD_IDS[3] = {RS_METHOD_SALIENCY, RS_METHOD_GRAD_INPUT, RS_METHOD_IG};
+
 int rs_html_path_check(const char *path, rs_error *err)
 {
     if (*path == '\0')
@@ -27,14 +45,22 @@ int rs_html_path_check(const char *path, rs_error *err)
     return 0;
 }
 
-int rs_html_report_open(rs_html_report *r, const char *path, bool explain, rs_error *err)
+int rs_html_report_open(rs_html_report *r, const char *path, bool explain, unsigned methods, rs_error *err)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
     rs_strbuf_init(&r->translation);
+    r->method_ids[r->n_methods] = RS_METHOD_ATTENTION;
     r->methods[r->n_methods++] = ATTENTION;
-    if (explain)
+    if (explain && (!methods || (methods & RS_METHOD_BIT(RS_METHOD_OCCLUSION)))) {
+        r->method_ids[r->n_methods] = RS_METHOD_OCCLUSION;
         r->methods[r->n_methods++] = OCCLUSION;
+    }
+    for (int g = 0; explain && g < 3; g++)
+        if (methods & RS_METHOD_BIT(GRADIENT_METHOD_IDS[g])) {
+            r->method_ids[r->n_methods] = GRADIENT_METHOD_IDS[g];
+            r->methods[r->n_methods++] = GRADIENT_METHODS[g];
+        }
     if (rs_html_path_check(path, err) < 0 || rs_outfile_open(&r->file, path, err) < 0)
         return -1;
     r->begun = true;
@@ -69,9 +95,10 @@ static int add_hypothesis(rs_html_report *r, const rs_model *m, const rs_transla
         target_labels(r, m, tr, h, o->replace_unk, err) < 0)
         return -1;
     const float *matrices[RS_HTML_MAX_METHODS] = {h->attention, NULL};
-    /* occlusion is per piece: a subword model's word view (words.h) shows it with --piece-level only */
-    if (r->n_methods > 1 && o->explained && o->explained[k].steps == h->steps && o->explained[k].length == tr->length)
-        matrices[1] = o->explained[k].occlusion;
+    /* the other methods are per piece: a subword model's word view (words.h) shows them with --piece-level only */
+    const rs_explanation *e = o->explained ? &o->explained[k] : NULL;
+    for (size_t i = 1; e && e->steps == h->steps && e->length == tr->length && i < r->n_methods; i++)
+        matrices[i] = r->method_ids[i] == RS_METHOD_OCCLUSION ? e->occlusion : e->matrix[r->method_ids[i]];
     rs_html_sentence sentence = {
         .id = id, .rank = o->n_best > 1 ? k : -1, .score = h->score, .source_text = line, .source_text_len = len,
         .translation = r->translation.data ? r->translation.data : "", .source = tr->source,

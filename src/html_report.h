@@ -1,8 +1,8 @@
 /* The file of --html FILE: the interactive report (html.h) of every input line, in input order: each printed
  * hypothesis (all n of them with --n-best n) with its attention and, with --explain, its occlusion importance
- * as a second method. A line without tokens appears with its text and no heatmap. A subword model's lines are
- * shown as --heatmap shows them: in words (words.h), or in pieces with --piece-level; occlusion, computed per
- * piece, appears in the piece view only.
+ * as a second method (with --explain=METHODS, each method asked for). A line without tokens appears with its text and no heatmap. A subword model's lines are
+ * shown as --heatmap shows them: in words (words.h), or in pieces with --piece-level; occlusion and the
+ * gradient methods, computed per piece, appear in the piece view only.
  *
  * The file is opened when the report opens (after the model loaded, before any decoding), so that a bad path
  * fails at once, and written as the lines come, through outfile.h: to a temporary file renamed into place at
@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "attribution.h"
 #include "error.h"
 #include "html.h"
 #include "model.h"
@@ -22,7 +23,7 @@
 #include "strbuf.h"
 #include "translator.h"
 
-#define RS_HTML_MAX_METHODS 2
+#define RS_HTML_MAX_METHODS 5 /* attention, occlusion, the gradient methods (attribution.h) */
 
 typedef struct rs_html_report {
     const char *path;
@@ -30,6 +31,7 @@ typedef struct rs_html_report {
     bool begun; /* doc holds a started page */
     rs_html_doc doc;
     rs_html_method methods[RS_HTML_MAX_METHODS];
+    rs_method method_ids[RS_HTML_MAX_METHODS]; /* which explanation matrix each of methods shows */
     size_t n_methods;
     rs_strbuf translation;
     const char **targets;
@@ -39,8 +41,9 @@ typedef struct rs_html_report {
 /* Checks a path without creating anything: not empty, not "-". */
 int rs_html_path_check(const char *path, rs_error *err);
 
-/* Creates the file and writes the page's head. explain: the lines will come with occlusion importances. */
-int rs_html_report_open(rs_html_report *report, const char *path, bool explain, rs_error *err);
+/* Creates the file and writes the page's head. explain: the lines will come with explanations: occlusion
+ * importances (methods 0, bare --explain), or the matrices of methods (--explain=METHODS, RS_METHOD_BIT). */
+int rs_html_report_open(rs_html_report *report, const char *path, bool explain, unsigned methods, rs_error *err);
 
 /* Adds one input line: its text as read (line, len bytes) and its printed hypotheses (options->n_best of
  * them, with options->explained when explaining). tr gives the tokens and matrices (a subword model's word

@@ -364,8 +364,41 @@ int rs_joiner_translate(rs_joiner *j, const char *const *lines, const size_t *le
     return rc;
 }
 
-/* Sizes the joined explanations of hypotheses [0, count) of tr: occlusion zero, rho undefined. */
-static int reserve_explanations(rs_joiner *j, const rs_translation *tr, int count, rs_error *err)
+/* Points a joined explanation's method matrices and rho at its own buffers (--explain=METHODS): attention is
+ * the joined hypothesis's; every rho undefined until the sentences' are copied in. */
+static void point_methods(rs_explanation *e, const rs_hypothesis *h)
+{
+    size_t steps = (size_t)e->steps, cells = steps * (size_t)e->length;
+    for (int m = 0; m < RS_METHOD_COUNT; m++) {
+        e->matrix[m] = NULL;
+        e->method_rho[m] = NULL;
+        e->method_mean_rho[m] = NAN;
+    }
+    if (!e->methods)
+        return;
+    const rs_method gradient[3] = {RS_METHOD_SALIENCY, RS_METHOD_GRAD_INPUT, RS_METHOD_IG};
+    for (int g = 0; g < 3; g++)
+        if (e->methods & RS_METHOD_BIT(gradient[g])) {
+            e->matrix[gradient[g]] = e->gradients + (size_t)g * cells;
+            memset(e->gradients + (size_t)g * cells, 0, cells * sizeof *e->gradients);
+        }
+    if (e->methods & RS_METHOD_BIT(RS_METHOD_IG))
+        memset(e->ig_error, 0, steps * sizeof *e->ig_error);
+    if (e->methods & RS_METHOD_BIT(RS_METHOD_ATTENTION))
+        e->matrix[RS_METHOD_ATTENTION] = h->attention;
+    if (e->methods & RS_METHOD_BIT(RS_METHOD_OCCLUSION))
+        e->matrix[RS_METHOD_OCCLUSION] = e->occlusion;
+    for (int m = RS_METHOD_OCCLUSION; m < RS_METHOD_COUNT; m++)
+        if (e->matrix[m]) {
+            e->method_rho[m] = e->rho_store + (size_t)m * steps;
+            for (size_t t = 0; t < steps; t++)
+                e->method_rho[m][t] = NAN;
+        }
+}
+
+/* Sizes the joined explanations of hypotheses [0, count) of tr, with the buffers of `methods`
+ * (--explain=METHODS, 0 for bare --explain): occlusion and the methods' matrices zero, rho undefined. */
+static int reserve_explanations(rs_joiner *j, const rs_translation *tr, int count, unsigned methods, rs_error *err)
 {
     if (count > j->explanations_cap) {
         rs_explanation *grown = realloc(j->explanations, (size_t)count * sizeof *grown);
@@ -378,8 +411,10 @@ static int reserve_explanations(rs_joiner *j, const rs_translation *tr, int coun
     for (int k = 0; k < count; k++) {
         rs_explanation *e = &j->explanations[k];
         size_t steps = (size_t)tr->hypotheses[k].steps, cells = steps * (size_t)tr->length;
+        e->methods = methods;
         if (rs_explanation_reserve(e, (int)steps, tr->length, err) < 0)
             return -1;
+        point_methods(e, &tr->hypotheses[k]);
         memset(e->occlusion, 0, cells * sizeof *e->occlusion);
         for (size_t t = 0; t < steps; t++)
             e->rho[t] = NAN;
@@ -398,7 +433,36 @@ static void join_explanations(rs_joiner *j, const rs_explainer *x, const rs_tran
         fold_rows(&parts[s], part->occlusion, steps, tr->sentence_sources[s], tr->length,
                   e->occlusion + (size_t)at * (size_t)tr->length);
         memcpy(e->rho + at, part->rho, (size_t)steps * sizeof *e->rho);
+        /* the methods other than attention (the joined hypothesis has its own), their rho and ig's error */
+        for (int m = RS_METHOD_OCCLUSION; m < RS_METHOD_COUNT; m++) {
+            if (!e->matrix[m] || !part->matrix[m])
+                continue;
+            if (m != RS_METHOD_OCCLUSION)
+                fold_rows(&parts[s], part->matrix[m], steps, tr->sentence_sources[s], tr->length,
+                          (float *)e->matrix[m] + (size_t)at * (size_t)tr->length);
+            memcpy(e->method_rho[m] + at, part->method_rho[m], (size_t)steps * sizeof *e->rho);
+        }
+        if (e->matrix[RS_METHOD_IG] && part->matrix[RS_METHOD_IG])
+            memcpy(e->ig_error + at, part->ig_error, (size_t)steps * sizeof *e->ig_error);
     }
+}
+
+/* The mean of the defined values of rho[0 .. n); NAN when none is. */
+static double mean_defined(const double *rho, int n)
+{
+    double sum = 0.0;
+    int defined = 0;
+    for (int t = 0; t < n; t++)
+        if (!isnan(rho[t])) {
+            sum += rho[t];
+            defined++;
+        }
+    return defined ? sum / defined : NAN;
+}
+
+const rs_translation *rs_joiner_sentences(const rs_joiner *j, int line)
+{
+    return j->piece_results + j->line_first[line];
 }
 
 int rs_joiner_explain(rs_joiner *j, rs_explainer *x, int line, const rs_translation *tr, int count,
@@ -410,11 +474,11 @@ int rs_joiner_explain(rs_joiner *j, rs_explainer *x, int line, const rs_translat
         *out = x->explanations; /* after the call: it may move them */
         return 0;
     }
-    const rs_translation *parts = j->piece_results + j->line_first[line];
+    const rs_translation *parts = rs_joiner_sentences(j, line);
     int n = tr->sentence_count, last = -1;
     for (int s = 0; s < n; s++)
         last = parts[s].length > 0 ? s : last;
-    if (reserve_explanations(j, tr, count, err) < 0)
+    if (reserve_explanations(j, tr, count, x->methods, err) < 0)
         return -1;
     for (int s = 0; s < n; s++) {
         if (parts[s].length == 0)
@@ -425,14 +489,10 @@ int rs_joiner_explain(rs_joiner *j, rs_explainer *x, int line, const rs_translat
     }
     for (int k = 0; k < count; k++) {
         rs_explanation *e = &j->explanations[k];
-        double sum = 0.0;
-        int defined = 0;
-        for (int t = 0; t < e->steps; t++)
-            if (!isnan(e->rho[t])) {
-                sum += e->rho[t];
-                defined++;
-            }
-        e->mean_rho = defined ? sum / defined : NAN;
+        e->mean_rho = mean_defined(e->rho, e->steps);
+        for (int m = RS_METHOD_OCCLUSION; m < RS_METHOD_COUNT; m++)
+            if (e->method_rho[m])
+                e->method_mean_rho[m] = mean_defined(e->method_rho[m], e->steps);
     }
     *out = j->explanations;
     return 0;

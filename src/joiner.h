@@ -80,6 +80,9 @@ int rs_joiner_translate(rs_joiner *joiner, const char *const *lines, const size_
                         const size_t *target_lens, int count, const rs_search_options *options, rs_translation *out,
                         rs_error *err);
 
+/* The sentences line `line` of the last batch was translated as (tr->sentence_count of them, when > 1). */
+const rs_translation *rs_joiner_sentences(const rs_joiner *joiner, int line);
+
 /* --explain of the first `count` hypotheses of line `line` of the last call, whose result is tr (or a copy of
  * it): a line kept whole is explained as it is; a split line sentence by sentence (each occlusion decodes its
  * sentence alone), the explanations joined like the attention (occlusion rows folded, rho per kept step, the

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attribution.h"
 #include "explain.h"
 #include "mem.h"
+#include "scores.h"
 #include "shade.h"
 #include "stats.h"
 #include "width.h"
@@ -244,6 +246,25 @@ static int format_stats_text(rs_strbuf *out, const rs_model *m, const rs_transla
     return rc;
 }
 
+/* --word-scores in text output: `logprob TOKEN=LOGP ...` and `output_entropy TOKEN=H ...` over the target
+ * steps (eos included), three decimals, then an empty line. */
+static int format_scores_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                              const rs_token_scores *scores, const rs_output_options *o, rs_error *err)
+{
+    for (int line = 0; line < 2; line++) {
+        const float *values = line ? scores->entropy : scores->logp;
+        if (rs_strbuf_puts(out, line ? "output_entropy" : "logprob", err) < 0)
+            return -1;
+        for (int t = 0; t < h->steps; t++)
+            if (rs_strbuf_printf(out, err, " %s=%.3f", rs_format_step_token(m, tr, h, t, o->replace_unk),
+                                 (double)values[t]) < 0)
+                return -1;
+        if (rs_strbuf_putc(out, '\n', err) < 0)
+            return -1;
+    }
+    return rs_strbuf_putc(out, '\n', err);
+}
+
 /* Appends `text` and spaces up to `width` code points. */
 static int put_padded(rs_strbuf *out, const char *text, size_t width, rs_error *err)
 {
@@ -331,6 +352,65 @@ static int format_explain_text(rs_strbuf *out, const rs_model *m, const rs_trans
     return rc;
 }
 
+/* The cell of one method at step t: its top source word (added bos/eos excluded) and that score. */
+static int method_cell(rs_strbuf *cells, const rs_translation *tr, const float *matrix, int t, rs_error *err)
+{
+    size_t row = (size_t)t * (size_t)tr->length;
+    int j = top_source_token(tr, matrix + row);
+    return rs_strbuf_printf(cells, err, "%s %.3f", tr->source[j], (double)matrix[row + (size_t)j]);
+}
+
+/* --explain=METHODS in text output: a header `target | METHOD | ...`, then per target step each method's top
+ * source word and its score; then `mean rho METHOD X ...` over the methods with a rho and an empty line. */
+static int format_methods_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
+                               const rs_explanation *e, const rs_output_options *o, rs_error *err)
+{
+    int methods[RS_METHOD_COUNT], count = 0;
+    for (int k = 0; k < RS_METHOD_COUNT; k++)
+        if (e->matrix[k] && tr->token_count > 0)
+            methods[count++] = k;
+    rs_strbuf cells;
+    rs_strbuf_init(&cells);
+    size_t cols = (size_t)count + 1, n = (size_t)h->steps * cols;
+    size_t *offsets = rs_alloc_array(n ? n : 1, sizeof *offsets, "output", err);
+    size_t widths[RS_METHOD_COUNT + 1] = {code_points("target")};
+    for (int k = 0; k < count; k++)
+        widths[k + 1] = code_points(rs_method_name((rs_method)methods[k]));
+    int rc = offsets ? 0 : -1;
+    for (int t = 0; rc == 0 && t < h->steps; t++)
+        for (size_t k = 0; rc == 0 && k < cols; k++) {
+            offsets[(size_t)t * cols + k] = cells.len;
+            rc = k == 0 ? rs_strbuf_puts(&cells, rs_format_step_token(m, tr, h, t, o->replace_unk), err)
+                        : method_cell(&cells, tr, e->matrix[methods[k - 1]], t, err);
+            if (rc == 0)
+                rc = rs_strbuf_putc(&cells, '\0', err); /* cells are read back as C strings */
+            size_t w = rc == 0 ? code_points(cells.data + offsets[(size_t)t * cols + k]) : 0;
+            if (w > widths[k])
+                widths[k] = w;
+        }
+    for (size_t k = 0; rc == 0 && k < cols; k++)
+        rc = put_padded(out, k ? rs_method_name((rs_method)methods[k - 1]) : "target", k + 1 < cols ? widths[k] : 0,
+                        err) < 0 || rs_strbuf_puts(out, k + 1 < cols ? " | " : "\n", err) < 0 ? -1 : 0;
+    for (int t = 0; rc == 0 && t < h->steps; t++)
+        for (size_t k = 0; rc == 0 && k < cols; k++)
+            rc = put_padded(out, cells.data + offsets[(size_t)t * cols + k], k + 1 < cols ? widths[k] : 0, err) < 0 ||
+                         rs_strbuf_puts(out, k + 1 < cols ? " | " : "\n", err) < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = rs_strbuf_puts(out, "mean rho", err);
+    for (int k = 0; rc == 0 && k < RS_METHOD_COUNT; k++) {
+        if (!e->method_rho[k])
+            continue;
+        rc = isnan(e->method_mean_rho[k])
+                 ? rs_strbuf_printf(out, err, " %s -", rs_method_name((rs_method)k))
+                 : rs_strbuf_printf(out, err, " %s %.3f", rs_method_name((rs_method)k), e->method_mean_rho[k]);
+    }
+    if (rc == 0)
+        rc = rs_strbuf_puts(out, "\n\n", err);
+    free(offsets);
+    rs_strbuf_free(&cells);
+    return rc;
+}
+
 int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id,
                    const rs_output_options *o, rs_error *err)
 {
@@ -351,6 +431,9 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
             return -1;
         if (nbest && rs_strbuf_printf(out, err, " ||| %.6f ||| %.6f", h->score, h->normalized_score) < 0)
             return -1;
+        /* a forced target's line carries its score: the number forced decoding is run for */
+        if (!nbest && tr->target_tokens && rs_strbuf_printf(out, err, " ||| %.6f", h->score) < 0)
+            return -1;
         const rs_translation *words = o->words ? &o->words->view : tr;
         if (o->alignments && (rs_strbuf_puts(out, " ||| ", err) < 0 ||
                               rs_format_pharaoh(out, words, &words->hypotheses[k], err) < 0))
@@ -362,7 +445,10 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
             return -1;
         if (o->stats && format_stats_text(out, m, tr, h, o, err) < 0)
             return -1;
-        if (o->explained && format_explain_text(out, m, tr, h, &o->explained[k], o, err) < 0)
+        if (o->word_scores && format_scores_text(out, m, tr, h, &o->word_scores[k], o, err) < 0)
+            return -1;
+        if (o->explained && (o->explain_methods ? format_methods_text(out, m, tr, h, &o->explained[k], o, err)
+                                                : format_explain_text(out, m, tr, h, &o->explained[k], o, err)) < 0)
             return -1;
     }
     return 0;
@@ -491,9 +577,93 @@ static int format_stats_json(rs_strbuf *out, const rs_translation *tr, const rs_
     return rc < 0 ? -1 : rs_strbuf_putc(out, ']', err);
 }
 
-/* --explain: `"occlusion"` rows like the attention's, `"rank_correlation"` per step and its mean. */
-static int format_explain_json(rs_strbuf *out, const rs_explanation *e, rs_error *err)
+/* `, "NAME": [v, ...]`: one float per step, to float precision. */
+static int format_floats_json(rs_strbuf *out, const char *name, const float *values, int n, rs_error *err)
 {
+    if (rs_strbuf_printf(out, err, ", \"%s\": [", name) < 0)
+        return -1;
+    for (int t = 0; t < n; t++)
+        if ((t && rs_strbuf_puts(out, ", ", err) < 0) || format_weight(out, values[t], err) < 0)
+            return -1;
+    return rs_strbuf_putc(out, ']', err);
+}
+
+/* --word-scores: `"word_scores"` (log p per step) and `"output_entropy"`. */
+static int format_scores_json(rs_strbuf *out, const rs_token_scores *scores, rs_error *err)
+{
+    return format_floats_json(out, "word_scores", scores->logp, scores->steps, err) < 0 ||
+                   format_floats_json(out, "output_entropy", scores->entropy, scores->steps, err) < 0
+               ? -1
+               : 0;
+}
+
+/* `, "NAME": {"METHOD": VALUE, ...}` over the methods with a rho; VALUE is the method's rho per step (rows) or
+ * their mean. */
+static int format_rho_object(rs_strbuf *out, const char *name, const rs_explanation *e, bool rows, rs_error *err)
+{
+    if (rs_strbuf_printf(out, err, ", \"%s\": {", name) < 0)
+        return -1;
+    bool first = true;
+    for (int m = 0; m < RS_METHOD_COUNT; m++) {
+        if (!e->method_rho[m])
+            continue;
+        if (rs_strbuf_printf(out, err, "%s\"%s\": ", first ? "" : ", ", rs_method_name((rs_method)m)) < 0)
+            return -1;
+        first = false;
+        if (!rows) {
+            if (format_optional_double(out, e->method_mean_rho[m], err) < 0)
+                return -1;
+            continue;
+        }
+        if (rs_strbuf_putc(out, '[', err) < 0)
+            return -1;
+        for (int t = 0; t < e->steps; t++)
+            if ((t && rs_strbuf_puts(out, ", ", err) < 0) || format_optional_double(out, e->method_rho[m][t], err) < 0)
+                return -1;
+        if (rs_strbuf_putc(out, ']', err) < 0)
+            return -1;
+    }
+    return rs_strbuf_putc(out, '}', err);
+}
+
+/* --explain=METHODS: a matrix per method (attention only when -a has not written it), ig's completeness error
+ * per step, and the rank correlations with the attention. */
+static int format_methods_json(rs_strbuf *out, const rs_explanation *e, const rs_output_options *o, rs_error *err)
+{
+    for (int m = 0; m < RS_METHOD_COUNT; m++) {
+        if (!e->matrix[m] || (m == RS_METHOD_ATTENTION && o->attention))
+            continue;
+        if (format_rows_json(out, rs_method_name((rs_method)m), e->matrix[m], e->steps, e->length, err) < 0)
+            return -1;
+    }
+    if (e->matrix[RS_METHOD_IG] && format_floats_json(out, "ig_completeness_error", e->ig_error, e->steps, err) < 0)
+        return -1;
+    return format_rho_object(out, "rank_correlations", e, true, err) < 0 ||
+                   format_rho_object(out, "mean_rank_correlations", e, false, err) < 0
+               ? -1
+               : 0;
+}
+
+/* The fields of --explain=METHODS for a line without decoding: empty ones. */
+static int format_methods_empty_json(rs_strbuf *out, const rs_output_options *o, rs_error *err)
+{
+    for (int m = 0; m < RS_METHOD_COUNT; m++) {
+        if (!(o->explain_methods & RS_METHOD_BIT(m)) || (m == RS_METHOD_ATTENTION && o->attention))
+            continue;
+        if (rs_strbuf_printf(out, err, ", \"%s\": []", rs_method_name((rs_method)m)) < 0)
+            return -1;
+    }
+    if ((o->explain_methods & RS_METHOD_BIT(RS_METHOD_IG)) &&
+        rs_strbuf_puts(out, ", \"ig_completeness_error\": []", err) < 0)
+        return -1;
+    return rs_strbuf_puts(out, ", \"rank_correlations\": {}, \"mean_rank_correlations\": {}", err);
+}
+
+/* --explain: `"occlusion"` rows like the attention's, `"rank_correlation"` per step and its mean. */
+static int format_explain_json(rs_strbuf *out, const rs_explanation *e, const rs_output_options *o, rs_error *err)
+{
+    if (o->explain_methods)
+        return format_methods_json(out, e, o, err);
     if (format_rows_json(out, "occlusion", e->occlusion, e->steps, e->length, err) < 0 ||
         rs_strbuf_puts(out, ", \"rank_correlation\": [", err) < 0)
         return -1;
@@ -588,8 +758,11 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
             (o->attention && rs_strbuf_puts(out, ", \"attention\": []", err) < 0) ||
             (o->alignments && rs_strbuf_puts(out, ", \"alignment\": \"\"", err) < 0) ||
             (o->stats && rs_strbuf_puts(out, ", \"entropy\": [], \"coverage\": []", err) < 0) ||
-            (o->explain && rs_strbuf_puts(out, ", \"occlusion\": [], \"rank_correlation\": [], "
-                                               "\"mean_rank_correlation\": null", err) < 0) ||
+            (o->scores && rs_strbuf_puts(out, ", \"word_scores\": [], \"output_entropy\": []", err) < 0) ||
+            (o->explain && !o->explain_methods &&
+             rs_strbuf_puts(out, ", \"occlusion\": [], \"rank_correlation\": [], \"mean_rank_correlation\": null",
+                            err) < 0) ||
+            (o->explain_methods && format_methods_empty_json(out, o, err) < 0) ||
             rs_strbuf_puts(out, "}", err) < 0)
             return -1;
     }
@@ -632,7 +805,9 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
             return -1;
         if (o->stats && format_stats_json(out, tr, h, err) < 0)
             return -1;
-        if (o->explained && format_explain_json(out, &o->explained[k], err) < 0)
+        if (o->word_scores && format_scores_json(out, &o->word_scores[k], err) < 0)
+            return -1;
+        if (o->explained && format_explain_json(out, &o->explained[k], o, err) < 0)
             return -1;
         if (rs_strbuf_putc(out, '}', err) < 0)
             return -1;
@@ -655,15 +830,37 @@ static int csv_field(rs_strbuf *out, const char *text, rs_error *err)
 
 int rs_format_csv_header(rs_strbuf *out, rs_error *err)
 {
-    return rs_strbuf_puts(out, "id,hypothesis,target_index,target_token,source_index,source_token,weight\r\n", err);
+    return rs_format_csv_header_methods(out, 0, false, err);
 }
 
 int rs_format_csv_header_words(rs_strbuf *out, rs_error *err)
 {
-    return rs_strbuf_puts(out,
-                          "id,hypothesis,target_index,target_token,source_index,source_token,weight,"
-                          "target_word_index,source_word_index\r\n",
-                          err);
+    return rs_format_csv_header_methods(out, 0, true, err);
+}
+
+int rs_format_csv_header_methods(rs_strbuf *out, unsigned methods, bool words, rs_error *err)
+{
+    if (rs_strbuf_puts(out, "id,hypothesis,target_index,target_token,source_index,source_token,weight", err) < 0 ||
+        (words && rs_strbuf_puts(out, ",target_word_index,source_word_index", err) < 0))
+        return -1;
+    for (int m = RS_METHOD_OCCLUSION; m < RS_METHOD_COUNT; m++)
+        if ((methods & RS_METHOD_BIT(m)) && rs_strbuf_printf(out, err, ",%s", rs_method_name((rs_method)m)) < 0)
+            return -1;
+    return rs_strbuf_puts(out, "\r\n", err);
+}
+
+/* The --explain=METHODS columns of one CSV row: each method's score (other than the attention's); an empty
+ * field where the explanation has no such matrix (a line split into sentences: joiner.h). */
+static int csv_method_scores(rs_strbuf *out, const rs_output_options *o, int k, size_t cell, rs_error *err)
+{
+    for (int m = RS_METHOD_OCCLUSION; o->explained && m < RS_METHOD_COUNT; m++) {
+        if (!(o->explain_methods & RS_METHOD_BIT(m)))
+            continue;
+        const float *matrix = o->explained[k].matrix[m];
+        if ((matrix ? rs_strbuf_printf(out, err, ",%.9g", (double)matrix[cell]) : rs_strbuf_putc(out, ',', err)) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int rs_format_csv(rs_strbuf *out, const rs_model *m, const rs_translation *tr, long long id, int n_best,
@@ -689,6 +886,7 @@ int rs_format_csv_rows(rs_strbuf *out, const rs_model *m, const rs_translation *
                     rs_strbuf_printf(out, err, ",%.9g", (double)row[j]) < 0 ||
                     (o->words &&
                      rs_strbuf_printf(out, err, ",%d,%d", target_word, o->words->source_word_of[j]) < 0) ||
+                    csv_method_scores(out, o, k, (size_t)t * (size_t)tr->length + (size_t)j, err) < 0 ||
                     rs_strbuf_puts(out, "\r\n", err) < 0)
                     return -1;
             }

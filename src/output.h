@@ -12,6 +12,7 @@
 #include "translator.h"
 
 struct rs_explanation;
+struct rs_token_scores;
 
 /* How -a draws the matrix in text output: the plain percent matrix (pipes, files), or for a terminal shade
  * blocks or ANSI colours (shade.h). */
@@ -24,6 +25,11 @@ typedef struct rs_output_options {
     bool replace_unk; /* --replace-unk: an unk target token shows the most attended source token */
     bool stats;       /* --stats: attention entropy per target step and coverage per source position */
     bool explain;     /* --explain: occlusion and rank correlation */
+    unsigned explain_methods; /* --explain=METHODS: RS_METHOD_BIT mask (attribution.h), 0 for bare --explain */
+    bool heatmap_row_scale;   /* --heatmap-scale row: attention rows coloured relative to their maximum */
+    bool scores;              /* --word-scores */
+    /* --word-scores: the printed hypotheses' per-token scores (scores.h), set by the caller for each line */
+    const struct rs_token_scores *word_scores;
     rs_matrix_style matrix;
     /* --explain: the explanations of the printed hypotheses of the line being formatted (explain.h), set by
      * the caller for each line; NULL: none */
@@ -36,9 +42,10 @@ typedef struct rs_output_options {
     bool nbest_layout; /* text: `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE` lines (-n given), else plain text */
 } rs_output_options;
 
-/* Text: the best translation on one line, or in the n-best layout one `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE`
- * line per hypothesis (scores with 6 decimals: the spec's raw score, then the ranking score); --alignments
- * appends ` ||| s-t ...` as the last field; -a follows each line with its matrix. */
+/* Text: the best translation on one line (a --forced target with ` ||| SCORE`), or in the n-best layout one
+ * `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE` line per hypothesis (scores with 6 decimals: the spec's raw
+ * score, then the ranking score); --alignments appends ` ||| s-t ...` as the last field; -a follows each line
+ * with its matrix. */
 int rs_format_text(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id,
                    const rs_output_options *options, rs_error *err);
 
@@ -50,6 +57,11 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *model, const rs_translation 
 int rs_format_csv_header(rs_strbuf *out, rs_error *err);
 /* The header of a subword model's CSV: two more columns, target_word_index and source_word_index. */
 int rs_format_csv_header_words(rs_strbuf *out, rs_error *err);
+
+/* The header with, after the weight, a subword model's two word columns (words) and a column per method of the
+ * RS_METHOD_BIT mask other than the attention (--explain=METHODS: rs_format_csv_rows then writes their scores
+ * there). */
+int rs_format_csv_header_methods(rs_strbuf *out, unsigned methods, bool words, rs_error *err);
 int rs_format_csv(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id, int n_best,
                   rs_error *err);
 

@@ -43,6 +43,9 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->output.replace_unk = cli->replace_unk;
     s->output.stats = cli->stats;
     s->output.explain = cli->explain;
+    s->output.explain_methods = cli->explain_methods;
+    s->output.heatmap_row_scale = cli->heatmap_row_scale;
+    s->output.scores = cli->word_scores;
     s->output.matrix = matrix_style(cli->color, out);
     s->output.piece_level = cli->piece_level;
     s->pieces = rs_model_has_pieces(model);
@@ -54,12 +57,18 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     }
     if (cli->html) {
         s->reporting = true;
-        if (rs_html_report_open(&s->html, cli->html, cli->explain, err) < 0)
+        if (rs_html_report_open(&s->html, cli->html, cli->explain, cli->explain_methods, err) < 0)
             return -1;
     }
     if (cli->explain && (out || cli->html)) {
         s->explaining = true;
-        if (rs_explainer_init(&s->explainer, model, err) < 0)
+        if (rs_explainer_init(&s->explainer, model, err) < 0 ||
+            (cli->explain_methods && rs_explainer_set_methods(&s->explainer, cli->explain_methods, cli->ig_steps, err) < 0))
+            return -1;
+    }
+    if (cli->word_scores && out) {
+        s->scoring = true;
+        if (rs_scorer_init(&s->scorer, model, err) < 0)
             return -1;
     }
     rs_strbuf_init(&s->text);
@@ -79,7 +88,8 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     s->batch_cap = batch;
     rs_progress_start(&s->progress, cli->files, cli->file_count, cli->report_time);
     if (csv) {
-        if ((s->pieces ? rs_format_csv_header_words(&s->csv_text, err) : rs_format_csv_header(&s->csv_text, err)) < 0 ||
+        unsigned methods = cli->explain && out ? cli->explain_methods : 0;
+        if (rs_format_csv_header_methods(&s->csv_text, methods, s->pieces, err) < 0 ||
             rs_sink_write(csv, s->csv_text.data, s->csv_text.len, err) < 0)
             return -1;
         rs_strbuf_clear(&s->csv_text);
@@ -130,6 +140,8 @@ void rs_session_free(rs_session *s)
         rs_html_report_abandon(&s->html);
     if (s->explaining)
         rs_explainer_free(&s->explainer);
+    if (s->scoring)
+        rs_scorer_free(&s->scorer);
     rs_joiner_free(&s->translator);
     rs_word_view_free(&s->words);
     for (int i = 0; i < s->batch_cap; i++)
@@ -186,6 +198,14 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
         if (s->explaining && printed > 0 &&
             rs_joiner_explain(&s->translator, &s->explainer, i, tr, printed, &s->output.explained, err) < 0)
             return -1;
+        s->output.word_scores = NULL;
+        if (s->scoring && printed > 0) {
+            if ((tr->sentence_count > 1
+                     ? rs_score_tokens_joined(&s->scorer, tr, rs_joiner_sentences(&s->translator, i), printed, err)
+                     : rs_score_tokens(&s->scorer, tr, printed, err)) < 0)
+                return -1;
+            s->output.word_scores = s->scorer.scores;
+        }
         const rs_translation *shown = s->output.words && !s->output.piece_level ? &s->words.view : tr;
         if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, tr, id, &s->output, err) < 0)
             return -1;

@@ -14,6 +14,7 @@
 #include "model.h"
 #include "output.h"
 #include "progress.h"
+#include "scores.h"
 #include "sink.h"
 #include "strbuf.h"
 #include "joiner.h"
@@ -33,6 +34,8 @@ typedef struct rs_session {
     rs_sink *csv; /* the alignment CSV, or NULL */
     rs_explainer explainer; /* --explain */
     bool explaining;
+    rs_scorer scorer; /* --word-scores */
+    bool scoring;
     rs_heatmap_files heatmaps; /* --heatmap */
     bool heatmapping;
     rs_html_report html; /* --html */

@@ -147,6 +147,37 @@ FAKE_BINARY = textwrap.dedent("""\
 
 
 @unittest.skipUnless(hansards_folder(), "the Hansards alignment data is not there (scripts/get-data.sh)")
+class SymmetrisationTest(unittest.TestCase):
+    """Links from any method's matrix: argmax per target row, per source column, and their symmetrisations."""
+
+    # 3 target rows (eos row dropped) x [bos? no] 3 source tokens + eos column
+    MATRIX = [[0.9, 0.05, 0.0, 0.05],
+              [0.2, 0.3, 0.4, 0.1],
+              [0.1, 0.6, 0.2, 0.1]]
+
+    def test_directions(self):
+        t2s, s2t = aer.directional_links(self.MATRIX, 0, 3)
+        self.assertEqual(t2s, {(0, 0), (1, 2), (2, 1)})
+        self.assertEqual(s2t, {(0, 0), (2, 1), (1, 2)})
+        signed = [[-2.0, 1.0], [0.5, -0.5]]  # signed scores: the largest, not the largest magnitude
+        self.assertEqual(aer.directional_links(signed, 0, 2), ({(0, 1), (1, 0)}, {(1, 0), (0, 1)}))
+
+    def test_grow_diag_final(self):
+        t2s = {(0, 0), (1, 1), (2, 3)}
+        s2t = {(0, 0), (1, 1), (2, 2), (3, 3)}
+        links = aer.grow_diag_final(t2s, s2t)
+        self.assertTrue(t2s & s2t <= links <= t2s | s2t)
+        self.assertIn((2, 2), links)  # diagonal neighbour of (1, 1), its row and column unaligned
+        self.assertIn((3, 3), links)  # final: target 3 unaligned
+        sym = aer.symmetrised(self.MATRIX, 0, 3)
+        self.assertEqual(set(sym), set(aer.SYMMETRISATIONS))
+        self.assertEqual(sym["intersection"], sym["target-argmax"] & sym["source-argmax"])
+
+    def test_bos_column_never_links(self):
+        t2s, s2t = aer.directional_links([[0.9, 0.1, 0.0]], 1, 1)
+        self.assertEqual((t2s, s2t), ({(0, 0)}, {(0, 0)}))
+
+
 class EndToEndTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

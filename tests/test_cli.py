@@ -666,7 +666,10 @@ class ForcedTest(CliTestCase):
                         self.assertAlmostEqual(x, y, delta=1e-5)
             self.assertEqual(len(fh["attention"]), len(fh["tokens"]) + 1)  # forced: eos always
         text = lines_of(self.ok(["-m", MODEL, "--forced"], pairs))
-        self.assertEqual(text, [o["hypotheses"][0]["text"] for o in greedy])
+        # text output: the target and its score
+        self.assertEqual([line.split(" ||| ")[0] for line in text], [o["hypotheses"][0]["text"] for o in greedy])
+        for line, f in zip(text, forced):
+            self.assertAlmostEqual(float(line.split(" ||| ")[1]), f["hypotheses"][0]["score"], delta=1e-6)
 
     def test_forced_ignores_length_limits_and_keeps_unknown_words(self):
         obj = self.jsonl(["-m", MODEL, "--forced", "--max-length", "1", "--max-length-factor", "0.1"],
@@ -674,7 +677,7 @@ class ForcedTest(CliTestCase):
         self.assertEqual(obj["hypotheses"][0]["tokens"], ["dog", "zebra", "dog", "dog"])
         text = lines_of(self.ok(["-m", MODEL, "--forced", "--alignments"], "ein hund\tdog dog\n\n"))
         self.assertEqual(len(text), 2)
-        self.assertTrue(re.fullmatch(r"dog dog \|\|\| " + PAIRS.pattern, text[0]), text[0])
+        self.assertTrue(re.fullmatch(r"dog dog \|\|\| -?\d+\.\d{6} \|\|\| " + PAIRS.pattern, text[0]), text[0])
         self.assertEqual(text[1], "")
 
     def test_forced_line_without_tab(self):
@@ -927,6 +930,52 @@ class AnalysisOptionsTest(CliTestCase):
             self.assertAlmostEqual(h["mean_rank_correlation"], mean, delta=1e-6)
         self.assertTrue(self.ok(["-m", MODEL, "-b", "1", "--explain"], "ein hund\n").strip())
 
+    def test_word_scores(self):
+        """--word-scores: log p per target step (summing to the score) and the output entropy (>= 0)."""
+        for obj in self.jsonl(["-m", MODEL, "-b", "2", "-n", "2", "--word-scores"], "ein hund läuft\n\n"):
+            for h in obj["hypotheses"]:
+                self.assertEqual(len(h["word_scores"]), len(h["output_entropy"]))
+                self.assertAlmostEqual(sum(h["word_scores"]), h["score"], delta=1e-5)
+                self.assertTrue(all(e >= 0 for e in h["output_entropy"]))
+        text = lines_of(self.ok(["-m", MODEL, "-b", "1", "--word-scores"], "ein hund\n"))
+        self.assertTrue(text[1].startswith("logprob "), text)
+        self.assertTrue(text[2].startswith("output_entropy "), text)
+        self.assertIn("--word-scores", self.error(["-m", MODEL, "--word-scores=1"]))
+
+    def test_explain_methods(self):
+        """--explain=METHODS: a matrix per method named after it, rank correlations per method; --ig-steps N the
+        fixed quadrature (tests/test_attribution.py checks the numbers)."""
+        args = ["-m", MODEL, "-b", "1", "--explain=attention,occlusion,saliency,grad_input,ig", "--ig-steps", "4"]
+        for obj in self.jsonl(args, "ein hund läuft\n"):
+            h = obj["hypotheses"][0]
+            for method in ("attention", "occlusion", "saliency", "grad_input", "ig"):
+                self.assertEqual(len(h[method]), len(h["tokens"]) + 1)
+            self.assertEqual(set(h["rank_correlations"]), {"occlusion", "saliency", "grad_input", "ig"})
+        for value in ("1", "", "saliency,", "Saliency", "attention,,ig", "gradient"):
+            with self.subTest(value=value):
+                message = self.error(["-m", MODEL, f"--explain={value}"])
+                self.assertIn("--explain", message)
+                self.assertIn("unknown method", message)
+        self.assertIn("at most 512", self.error(["-m", MODEL, "--explain=ig", "--ig-steps", "513"]))
+
+    def test_heatmap_scale_and_method_panels(self):
+        """--heatmap-scale row: the legend in fractions of the row maximum; --explain=METHODS adds a panel per
+        method after each attention panel; bad values are usage errors."""
+        directory = self.temp()
+        path = os.path.join(directory, "h.svg")
+        self.ok(["-m", MODEL, "-b", "1", "--heatmap", path, "--heatmap-scale", "row", "--explain=occlusion,ig"],
+                "ein hund\n")
+        with open(path, encoding="utf-8") as f:
+            svg = f.read()
+        self.assertIn("row max", svg)
+        self.assertIn("0, occlusion: ", svg)
+        self.assertIn("0, ig: ", svg)
+        self.ok(["-m", MODEL, "-b", "1", "--heatmap", path, "--heatmap-scale", "global"], "ein hund\n")
+        with open(path, encoding="utf-8") as f:
+            self.assertNotIn("row max", f.read())
+        for value in ("", "rows", "Row"):
+            self.assertIn("--heatmap-scale", self.error(["-m", MODEL, "--heatmap-scale", value]))
+
 
 class TokenizeTest(CliTestCase):
     """--tokenize prints what the encoder receives, one line per input line, and translates nothing."""
@@ -963,7 +1012,8 @@ class TokenizeTest(CliTestCase):
         self.assertIn(b"4 tokens, only the first 2 are shown (--max-source-tokens)", result.stderr)
 
     def test_tokenize_excludes_translation_options(self):
-        for extra in (["-a"], ["--align-csv", "-"], ["--forced"], ["-n", "2"], ["--stats"], ["--alignments"]):
+        for extra in (["-a"], ["--align-csv", "-"], ["--forced"], ["-n", "2"], ["--stats"], ["--alignments"],
+                      ["--explain=saliency"], ["--word-scores"]):
             with self.subTest(extra=extra):
                 self.assertIn("--tokenize prints the source tokens", self.error(["--tokenize"] + extra))
 
@@ -972,7 +1022,7 @@ class UsageErrorTest(CliTestCase):
     """Exit status 2, nothing on stdout and one line `rnnsearch: ...` on stderr, before any model is read."""
 
     INT_OPTIONS = [("-b", "--beam"), ("-n", "--n-best"), (None, "--max-length"), ("-t", "--threads"),
-                   (None, "--batch-size"), (None, "--max-source-tokens")]
+                   (None, "--batch-size"), (None, "--max-source-tokens"), (None, "--ig-steps")]
     BAD_INTS = ["0", "-1", "-7", "x", "", "5x", "1.5", "1e3", " 5", "0x10",
                 "99999999999999999999", str(INT_MAX + 1)]
     BAD_NUMBERS = {"--max-length-factor": ["0", "-1", "-0.5", "x", "", "5x", "1.5.2", "nan", "inf", "-inf",
@@ -1026,7 +1076,7 @@ class UsageErrorTest(CliTestCase):
             with self.subTest(args=args):
                 self.assertIn(where, self.error(["-m", MODEL] + args))
         for args in (["--help=3"], ["--attention=1"], ["--alignments=yes"], ["--forced=1"], ["--version=2"],
-                     ["--replace-unk=1"], ["--stats=1"], ["--explain=1"], ["--no-split-sentences=1"],
+                     ["--replace-unk=1"], ["--stats=1"], ["--no-split-sentences=1"],
                      ["--piece-level=1"]):
             with self.subTest(args=args):
                 message = self.error(["-m", MODEL] + args)
@@ -1040,7 +1090,7 @@ class UsageErrorTest(CliTestCase):
     def test_missing_arguments(self):
         options = ["-m", "--model", "-b", "--beam", "-n", "--n-best", "--max-length", "--max-length-factor",
                    "--length-penalty", "--format", "--align-csv", "--check", "-t", "--threads", "--batch-size",
-                   "--max-source-tokens", "--heatmap", "--color", "--quantize"]
+                   "--max-source-tokens", "--heatmap", "--color", "--quantize", "--heatmap-scale", "--ig-steps"]
         for option in options:
             with self.subTest(option=option):
                 message = self.error(["-m", MODEL, option])

@@ -140,9 +140,9 @@ class WordsTest(unittest.TestCase):
         self.assertEqual(h["target_words"], ["The", "keys", "in", "the", "office."])
         self.assertEqual(h["target_word_of_piece"], [0, 1, 1, 2, 3, 4, 4])
         self.check_record(obj)
-        # text output: the same word-level links
+        # text output: the same word-level links, after the forced target's score
         text = self.ok(["-m", self.model, "--forced", "--alignments"], f"{PIECES_LINE}\t{FORCED_TARGET}\n")
-        self.assertEqual(text, f"{FORCED_TARGET} ||| {h['alignment']}\n")
+        self.assertEqual(text, f"{FORCED_TARGET} ||| {h['score']:.6f} ||| {h['alignment']}\n")
 
     def test_csv_word_columns(self):
         obj = self.jsonl(["-m", self.model, "--forced", "-a"], f"{PIECES_LINE}\t{FORCED_TARGET}\n")[0]
@@ -177,7 +177,8 @@ class WordsTest(unittest.TestCase):
         """A word view labels the matrix with words; the title and the report's translation stay the text
         that is printed (words do not detokenize like the pieces they were grouped from)."""
         line = f"{PIECES_LINE}\t{FORCED_TARGET}\n"
-        printed = self.ok(["-m", self.model, "--forced"], line).splitlines()[0]
+        # the printed text without the ` ||| SCORE` a forced target's line ends with
+        printed = self.ok(["-m", self.model, "--forced"], line).splitlines()[0].rsplit(" ||| ", 1)[0]
         svg, page = os.path.join(self.dir, "title.svg"), os.path.join(self.dir, "title.html")
         for args in ([], ["--piece-level"]):
             with self.subTest(args=args):

@@ -234,7 +234,7 @@ static void test_structure(void **state)
     const char *target[] = {"a", "dog", "barks", "</s>"};
     float *w = uniform_weights(4, 3);
     w[0] = 0.123456f;
-    rs_heatmap_sentence s = {"0: a dog barks", source, 3, target, 4, w, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence s = {"0: a dog barks", source, 3, target, 4, w, RS_HEATMAP_AUTO, 0};
     char *doc = render(&s);
     const char *prolog = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"";
     assert_int_equal(strncmp(doc, prolog, strlen(prolog)), 0);
@@ -262,7 +262,7 @@ static void test_escaping(void **state)
     const char *source[] = {"a&b", "<s>", "\"q\"", "it's", "x>y", "</s>"};
     const char *target[] = {"&amp;", "caf\xC3\xA9", "\xF0\x9F\x99\x82", "</s>"};
     float *w = uniform_weights(4, 6);
-    rs_heatmap_sentence s = {"7: <b>bold</b> & \"quoted\"\ttab\x01", source, 6, target, 4, w, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence s = {"7: <b>bold</b> & \"quoted\"\ttab\x01", source, 6, target, 4, w, RS_HEATMAP_AUTO, 0};
     char *doc = render(&s);
     assert_non_null(strstr(doc, ">a&amp;b</text>"));
     assert_non_null(strstr(doc, ">&lt;s&gt;</text>"));
@@ -288,7 +288,7 @@ static void test_rtl_source_axis(void **state)
                             "\xDA\xA9\xD9\x84\xD8\xA7\xD9\x87", ".", "</s>"};
     const char *target[] = {"man", "goes", "</s>"};
     float *w = uniform_weights(3, 5);
-    rs_heatmap_sentence s = {NULL, source, 5, target, 3, w, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence s = {NULL, source, 5, target, 3, w, RS_HEATMAP_AUTO, 0};
     char *doc = render(&s);
     assert_int_equal(count(doc, "<tspan direction=\"rtl\" unicode-bidi=\"embed\">"), 3);
     assert_true(source_label_x(doc, source[0]) > source_label_x(doc, "&lt;/s&gt;"));
@@ -311,7 +311,7 @@ static void test_rtl_target_and_title(void **state)
     const char *target[] = {"\xD9\x85\xD9\x86", "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xAF\xD8\xA7\xD9\x86\xD9\x85", ".",
                             "</s>"};
     float *w = uniform_weights(4, 4);
-    rs_heatmap_sentence s = {"3: \xD9\x85\xD9\x86 .", source, 4, target, 4, w, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence s = {"3: \xD9\x85\xD9\x86 .", source, 4, target, 4, w, RS_HEATMAP_AUTO, 0};
     char *doc = render(&s);
     /* Two target labels and the title's Persian part; the source axis stays left to right. */
     assert_int_equal(count(doc, "direction=\"rtl\""), 3);
@@ -348,7 +348,7 @@ static void test_columns_and_truncation(void **state)
     const char *source[] = {long_token, "</s>"};
     const char *target[] = {"x", "</s>"};
     float *w = uniform_weights(2, 2);
-    rs_heatmap_sentence s = {NULL, source, 2, target, 2, w, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence s = {NULL, source, 2, target, 2, w, RS_HEATMAP_AUTO, 0};
     char *doc = render(&s);
     /* The label keeps 23 columns and an ellipsis; the tooltip has the whole token. */
     assert_non_null(strstr(doc, ">antidisestablishmentari\xE2\x80\xA6<title>"
@@ -382,17 +382,17 @@ static void test_nan_and_empty(void **state)
     const char *source[] = {"a", "</s>"};
     const char *target[] = {"</s>"};
     float w[2] = {NAN, 1.0f};
-    rs_heatmap_sentence s = {"nan", source, 2, target, 1, w, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence s = {"nan", source, 2, target, 1, w, RS_HEATMAP_AUTO, 0};
     char *doc = render(&s);
     assert_non_null(strstr(doc, "fill=\"#999999\"><title>&lt;/s&gt; \xE2\x86\x90 a: nan</title>"));
     free(doc);
 
-    rs_heatmap_sentence empty = {"empty", NULL, 0, NULL, 0, NULL, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence empty = {"empty", NULL, 0, NULL, 0, NULL, RS_HEATMAP_AUTO, 0};
     doc = render(&empty);
     assert_int_equal(count(doc, "</title></rect>"), 0);
     free(doc);
 
-    rs_heatmap_sentence missing = {NULL, source, 2, target, 1, NULL, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence missing = {NULL, source, 2, target, 1, NULL, RS_HEATMAP_AUTO, 0};
     FILE *f = tmpfile();
     assert_non_null(f);
     rs_error err = {{0}};
@@ -412,7 +412,7 @@ static void test_large_sentence(void **state)
         tokens[i] = storage[i];
     }
     float *w = uniform_weights(N, N);
-    rs_heatmap_sentence s = {"big", tokens, N, tokens, N, w, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence s = {"big", tokens, N, tokens, N, w, RS_HEATMAP_AUTO, 0};
     char *doc = render(&s);
     assert_int_equal(count(doc, "</title></rect>"), N * N);
     /* 12-unit cells: the document stays well under 1500 units a side. */
@@ -431,8 +431,8 @@ static void write_stacked(FILE *f)
     const char *target[] = {"a", "dog", "</s>"};
     const char *wide[] = {"one", "two", "three", "four", "five", "six", "seven", "eight", "</s>"};
     float *w = uniform_weights(9, 9);
-    rs_heatmap_sentence a = {"0: a dog", source, 3, target, 3, w, RS_HEATMAP_AUTO};
-    rs_heatmap_sentence b = {"1: wide", wide, 9, target, 3, w, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence a = {"0: a dog", source, 3, target, 3, w, RS_HEATMAP_AUTO, 0};
+    rs_heatmap_sentence b = {"1: wide", wide, 9, target, 3, w, RS_HEATMAP_AUTO, 0};
     rs_heatmap_doc doc;
     rs_error err = {{0}};
     if (rs_heatmap_svg_begin(&doc, f, "stacked.svg", &err) || rs_heatmap_svg_sentence(&doc, &a, &err)
@@ -537,7 +537,7 @@ static void test_write_failures(void **state)
     const char *source[] = {"a", "</s>"};
     const char *target[] = {"b", "</s>"};
     float w[4] = {0.5f, 0.5f, 0.5f, 0.5f};
-    rs_heatmap_sentence s = {"t", source, 2, target, 2, w, RS_HEATMAP_AUTO};
+    rs_heatmap_sentence s = {"t", source, 2, target, 2, w, RS_HEATMAP_AUTO, 0};
     rs_error err = {{0}};
 
     /* A stream open for reading: the first write fails. */

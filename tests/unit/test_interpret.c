@@ -206,13 +206,13 @@ static void test_replace_unk(void **state)
     assert_non_null(strstr(f->out.data, "0,0,2,yy,3,</s>,0.5\r\n"));
     assert_non_null(strstr(f->out.data, "0,0,3,</s>,0,<s>,"));
 
-    /* a forced target shows its own tokens, unknown ones included */
+    /* a forced target shows its own tokens, unknown ones included, and its score */
     const char *const written[] = {"W1", "t0", "W3"};
     f->tr.target_tokens = written;
     f->tr.target_count = 3;
     rs_strbuf_clear(&f->out);
     assert_int_equal(rs_format_text(&f->out, &f->model, &f->tr, 0, &o, &err), 0);
-    assert_string_equal(f->out.data, "W1 t0 W3\n");
+    assert_string_equal(f->out.data, "W1 t0 W3 ||| -4.000000\n");
 }
 
 static void test_stats_and_explain_output(void **state)
@@ -221,7 +221,7 @@ static void test_stats_and_explain_output(void **state)
     rs_error err;
     float occlusion[16] = {0, 2.5f, -1, 0, 0, 1, 3, 0, 0, 0.5f, 0.25f, 0, 0, 1, 1, 0};
     double rho[4] = {0.5, -1.0, 1.0, NAN};
-    rs_explanation e = {4, 4, occlusion, rho, 0.5 / 3.0, {0}};
+    rs_explanation e = {.steps = 4, .length = 4, .occlusion = occlusion, .rho = rho, .mean_rho = 0.5 / 3.0};
     rs_output_options o = {.n_best = 1, .replace_unk = true, .stats = true, .explain = true, .explained = &e};
     assert_int_equal(rs_format_jsonl(&f->out, &f->model, &f->tr, 0, &o, &err), 0);
     assert_non_null(strstr(f->out.data, "\"entropy\": [1.22060728, 1.08889997, 1.16828251, 0.940447986]"));
