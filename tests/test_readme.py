@@ -69,8 +69,11 @@ class ReadmeTest(unittest.TestCase):
         shutil.rmtree(cls.directory, True)
 
     def shell(self, command):
-        return subprocess.run(["bash", "-c", command], cwd=self.directory, capture_output=True, env=child_env(),
-                              timeout=300)
+        # A build elsewhere (make check-asan: build/asan/rnnsearch) finds no models/ beside itself: point -m NAME
+        # and the default model at the repository's, as they are for ./rnnsearch.
+        beside = os.path.realpath(os.path.dirname(BINARY)) == os.path.realpath(ROOT)
+        env = child_env() if beside else child_env(RNNSEARCH_MODEL_PATH=os.path.join(ROOT, "models"))
+        return subprocess.run(["bash", "-c", command], cwd=self.directory, capture_output=True, env=env, timeout=300)
 
     def test_example_commands_run(self):
         commands = list(command_lines())
