@@ -147,7 +147,7 @@ build/asan/%.o: src/%.c
 
 build/asan/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
 # The portable table at -O0: at -O1 GCC unrolls its 16-lane array loops (kernels.c's UNROLL) and ASan then takes
-# over 7 CPU minutes on this one file, the longest step of `make check` (at -O0, 9 s). It runs only where no
+# about 7 CPU minutes on this one file, the longest step of `make check` (at -O0, 9 s). It runs only where no
 # x86 table can (RNNSEARCH_ISA=portable, test_kernels' comparisons), so its speed does not matter.
 build/asan/engine/kernels.o: SAN_FLAGS += -O0
 $(patsubst %,build/asan/engine/kernels_%.o,$(KERNEL_ISAS)): build/asan/engine/kernels_%.o: $(KERNEL_SRC)

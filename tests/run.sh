@@ -16,8 +16,8 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 JOBS=${RNNSEARCH_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Started first so that the last minutes are not one long suite on one core (measured with tests/times.py; the
 # order is only a schedule, every suite runs whatever it says).
-SLOW="test_attribution test_subword test_html test_readme test_words test_reliability test_cli test_io
-test_hostile test_determinism test_interpret test_export test_regression"
+SLOW="test_attribution test_subword test_determinism test_reference test_aer test_readme test_io test_words
+test_reliability test_faults test_html test_cli test_interpret test_hostile"
 passed=0 failed=0 skipped=0 broken=""
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
