@@ -125,7 +125,7 @@ unit: $(TEST_BINS)
 SP_TOOL = tests/bin/sp_segment
 
 # tests/run.sh runs the unit tests too (and the Python suites); without it, only the unit tests run.
-test: rnnsearch $(TEST_BINS) $(SP_TOOL) build/faults/rnnsearch
+test: rnnsearch lib $(TEST_BINS) $(SP_TOOL) build/faults/rnnsearch
 	@if [ -f tests/run.sh ]; then bash tests/run.sh; else $(MAKE) --no-print-directory unit; fi
 
 # rnnsearch against PyTorch eager on a model of tutorial-3 size (scripts/bench.py): builds the model files,

@@ -191,7 +191,9 @@ RNNSEARCH_API int rnnsearch_hyp_truncated(const rnnsearch_result *result, int i,
 RNNSEARCH_API double rnnsearch_hyp_score(const rnnsearch_result *result, int i, int k);
 RNNSEARCH_API double rnnsearch_hyp_normalized_score(const rnnsearch_result *result, int i, int k);
 
-/* log p of each step's token [steps]. */
+/* log p of each step's token [steps]: their sum is the score, except on a line translated sentence by sentence
+ * (README.md "Several sentences on one line"), whose score also counts the eos that ended each sentence but the
+ * last (steps the joined hypothesis leaves out). */
 RNNSEARCH_API const float *rnnsearch_hyp_logprobs(const rnnsearch_result *result, int i, int k);
 
 /* The attention [rows, cols]: pieces, a row per step and a column per source position; words, a row per

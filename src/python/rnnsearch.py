@@ -83,7 +83,7 @@ def _candidates():
     if env:
         yield env
         return
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.realpath(__file__))
     yield os.path.join(here, os.pardir, os.pardir, "build", _SONAME)
     if not _INSTALLED_LIBDIR.startswith("@"):
         yield os.path.join(_INSTALLED_LIBDIR, _SONAME)
