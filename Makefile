@@ -177,7 +177,7 @@ build/asan/bin/%: tests/unit/%.c $(ASAN_LIB_OBJS) | build/asan/bin
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP \
 		-MF build/asan/$*.test.d -o $@ $< $(ASAN_LIB_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS)
 
-check-asan: build/asan/rnnsearch $(ASAN_TEST_BINS) build/asan/bin/sp_segment
+check-asan: build/asan/rnnsearch lib $(ASAN_TEST_BINS) build/asan/bin/sp_segment
 	$(ASAN_ENV) bash tests/run.sh
 
 check-valgrind: rnnsearch $(TEST_BINS)
