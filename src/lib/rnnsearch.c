@@ -29,9 +29,6 @@
 #ifndef RS_VERSION
 #define RS_VERSION "unknown"
 #endif
-#ifndef RS_DATADIR
-#define RS_DATADIR "/usr/local/share"
-#endif
 
 /* The engine's worker threads are one pool per process (ops.h), and a pool runs one job at a time: every
  * call that translates or sets the threads holds this lock. */
