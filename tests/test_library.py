@@ -211,6 +211,29 @@ class BindingTest(unittest.TestCase):
         with self.assertRaises(rnnsearch.ArgumentError):
             model.translate(["ein hund"])
 
+    def test_threads_share_a_model(self):
+        # ctypes lets go of the GIL during a call: the library's lock keeps translations apart
+        import threading
+        model = rnnsearch.Model(fixture("bi2_additive.json"))
+        lines = lines_of(fixture("common.in"))
+        expected = [t.text for t in model.translate(lines, beam=3, explain="saliency")]
+        got, failures = [], []
+
+        def work():
+            try:
+                for _ in range(5):
+                    got.append([t.text for t in model.translate(lines, beam=3, explain="saliency")])
+            except Exception as e:  # noqa: BLE001 - reported below
+                failures.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(failures, [])
+        self.assertEqual(got, [expected] * 15)
+
     def test_quantized_model_translates(self):
         model = rnnsearch.Model(fixture("bi2_additive.json"), quantize="int8")
         lines = lines_of(fixture("common.in"))[:4]

@@ -76,7 +76,8 @@ RNNSEARCH_API const char *rnnsearch_status_string(int status);
 typedef struct rnnsearch_model rnnsearch_model;
 
 typedef struct rnnsearch_load_options {
-    int threads;       /* worker threads, process-wide (-t); 0: the CPUs available, at most 8 */
+    int threads;       /* worker threads, for the whole process (-t), at most 256; 0: the CPUs available (at
+                        * most 8) unless an earlier load set a count, which then stays */
     int quantize_int8; /* non-zero: int8 weights for the matrices (--quantize int8) */
 } rnnsearch_load_options;
 

@@ -357,9 +357,10 @@ class Model:
 
     def close(self):
         """Frees the model now (else when it is garbage)."""
-        if getattr(self, "_handle", None) is not None:
+        # At interpreter exit the module's globals may be gone before the model: then the process frees it.
+        if getattr(self, "_handle", None) is not None and _lib is not None:
             _lib.rnnsearch_model_free(self._handle)
-            self._handle = None
+        self._handle = None
 
     def __enter__(self):
         return self
