@@ -168,6 +168,18 @@ class BindingTest(unittest.TestCase):
         for e, t in zip(expected, got):
             self.assert_same(e, t, subword=True, methods=["saliency", "ig"])
 
+    def test_split_line_attributions_match_cli(self):
+        # a line of two sentences: joined attention, words and attributions (README "Several sentences on one line")
+        path = os.path.join(ROOT, "models", "eng-pes.json")
+        if not os.path.exists(path):
+            self.skipTest("models/eng-pes.json missing")
+        lines = ["A dog runs. A cat sleeps in the house."]
+        methods = ["occlusion", "saliency", "ig"]
+        got = rnnsearch.Model(path).translate(lines, beam=3, n_best=2, explain=methods, ig_steps=8)
+        expected = cli_jsonl(path, ["-b", "3", "-n", "2", "--explain=" + ",".join(methods), "--ig-steps", "8"], lines)
+        self.assertIn("sentences", expected[0])
+        self.assert_same(expected[0], got[0], subword=True, methods=methods)
+
     def test_forced_matches_cli(self):
         path = fixture("bi2_additive.json")
         sources = ["ein hund läuft", "die frau sieht den ball . ein hund läuft .", ""]
