@@ -13,7 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "bulk.h"
+#include "loader.h"
 #include "mem.h"
 #include "ops.h"
 #include "tensor.h"
@@ -858,4 +861,43 @@ void rs_model_free(rs_model *model)
     rs_vocab_free(&model->target_vocab);
     rs_tokenizer_free(&model->tokenizer);
     memset(model, 0, sizeof *model);
+}
+
+/* The meta is read through bulk.h's pre-pass, which skips the tensors instead of parsing them. */
+void rs_model_languages(const char *path, char *out, size_t size)
+{
+    snprintf(out, size, "?");
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f)
+        return;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 3 || (uintmax_t)st.st_size > SIZE_MAX) {
+        fclose(f);
+        return;
+    }
+    size_t len = (size_t)st.st_size;
+    char *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+    fclose(f);
+    if (map == MAP_FAILED)
+        return;
+    size_t bom = memcmp(map, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    char *skeleton = NULL;
+    size_t skeleton_len = 0;
+    rs_bulk_table table;
+    rs_error err;
+    int rc = rs_bulk_scan(map + bom, len - bom, false, &skeleton, &skeleton_len, &table, &err);
+    cJSON *doc = rc == 0                  ? cJSON_ParseWithLength(skeleton, skeleton_len)
+                 : rc == RS_BULK_DECLINED ? cJSON_ParseWithLength(map + bom, len - bom)
+                                          : NULL;
+    if (rc == 0) {
+        free(skeleton);
+        rs_bulk_table_free(&table);
+    }
+    munmap(map, len);
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "meta");
+    const cJSON *source = cJSON_GetObjectItemCaseSensitive(meta, "source_language");
+    const cJSON *target = cJSON_GetObjectItemCaseSensitive(meta, "target_language");
+    if (cJSON_IsString(source) && cJSON_IsString(target))
+        snprintf(out, size, "%.24s -> %.24s", source->valuestring, target->valuestring);
+    cJSON_Delete(doc);
 }

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "bulk.h"
+#include "loader.h"
 #include "mem.h"
 #include "ops.h"
 

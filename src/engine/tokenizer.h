@@ -6,8 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
 #include "error.h"
 #include "vocab.h"
 
@@ -47,10 +45,6 @@ typedef struct rs_tokens {
     int32_t *ids;
     size_t ids_cap;
 } rs_tokens;
-
-/* Reads the model's "tokenizer" object (NULL or {} gives the spec's whitespace default). `where` names the
- * file for messages, e.g. "models/x.json". Unknown keys and non-boolean values are errors. */
-int rs_tokenizer_parse(rs_tokenizer *tok, const cJSON *object, const char *where, rs_error *err);
 
 void rs_tokenizer_free(rs_tokenizer *tok);
 

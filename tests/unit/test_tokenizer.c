@@ -11,6 +11,9 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
+#include "loader.h"
 #include "tokenizer.h"
 #include "unicode_tables.h"
 #include "utf8.h"
