@@ -20,6 +20,7 @@
 #include "mem.h"
 #include "ops.h"
 #include "tensor.h"
+#include "utf8.h"
 
 /* One tensor the config calls for. */
 typedef struct expected_tensor {
@@ -236,42 +237,6 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
     return rc;
 }
 
-static bool valid_utf8(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
 /* The first code point of s that ends a line for a text reader (Python's str.splitlines), or 0. No tokenizer
  * token holds one, and a target token that did would break the one-line-per-input output. */
 static uint32_t find_line_break(const char *s, size_t len)
@@ -314,7 +279,7 @@ static int load_vocab(rs_vocab *vocab, const cJSON *side, const char *side_name,
         }
         strings[i] = item->valuestring;
         lengths[i] = strlen(item->valuestring);
-        if (!valid_utf8((const unsigned char *)strings[i], lengths[i])) {
+        if (!rs_utf8_valid((const unsigned char *)strings[i], lengths[i])) {
             rc = rs_fail(err, "%s: %s.vocab[%zu]: not valid UTF-8", where, side_name, i);
             break;
         }
