@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base64.h"
 #include "loader.h"
 #include "tensor.h"
 #include "tokenizer.h"

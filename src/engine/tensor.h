@@ -18,8 +18,4 @@
 /* f16 bit pattern -> f32, exact for every value (subnormals, infinities and NaNs included). */
 float rs_half_to_float(uint16_t half);
 
-/* Standard base64 (RFC 4648 alphabet, '=' padding optional, ASCII whitespace skipped). On success *out is a
- * malloc'd buffer of *out_len bytes. On bad input fills err with what is wrong, without a location. */
-int rs_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, rs_error *err);
-
 #endif
