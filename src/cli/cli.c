@@ -10,6 +10,7 @@
 #include "attribution.h"
 #include "heatmap_files.h"
 #include "html_report.h"
+#include "writers.h"
 
 enum {
     OPT_MAX_LENGTH = 256,
@@ -147,19 +148,21 @@ static int parse_number(const char *text, int option, bool allow_zero, double *o
 /* --explain[=METHODS], --word-scores and --ig-steps (attribution.h), kept out of rs_cli_parse's switch. */
 static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 {
+    rs_session_options *s = &cli->session;
+    rs_output_options *o = &cli->session.output;
     switch (c) {
     case OPT_EXPLAIN:
-        cli->explain = true;
-        cli->explain_methods = 0;
-        return arg ? rs_methods_parse(arg, &cli->explain_methods, err) : 0;
+        o->explain = true;
+        o->explain_methods = 0;
+        return arg ? rs_methods_parse(arg, &o->explain_methods, err) : 0;
     case OPT_WORD_SCORES:
-        cli->word_scores = true;
+        o->scores = true;
         return 0;
     default: /* OPT_IG_STEPS */
-        if (parse_positive_int(arg, c, &cli->ig_steps, err) < 0)
+        if (parse_positive_int(arg, c, &s->ig_steps, err) < 0)
             return -1;
-        if (cli->ig_steps > RS_MAX_IG_STEPS)
-            return rs_fail(err, "--ig-steps: %d is too large (at most %d)", cli->ig_steps, RS_MAX_IG_STEPS);
+        if (s->ig_steps > RS_MAX_IG_STEPS)
+            return rs_fail(err, "--ig-steps: %d is too large (at most %d)", s->ig_steps, RS_MAX_IG_STEPS);
         return 0;
     }
 }
@@ -167,26 +170,29 @@ static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_erro
 /* The options that exclude each other, once all are read. */
 static int check_combinations(const rs_cli *cli, rs_error *err)
 {
-    if (cli->n_best > cli->search.beam)
-        return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
-                       cli->n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
+    const rs_session_options *s = &cli->session;
+    const rs_decoding *d = &cli->session.decoding;
+    const rs_output_options *o = &cli->session.output;
+    if (o->n_best > d->search.beam)
+        return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", o->n_best, d->search.beam,
+                       o->nbest_layout && d->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
     if (cli->check_file) {
-        if (cli->file_count > 0)
+        if (s->file_count > 0)
             return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
-        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
+        if (s->format != rs_writer_default() || o->attention || cli->align_csv || o->nbest_layout)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->html || cli->stats || cli->explain || cli->word_scores)
+        if (s->heatmap || s->html || o->stats || o->explain || o->scores)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
                                 "--html, --stats, --explain or --word-scores");
     }
-    if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
-                          cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
-                          cli->word_scores || cli->n_best > 1))
+    if (s->tokenize && (cli->check_file || s->forced || o->attention || cli->align_csv || o->alignments ||
+                          s->heatmap || s->html || o->replace_unk || o->stats || o->explain ||
+                          o->scores || o->n_best > 1))
         return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
                             "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
                             "--stats, --explain, --word-scores or --n-best");
-    if (cli->forced && (cli->check_file || cli->n_best > 1))
+    if (s->forced && (cli->check_file || o->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     return 0;
 }
@@ -194,16 +200,19 @@ static int check_combinations(const rs_cli *cli, rs_error *err)
 static void set_defaults(rs_cli *cli)
 {
     memset(cli, 0, sizeof *cli);
-    cli->search.beam = RS_DEFAULT_BEAM;
-    cli->search.max_length = RS_DEFAULT_MAX_LENGTH;
-    cli->search.max_length_factor = RS_DEFAULT_MAX_LENGTH_FACTOR;
-    cli->search.length_penalty = RS_DEFAULT_LENGTH_PENALTY;
-    cli->n_best = 1;
-    cli->format = RS_FORMAT_TEXT;
+    rs_session_options *s = &cli->session;
+    rs_decoding *d = &cli->session.decoding;
+    rs_output_options *o = &cli->session.output;
+    d->search.beam = RS_DEFAULT_BEAM;
+    d->search.max_length = RS_DEFAULT_MAX_LENGTH;
+    d->search.max_length_factor = RS_DEFAULT_MAX_LENGTH_FACTOR;
+    d->search.length_penalty = RS_DEFAULT_LENGTH_PENALTY;
+    o->n_best = 1;
+    s->format = rs_writer_default();
     cli->threads = 0; /* not given: rs_default_threads() */
-    cli->batch_size = RS_DEFAULT_BATCH_SIZE;
-    cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
-    cli->split_sentences = true;
+    d->batch_size = RS_DEFAULT_BATCH_SIZE;
+    d->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
+    d->split_sentences = true;
 }
 
 /* The option groups below each take the options of theirs: 0 when `c` was one and is set, -1 on an error, 1
@@ -212,27 +221,29 @@ static void set_defaults(rs_cli *cli)
 /* The search: -b, -n, --max-length, --max-length-factor, --length-penalty, --no-repeat-ngram. */
 static int parse_search_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 {
+    rs_decoding *d = &cli->session.decoding;
+    rs_output_options *o = &cli->session.output;
     switch (c) {
     case 'b':
-        if (parse_positive_int(arg, c, &cli->search.beam, err) < 0)
+        if (parse_positive_int(arg, c, &d->search.beam, err) < 0)
             return -1;
-        if (cli->search.beam > RS_MAX_BEAM)
+        if (d->search.beam > RS_MAX_BEAM)
             return rs_fail(err, "--beam: %s is too large (at most %d)", arg, RS_MAX_BEAM);
         return 0;
     case 'n':
-        if (parse_positive_int(arg, c, &cli->n_best, err) < 0)
+        if (parse_positive_int(arg, c, &o->n_best, err) < 0)
             return -1;
-        cli->n_best_given = true;
+        o->nbest_layout = true;
         return 0;
     case OPT_MAX_LENGTH:
-        return parse_positive_int(arg, c, &cli->search.max_length, err);
+        return parse_positive_int(arg, c, &d->search.max_length, err);
     case OPT_MAX_LENGTH_FACTOR:
-        return parse_number(arg, c, false, &cli->search.max_length_factor, err);
+        return parse_number(arg, c, false, &d->search.max_length_factor, err);
     case OPT_LENGTH_PENALTY:
-        return parse_number(arg, c, true, &cli->search.length_penalty, err);
+        return parse_number(arg, c, true, &d->search.length_penalty, err);
     case OPT_NO_REPEAT_NGRAM:
-        cli->search.no_repeat_ngram = 0; /* 0: off, as by default */
-        if (strcmp(arg, "0") != 0 && parse_positive_int(arg, c, &cli->search.no_repeat_ngram, err) < 0)
+        d->search.no_repeat_ngram = 0; /* 0: off, as by default */
+        if (strcmp(arg, "0") != 0 && parse_positive_int(arg, c, &d->search.no_repeat_ngram, err) < 0)
             return -1;
         return 0;
     default:
@@ -244,17 +255,18 @@ static int parse_search_option(rs_cli *cli, int c, const char *arg, rs_error *er
  * --tokenize, --piece-level and the attribution options. */
 static int parse_output_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 {
+    rs_session_options *s = &cli->session;
+    rs_output_options *o = &cli->session.output;
     switch (c) {
     case OPT_FORMAT:
-        if (strcmp(arg, "text") == 0)
-            cli->format = RS_FORMAT_TEXT;
-        else if (strcmp(arg, "jsonl") == 0)
-            cli->format = RS_FORMAT_JSONL;
-        else
-            return rs_fail(err, "--format: expected 'text' or 'jsonl', got '%s'", arg);
+        if ((s->format = rs_writer_find(arg)) == NULL) {
+            char names[128];
+            rs_writer_names(names, sizeof names);
+            return rs_fail(err, "--format: expected %s, got '%s'", names, arg);
+        }
         return 0;
     case 'a':
-        cli->attention = true;
+        o->attention = true;
         return 0;
     case OPT_ALIGN_CSV:
         if (*arg == '\0')
@@ -262,25 +274,25 @@ static int parse_output_option(rs_cli *cli, int c, const char *arg, rs_error *er
         cli->align_csv = arg;
         return 0;
     case OPT_ALIGNMENTS:
-        cli->alignments = true;
+        o->alignments = true;
         return 0;
     case OPT_CHECK:
         cli->check_file = arg;
         return 0;
     case OPT_FORCED:
-        cli->forced = true;
+        s->forced = true;
         return 0;
     case OPT_REPLACE_UNK:
-        cli->replace_unk = true;
+        o->replace_unk = true;
         return 0;
     case OPT_STATS:
-        cli->stats = true;
+        o->stats = true;
         return 0;
     case OPT_TOKENIZE:
-        cli->tokenize = true;
+        s->tokenize = true;
         return 0;
     case OPT_PIECE_LEVEL:
-        cli->piece_level = true;
+        o->piece_level = true;
         return 0;
     case OPT_EXPLAIN:
     case OPT_WORD_SCORES:
@@ -294,31 +306,33 @@ static int parse_output_option(rs_cli *cli, int c, const char *arg, rs_error *er
 /* Pictures: --heatmap, --heatmap-scale, --color, --html. */
 static int parse_picture_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 {
+    rs_session_options *s = &cli->session;
+    rs_output_options *o = &cli->session.output;
     switch (c) {
     case OPT_HEATMAP:
         if (rs_heatmap_pattern_check(arg, err) < 0)
             return -1;
-        cli->heatmap = arg;
+        s->heatmap = arg;
         return 0;
     case OPT_HEATMAP_SCALE:
         if (strcmp(arg, "global") != 0 && strcmp(arg, "row") != 0)
             return rs_fail(err, "--heatmap-scale: expected 'global' or 'row', got '%s'", arg);
-        cli->heatmap_row_scale = strcmp(arg, "row") == 0;
+        o->heatmap_row_scale = strcmp(arg, "row") == 0;
         return 0;
     case OPT_COLOR:
         if (strcmp(arg, "auto") == 0)
-            cli->color = RS_COLOR_AUTO;
+            s->color = RS_COLOR_AUTO;
         else if (strcmp(arg, "always") == 0)
-            cli->color = RS_COLOR_ALWAYS;
+            s->color = RS_COLOR_ALWAYS;
         else if (strcmp(arg, "never") == 0)
-            cli->color = RS_COLOR_NEVER;
+            s->color = RS_COLOR_NEVER;
         else
             return rs_fail(err, "--color: expected 'auto', 'always' or 'never', got '%s'", arg);
         return 0;
     case OPT_HTML:
         if (rs_html_path_check(arg, err) < 0)
             return -1;
-        cli->html = arg;
+        s->html = arg;
         return 0;
     default:
         return 1;
@@ -328,6 +342,7 @@ static int parse_picture_option(rs_cli *cli, int c, const char *arg, rs_error *e
 /* The run: -m, -o, -t, --batch-size, --max-source-tokens, --no-split-sentences, --quantize. */
 static int parse_run_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 {
+    rs_decoding *d = &cli->session.decoding;
     int value;
     switch (c) {
     case 'm':
@@ -348,19 +363,19 @@ static int parse_run_option(rs_cli *cli, int c, const char *arg, rs_error *err)
             cli->threads = RS_MAX_THREADS;
         return 0;
     case OPT_BATCH_SIZE:
-        if (parse_positive_int(arg, c, &cli->batch_size, err) < 0)
+        if (parse_positive_int(arg, c, &d->batch_size, err) < 0)
             return -1;
         /* Larger batches gain nothing, and the per-line arrays of a batch are allocated up front. */
-        if (cli->batch_size > RS_MAX_BATCH_SIZE)
-            cli->batch_size = RS_MAX_BATCH_SIZE;
+        if (d->batch_size > RS_MAX_BATCH_SIZE)
+            d->batch_size = RS_MAX_BATCH_SIZE;
         return 0;
     case OPT_MAX_SOURCE_TOKENS:
         if (parse_positive_int(arg, c, &value, err) < 0)
             return -1;
-        cli->max_source_tokens = (size_t)value;
+        d->max_source_tokens = (size_t)value;
         return 0;
     case OPT_NO_SPLIT_SENTENCES:
-        cli->split_sentences = false;
+        d->split_sentences = false;
         return 0;
     case OPT_QUANTIZE:
         if (strcmp(arg, "int8") != 0 && strcmp(arg, "none") != 0)
@@ -375,12 +390,13 @@ static int parse_run_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 /* Standard error and what runs instead of a translation: --quiet, --report-time, --list-models, -h, -V. */
 static int parse_info_option(rs_cli *cli, int c)
 {
+    rs_session_options *s = &cli->session;
     switch (c) {
     case OPT_QUIET:
         cli->quiet = true;
         return 0;
     case OPT_REPORT_TIME:
-        cli->report_time = true;
+        s->report_time = true;
         return 0;
     case OPT_LIST_MODELS:
         cli->list_models = true;
@@ -418,6 +434,9 @@ static int option_error(int c, char **argv, rs_error *err)
 
 int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
 {
+    rs_session_options *s = &cli->session;
+    rs_decoding *d = &cli->session.decoding;
+    rs_output_options *o = &cli->session.output;
     set_defaults(cli);
     opterr = 0;
     optind = 0; /* 0, not 1: a full reset of GNU getopt, so tests may parse several times */
@@ -439,13 +458,13 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     }
     if (cli->help || cli->version || cli->list_models)
         return 0;
-    cli->files = argv + optind;
-    cli->file_count = argc - optind;
+    s->files = argv + optind;
+    s->file_count = argc - optind;
 
     if (check_combinations(cli, err) < 0)
         return -1;
-    cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
-                                 cli->html != NULL || cli->replace_unk || cli->stats || cli->explain;
+    d->search.keep_attention = o->attention || o->alignments || cli->align_csv != NULL || s->heatmap != NULL ||
+                                 s->html != NULL || o->replace_unk || o->stats || o->explain;
     return 0;
 }
 
