@@ -17,9 +17,9 @@
 void rs_check_file_free(rs_check_file *f)
 {
     for (size_t i = 0; i < f->count; i++)
-        free(f->buffers[i]);
-    free(f->buffers);
-    free(f->lines);
+        free(f->buffers.at[i]);
+    free(f->buffers.at);
+    free(f->lines.at);
     free(f->header);
     free(f->argv);
     memset(f, 0, sizeof *f);
@@ -49,24 +49,17 @@ static int add_line(rs_check_file *f, char *text, size_t len, long long number, 
         free(text);
         return rs_fail(err, "%s:%lld: no tab between the source and the expected output", f->path, number);
     }
-    void *p = f->lines;
-    if (rs_reserve(&p, &f->cap, f->count + 1, sizeof *f->lines, "check file", err) < 0) {
+    if (RS_GROW(f->lines, f->count + 1, "check file", err) < 0 ||
+        RS_GROW(f->buffers, f->count + 1, "check file", err) < 0) {
         free(text);
         return -1;
     }
-    f->lines = p;
-    p = f->buffers;
-    if (rs_reserve(&p, &f->buffers_cap, f->count + 1, sizeof *f->buffers, "check file", err) < 0) {
-        free(text);
-        return -1;
-    }
-    f->buffers = p;
     size_t source_len = (size_t)(tab - text);
     const char *expected = len == 0 ? text : tab + 1;
     if (len > 0)
         *tab = '\0';
-    f->buffers[f->count] = text;
-    f->lines[f->count] = (rs_check_line){text, source_len, expected, len == 0 ? 0 : len - source_len - 1, number};
+    f->buffers.at[f->count] = text;
+    f->lines.at[f->count] = (rs_check_line){text, source_len, expected, len == 0 ? 0 : len - source_len - 1, number};
     f->count++;
     return 0;
 }
@@ -238,7 +231,7 @@ static int compare_batch(const rs_session_options *o, const rs_model *model, con
     rs_strbuf_init(&sb);
     int rc = 0;
     for (int i = 0; rc == 0 && i < count; i++) {
-        const rs_check_line *line = &f->lines[first + (size_t)i];
+        const rs_check_line *line = &f->lines.at[first + (size_t)i];
         if (results[i].dropped_tokens)
             rs_warn("%s:%lld: %zu tokens, only the first %d are translated (--max-source-tokens)", f->path,
                     line->number, results[i].dropped_tokens + (size_t)results[i].token_count, results[i].token_count);
@@ -289,8 +282,8 @@ int rs_check_run(const rs_session_options *o, const rs_model *model, const rs_ch
     for (size_t start = 0; rc == 0 && start < f->count; start += (size_t)batch) {
         int count = f->count - start < (size_t)batch ? (int)(f->count - start) : batch;
         for (int i = 0; i < count; i++) {
-            sources[i] = f->lines[start + (size_t)i].source;
-            lens[i] = f->lines[start + (size_t)i].source_len;
+            sources[i] = f->lines.at[start + (size_t)i].source;
+            lens[i] = f->lines.at[start + (size_t)i].source_len;
         }
         rc = rs_joiner_translate(&joiner, sources, lens, NULL, NULL, count, &o->decoding.search, results, err);
         if (rc == 0)

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "mem.h"
 #include "model.h"
 #include "sink.h"
 
@@ -28,10 +29,9 @@ typedef struct rs_check_line {
 
 typedef struct rs_check_file {
     const char *path;
-    rs_check_line *lines;
-    size_t count, cap;
-    char **buffers; /* one per line, owning the text */
-    size_t buffers_cap;
+    RS_GROWABLE(rs_check_line) lines;
+    size_t count;
+    RS_GROWABLE(char *) buffers; /* one per line, owning the text */
     char *header;   /* the options after RS_CHECK_HEADER (NUL-terminated, split in place), or NULL */
     char **argv;    /* the argument vector rs_check_apply_header built */
 } rs_check_file;

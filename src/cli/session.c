@@ -198,7 +198,7 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
                      ? rs_score_tokens_joined(&s->scorer, tr, rs_joiner_sentences(&s->translator, i), printed, err)
                      : rs_score_tokens(&s->scorer, tr, printed, err)) < 0)
                 return -1;
-            s->output.word_scores = s->scorer.scores;
+            s->output.word_scores = s->scorer.scores.at;
         }
         const rs_translation *shown = s->output.words && !s->output.piece_level ? &s->words.view : tr;
         if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, tr, id, &s->output, err) < 0)

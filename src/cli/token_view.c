@@ -7,7 +7,7 @@
 static int32_t token_id(const rs_model *m, const rs_tokens *tokens, size_t i)
 {
     if (tokens->has_ids)
-        return tokens->ids[i];
+        return tokens->ids.at[i];
     const char *token = rs_tokens_get(tokens, i);
     int32_t id = rs_vocab_find(&m->source_vocab, token, strlen(token));
     return id < 0 ? m->source_ids.unk : id;

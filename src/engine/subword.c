@@ -61,7 +61,7 @@ static int check_alone(const cJSON *tokenizer, const cJSON *side_object, const c
     return 0;
 }
 
-/* ---- the word-level options, and the object ---------------------------------------------------------------------------------------- */
+/* ---- the word-level options, and the object ---------------------------------------------------------------------- */
 
 static bool *option_field(rs_tok_options *options, const char *key)
 {

@@ -387,7 +387,7 @@ static void test_tokens_list(void **state)
     assert_string_equal(rs_tokens_get(&tokens, 0), "w0");
     assert_string_equal(rs_tokens_get(&tokens, 9999), "w9999");
     rs_tokens_free(&tokens);
-    assert_null(tokens.text);
+    assert_null(tokens.text.at);
     rs_tokens_free(&tokens); /* freeing twice is harmless */
 }
 
