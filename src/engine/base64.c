@@ -20,12 +20,13 @@ void rs_base64_begin(rs_base64 *b, bool skip_space)
     b->skip_space = skip_space;
 }
 
-static void put_group(uint32_t group, unsigned char *out, size_t *n)
+/* The 3 bytes of a group at out[n]; returns n + 3. (A local count, not a size_t *: byte stores may alias it.) */
+static size_t put_group(uint32_t group, unsigned char *out, size_t n)
 {
-    out[*n] = (unsigned char)(group >> 16);
-    out[*n + 1] = (unsigned char)(group >> 8);
-    out[*n + 2] = (unsigned char)group;
-    *n += 3;
+    out[n] = (unsigned char)(group >> 16);
+    out[n + 1] = (unsigned char)(group >> 8);
+    out[n + 2] = (unsigned char)group;
+    return n + 3;
 }
 
 int rs_base64_feed(rs_base64 *b, const char *text, size_t len, unsigned char *out, size_t *n, rs_error *err)
@@ -33,14 +34,15 @@ int rs_base64_feed(rs_base64 *b, const char *text, size_t len, unsigned char *ou
     signed char value[256];
     value_table(value);
     const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
+    size_t i = 0, m = *n;
     /* Fast path: whole groups of four alphabet characters. */
-    while (b->digits == 0 && b->padding == 0 && i + 4 <= len) {
-        int v0 = value[s[i]], v1 = value[s[i + 1]], v2 = value[s[i + 2]], v3 = value[s[i + 3]];
-        if ((v0 | v1 | v2 | v3) < 0)
-            break;
-        put_group((uint32_t)v0 << 18 | (uint32_t)v1 << 12 | (uint32_t)v2 << 6 | (uint32_t)v3, out, n);
-        i += 4;
+    if (b->digits == 0 && b->padding == 0) {
+        for (; i + 4 <= len; i += 4) {
+            int v0 = value[s[i]], v1 = value[s[i + 1]], v2 = value[s[i + 2]], v3 = value[s[i + 3]];
+            if ((v0 | v1 | v2 | v3) < 0)
+                break;
+            m = put_group((uint32_t)v0 << 18 | (uint32_t)v1 << 12 | (uint32_t)v2 << 6 | (uint32_t)v3, out, m);
+        }
     }
     /* The rest, one character at a time: padding, white space, errors. */
     for (; i < len; i++) {
@@ -52,18 +54,21 @@ int rs_base64_feed(rs_base64 *b, const char *text, size_t len, unsigned char *ou
             continue;
         }
         int v = value[c];
-        if (v < 0)
-            return rs_fail(err, "base64: invalid character at offset %zu", b->offset + i);
-        if (b->padding > 0)
+        if (v < 0 || b->padding > 0) {
+            *n = m;
+            if (v < 0)
+                return rs_fail(err, "base64: invalid character at offset %zu", b->offset + i);
             return rs_fail(err, "base64: data after '=' padding at offset %zu", b->offset + i);
+        }
         b->group = b->group << 6 | (uint32_t)v;
         if (++b->digits == 4) {
-            put_group(b->group, out, n);
+            m = put_group(b->group, out, m);
             b->digits = 0;
             b->group = 0;
         }
     }
     b->offset += len;
+    *n = m;
     return 0;
 }
 

@@ -149,8 +149,13 @@ static size_t first_not_finite(const unsigned char *raw, size_t count, size_t wi
 {
     uint32_t exponent = width == 4 ? 0x7f800000u : 0x7c00u;
     uint32_t bad = 0;
-    for (size_t i = 0; i < count; i++) /* no early exit: the common, good tensor in one vectorizable pass */
-        bad |= (bits_at(raw + width * i, width) & exponent) == exponent;
+    /* no early exit, one loop per width: the common, good tensor in one vectorizable pass */
+    if (width == 4)
+        for (size_t i = 0; i < count; i++)
+            bad |= (bits_at(raw + 4 * i, 4) & exponent) == exponent;
+    else
+        for (size_t i = 0; i < count; i++)
+            bad |= (bits_at(raw + 2 * i, 2) & exponent) == exponent;
     size_t i = 0;
     while (bad && i < count && (bits_at(raw + width * i, width) & exponent) != exponent)
         i++;
