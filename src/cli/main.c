@@ -19,17 +19,12 @@
 #include "model_find.h"
 #include "ops.h"
 #include "outfile.h"
+#include "rnnsearch.h"
 #include "session.h"
 #include "signals.h"
 #include "sink.h"
 #include "strbuf.h"
 
-#ifndef RS_VERSION
-#define RS_VERSION "unknown"
-#endif
-#ifndef RS_DATADIR
-#define RS_DATADIR "/usr/local/share"
-#endif
 
 #define EXIT_MISMATCH 1
 #define EXIT_ERROR 2
@@ -320,7 +315,7 @@ int main(int argc, char **argv)
     if (cli.help)
         return print_help(&out);
     if (cli.version) {
-        printf("rnnsearch %s\nkernels: %s\n", RS_VERSION, rs_kernels_active()->isa);
+        printf("rnnsearch %s\nkernels: %s\n", rnnsearch_version(), rs_kernels_active()->isa);
         return rs_sink_close(&out, &err) < 0 ? write_failure(&out, &err) : EXIT_SUCCESS;
     }
     if (cli.list_models) {
