@@ -454,7 +454,8 @@ static int copy_hypothesis(rnnsearch_result *r, rnnsearch_model *m, const rs_tra
     h->word_count = w->ended_by_eos ? w->steps - 1 : w->steps;
     h->word_rows = w->steps;
     if (!(h->words = copy_strings(r, v->view.step_strings + v->view.step_offsets[k], h->word_count, err)) ||
-        !(h->word_of = copy(r, v->target_word_of + v->step_offsets[k], (size_t)h->token_count, sizeof(int), err)) ||
+        !(h->word_of =
+              copy(r, v->target_word_of.at + v->step_offsets.at[k], (size_t)h->token_count, sizeof(int), err)) ||
         !(h->word_attention = copy(r, w->attention, (size_t)w->steps * (size_t)v->view.length, sizeof(float), err)))
         return -1;
     return 0;
@@ -479,7 +480,7 @@ static int copy_sentence(rnnsearch_result *r, rnnsearch_model *m, const rs_trans
     if (viewed) {
         s->source_word_count = m->words.view.length;
         if (!(s->source_words = copy_strings(r, m->words.view.source, s->source_word_count, err)) ||
-            !(s->source_word_of = copy(r, m->words.source_word_of, (size_t)tr->length, sizeof(int), err)))
+            !(s->source_word_of = copy(r, m->words.source_word_of.at, (size_t)tr->length, sizeof(int), err)))
             return -1;
     } else {
         s->source_words = s->source;
