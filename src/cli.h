@@ -49,6 +49,14 @@ typedef struct rs_cli {
     bool piece_level;       /* --piece-level: -a matrices and heatmaps of a subword model show pieces */
     unsigned explain_methods; /* --explain=METHODS: RS_METHOD_BIT mask (attribution.h); 0 for bare --explain */
     int ig_steps;           /* --ig-steps */
+    /* --align-method, --align-threshold, --symmetrize, --reverse-model (align.h): any of them sets align_rule
+     * (and alignments); without it --alignments keeps its attention argmax */
+    bool align_rule;
+    int align_method;       /* rs_method */
+    bool align_threshold_given;
+    double align_threshold;
+    int symmetrize;         /* rs_symmetrize */
+    const char *reverse_model; /* NULL, a file or a model name */
     bool word_scores;       /* --word-scores: log p and output entropy per target token */
     int threads; /* 0: rs_default_threads() */
     bool quantize_int8;     /* --quantize int8 */

@@ -22,6 +22,9 @@ typedef struct rs_output_options {
     int n_best;      /* hypotheses printed per line */
     bool attention;  /* -a: matrices (text) or the "attention" field (JSONL) */
     bool alignments; /* --alignments: Pharaoh `s-t` pairs */
+    /* [hypothesis]: the links of --align-method/--symmetrize (align.h), printed instead of the attention
+     * argmax; NULL for that default */
+    const char *const *links;
     bool replace_unk; /* --replace-unk: an unk target token shows the most attended source token */
     bool stats;       /* --stats: attention entropy per target step and coverage per source position */
     bool explain;     /* --explain: occlusion and rank correlation */

@@ -60,10 +60,21 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
         if (rs_html_report_open(&s->html, cli->html, cli->explain, cli->explain_methods, err) < 0)
             return -1;
     }
-    if (cli->explain && (out || cli->html)) {
+    /* a method other than the attention gives its links through the explainer, shown or not */
+    bool links_explained = cli->align_rule && cli->align_method != RS_METHOD_ATTENTION && out;
+    if ((cli->explain && (out || cli->html)) || links_explained) {
         s->explaining = true;
+        unsigned methods = cli->explain ? cli->explain_methods : RS_METHOD_BIT(cli->align_method);
         if (rs_explainer_init(&s->explainer, model, err) < 0 ||
-            (cli->explain_methods && rs_explainer_set_methods(&s->explainer, cli->explain_methods, cli->ig_steps, err) < 0))
+            (methods && rs_explainer_set_methods(&s->explainer, methods, cli->ig_steps, err) < 0))
+            return -1;
+    }
+    if (cli->align_rule && out) {
+        s->aligning = true;
+        rs_align_rule rule = {(rs_method)cli->align_method, cli->align_threshold_given, cli->align_threshold,
+                              (rs_symmetrize)cli->symmetrize};
+        if (rs_aligner_init(&s->aligner, model, &rule, cli->reverse_model, &cli->search, cli->max_source_tokens,
+                            cli->ig_steps, err) < 0)
             return -1;
     }
     if (cli->word_scores && out) {
@@ -140,6 +151,8 @@ void rs_session_free(rs_session *s)
         rs_html_report_abandon(&s->html);
     if (s->explaining)
         rs_explainer_free(&s->explainer);
+    if (s->aligning)
+        rs_aligner_free(&s->aligner);
     if (s->scoring)
         rs_scorer_free(&s->scorer);
     rs_joiner_free(&s->translator);
@@ -187,6 +200,11 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
             rs_warn("%s:%lld: %zu tokens, only the first %d are translated (--max-source-tokens)", name,
                     first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
         const rs_translation *decoded = &s->results[i];
+        /* links of a cut target would silently leave its last words unaligned */
+        if (decoded->dropped_target_tokens && s->aligning)
+            return rs_fail(err, "%s:%lld: forced target of %zu tokens is longer than --max-source-tokens %d, "
+                                "too long to align", name, first_line + i,
+                           decoded->dropped_target_tokens + (size_t)decoded->target_count, decoded->target_count);
         if (decoded->dropped_target_tokens)
             rs_warn("%s:%lld: target of %zu tokens, only the first %d are decoded (--max-source-tokens)", name,
                     first_line + i, decoded->dropped_target_tokens + (size_t)decoded->target_count,
@@ -195,9 +213,18 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
                       : tr->hypothesis_count < s->output.n_best ? tr->hypothesis_count
                                                                 : s->output.n_best;
         s->output.explained = NULL;
+        const rs_explanation *explained = NULL;
         if (s->explaining && printed > 0 &&
-            rs_joiner_explain(&s->translator, &s->explainer, i, tr, printed, &s->output.explained, err) < 0)
+            rs_joiner_explain(&s->translator, &s->explainer, i, tr, printed, &explained, err) < 0)
             return -1;
+        if (s->cli->explain)
+            s->output.explained = explained;
+        s->output.links = NULL;
+        if (s->aligning && printed > 0) {
+            if (rs_align(&s->aligner, tr, printed, explained, err) < 0)
+                return -1;
+            s->output.links = s->aligner.texts;
+        }
         s->output.word_scores = NULL;
         if (s->scoring && printed > 0) {
             if ((tr->sentence_count > 1
