@@ -22,15 +22,20 @@ CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 RS_CFLAGS = -std=c11 -Wall -Wextra
-RS_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -Isrc $(DEPS_CFLAGS) \
+# Two folders (README.md "Source layout"): src/engine/ (loading, text, model, search, kernels) and src/cli/ (the
+# command line, sessions and writers). The front end sees both; the engine sees only itself (RS_INC below), so
+# an engine file that includes a front-end header does not build.
+RS_INC = -Isrc/engine -Isrc/cli
+RS_CPPFLAGS = -D_POSIX_C_SOURCE=200809L $(RS_INC) $(DEPS_CFLAGS) \
 	-DRS_VERSION='"$(VERSION)"' -DRS_DATADIR='"$(DATADIR)"'
 RS_LDLIBS = $(DEPS_LIBS) -lm -pthread
 
-SRCS := $(wildcard src/*.c)
+SRCS := $(wildcard src/engine/*.c src/cli/*.c)
 OBJS := $(patsubst src/%.c,build/%.o,$(SRCS))
+MAIN_SRC = src/cli/main.c
 
-# src/kernels.c is compiled once per instruction set (kernels.h): build/kernels.o is the portable table, and
-# on x86-64 build/kernels_avx2.o and build/kernels_avx512.o the others (src/dispatch.c picks one at run
+# src/engine/kernels.c is compiled once per instruction set (kernels.h): build/engine/kernels.o is the portable
+# table, and on x86-64 build/engine/kernels_avx2.o and kernels_avx512.o the others (dispatch.c picks one at run
 # time, so the binary runs on any x86-64). Contraction of a * b + c stays off: every table rounds alike.
 KERNEL_FLAGS = -ffp-contract=off
 KERNEL_ISA_FLAGS_avx2 = -DRS_ISA_AVX2 -mavx2 -mfma -mf16c
@@ -39,8 +44,13 @@ KERNEL_ISAS := $(if $(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null))
 ifneq ($(KERNEL_ISAS),)
 RS_CPPFLAGS += -DRS_X86_KERNELS
 endif
-OBJS += $(patsubst %,build/kernels_%.o,$(KERNEL_ISAS))
-LIB_OBJS := $(filter-out build/main.o,$(OBJS))
+KERNEL_SRC = src/engine/kernels.c
+OBJS += $(patsubst %,build/engine/kernels_%.o,$(KERNEL_ISAS))
+LIB_OBJS := $(filter-out build/cli/main.o,$(OBJS))
+
+# Every build flavour (build/, build/asan/, build/fuzz/, build/coverage/) compiles the engine without the front
+# end's headers.
+build/engine/%.o build/asan/engine/%.o build/fuzz/engine/%.o build/coverage/engine/%.o: RS_INC = -Isrc/engine
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,tests/bin/%,$(TEST_SRCS))
 
@@ -51,11 +61,13 @@ all: rnnsearch
 rnnsearch: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(RS_LDLIBS) $(LDLIBS)
 
-build/%.o: src/%.c | build
+build/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-build/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
-$(patsubst %,build/kernels_%.o,$(KERNEL_ISAS)): build/kernels_%.o: src/kernels.c | build
+build/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+$(patsubst %,build/engine/kernels_%.o,$(KERNEL_ISAS)): build/engine/kernels_%.o: $(KERNEL_SRC)
+	@mkdir -p $(@D)
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 build tests/bin:
@@ -65,7 +77,7 @@ build tests/bin:
 build/flags.stamp: FORCE | build
 	@echo '$(DATADIR) $(VERSION)' | cmp -s - $@ || echo '$(DATADIR) $(VERSION)' > $@
 
-build/main.o: build/flags.stamp
+build/cli/main.o: build/flags.stamp
 
 FORCE:
 
@@ -100,8 +112,8 @@ bench: rnnsearch
 ASAN_CC ?= $(CC)
 FUZZ_CC ?= clang
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-ASAN_OBJS := $(patsubst src/%.c,build/asan/%.o,$(SRCS)) $(patsubst %,build/asan/kernels_%.o,$(KERNEL_ISAS))
-ASAN_LIB_OBJS := $(filter-out build/asan/main.o,$(ASAN_OBJS))
+ASAN_OBJS := $(patsubst src/%.c,build/asan/%.o,$(SRCS)) $(patsubst %,build/asan/engine/kernels_%.o,$(KERNEL_ISAS))
+ASAN_LIB_OBJS := $(filter-out build/asan/cli/main.o,$(ASAN_OBJS))
 ASAN_TEST_BINS := $(patsubst tests/unit/%.c,build/asan/bin/%,$(TEST_SRCS))
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:detect_stack_use_after_return=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
@@ -115,15 +127,17 @@ VALGRIND_PY_TESTS ?= test_hostile test_io test_parity
 build/asan build/asan/bin build/fuzz:
 	mkdir -p $@
 
-build/asan/%.o: src/%.c | build/asan
+build/asan/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
-build/asan/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
-$(patsubst %,build/asan/kernels_%.o,$(KERNEL_ISAS)): build/asan/kernels_%.o: src/kernels.c | build/asan
+build/asan/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+$(patsubst %,build/asan/engine/kernels_%.o,$(KERNEL_ISAS)): build/asan/engine/kernels_%.o: $(KERNEL_SRC)
+	@mkdir -p $(@D)
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(SAN_FLAGS) -MMD -MP \
 		-c -o $@ $<
 
-build/asan/main.o: build/flags.stamp
+build/asan/cli/main.o: build/flags.stamp
 
 build/asan/rnnsearch: $(ASAN_OBJS)
 	$(ASAN_CC) $(SAN_FLAGS) -o $@ $(ASAN_OBJS) $(RS_LDLIBS)
@@ -148,19 +162,21 @@ FUZZ_SECONDS ?= 60
 FUZZERS = model file cli tokenizer decode subword
 FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 # The fuzz builds run the portable kernels unless FUZZ_KERNEL_ISAS names others: clang 14 (Debian 12's) lacks the
-# f16c feature test of src/dispatch.c, and the loader, command line and search are what the harnesses are for.
+# f16c feature test of src/engine/dispatch.c, and the loader, command line and search are what the harnesses are for.
 FUZZ_KERNEL_ISAS ?=
 FUZZ_CPPFLAGS = $(if $(FUZZ_KERNEL_ISAS),$(RS_CPPFLAGS),$(filter-out -DRS_X86_KERNELS,$(RS_CPPFLAGS)))
-FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS))) \
-	$(patsubst %,build/fuzz/kernels_%.o,$(FUZZ_KERNEL_ISAS))
+FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/%.o,$(filter-out $(MAIN_SRC),$(SRCS))) \
+	$(patsubst %,build/fuzz/engine/kernels_%.o,$(FUZZ_KERNEL_ISAS))
 FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZERS))
 .SECONDARY: $(ASAN_OBJS) $(FUZZ_OBJS)
 
-build/fuzz/%.o: src/%.c | build/fuzz
+build/fuzz/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-build/fuzz/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
-$(patsubst %,build/fuzz/kernels_%.o,$(KERNEL_ISAS)): build/fuzz/kernels_%.o: src/kernels.c | build/fuzz
+build/fuzz/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+$(patsubst %,build/fuzz/engine/kernels_%.o,$(KERNEL_ISAS)): build/fuzz/engine/kernels_%.o: $(KERNEL_SRC)
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(FUZZ_FLAGS) \
 		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
@@ -207,21 +223,24 @@ faults: build/faults/rnnsearch
 # lcov's HTML report goes to build/coverage/html. Slow: run it on an idle machine.
 COVERAGE_PY_TESTS ?= test_cli test_io test_hostile test_reliability test_interpret test_words test_check
 COV_FLAGS = -O0 -g --coverage
-COV_OBJS := $(patsubst src/%.c,build/coverage/%.o,$(SRCS)) $(patsubst %,build/coverage/kernels_%.o,$(KERNEL_ISAS))
-COV_LIB_OBJS := $(filter-out build/coverage/main.o,$(COV_OBJS))
+COV_OBJS := $(patsubst src/%.c,build/coverage/%.o,$(SRCS)) \
+	$(patsubst %,build/coverage/engine/kernels_%.o,$(KERNEL_ISAS))
+COV_LIB_OBJS := $(filter-out build/coverage/cli/main.o,$(COV_OBJS))
 COV_TEST_BINS := $(patsubst tests/unit/%.c,build/coverage/bin/%,$(TEST_SRCS))
 
 build/coverage build/coverage/bin:
 	mkdir -p $@
 
-build/coverage/%.o: src/%.c | build/coverage
+build/coverage/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(COV_FLAGS) -c -o $@ $<
 
-build/coverage/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
-build/coverage/kernels_%.o: src/kernels.c | build/coverage
+build/coverage/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+build/coverage/engine/kernels_%.o: $(KERNEL_SRC)
+	@mkdir -p $(@D)
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(COV_FLAGS) -c -o $@ $<
 
-build/coverage/main.o: build/flags.stamp
+build/coverage/cli/main.o: build/flags.stamp
 
 build/coverage/rnnsearch: $(COV_OBJS)
 	$(CC) $(COV_FLAGS) -o $@ $(COV_OBJS) $(RS_LDLIBS)
@@ -231,7 +250,7 @@ build/coverage/bin/%: tests/unit/%.c $(COV_LIB_OBJS) | build/coverage/bin
 		$(CMOCKA_LIBS) $(RS_LDLIBS)
 
 coverage: build/coverage/rnnsearch $(COV_TEST_BINS)
-	rm -f build/coverage/*.gcda
+	rm -f build/coverage/*/*.gcda
 	-RNNSEARCH_BIN=build/coverage/rnnsearch RNNSEARCH_UNIT_DIR=build/coverage/bin \
 		RNNSEARCH_PY_TESTS="$(COVERAGE_PY_TESTS)" bash tests/run.sh > build/coverage/tests.log 2>&1
 	tail -n 1 build/coverage/tests.log
@@ -243,14 +262,14 @@ coverage: build/coverage/rnnsearch $(COV_TEST_BINS)
 	$(BENCH_PYTHON) scripts/coverage_report.py build/coverage/lcov.info
 
 # Every bundled model (models/*.json) goes to $(DATADIR)/rnnsearch, where `rnnsearch -m NAME` finds it; the man
-# page gets the real $(DATADIR) in place of the literal `$(DATADIR)` of src/rnnsearch.1 ('-' escaped for roff).
+# page gets the real $(DATADIR) in place of the literal `$(DATADIR)` of src/cli/rnnsearch.1 ('-' escaped for roff).
 MODELS := $(wildcard models/*.json)
 MAN_DATADIR = $(subst -,\\-,$(DATADIR))
 
 install: rnnsearch | build
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/rnnsearch
 	$(INSTALL) -m 755 rnnsearch $(DESTDIR)$(BINDIR)/rnnsearch
-	sed 's|\$$(DATADIR)|$(MAN_DATADIR)|g' src/rnnsearch.1 > build/rnnsearch.1
+	sed 's|\$$(DATADIR)|$(MAN_DATADIR)|g' src/cli/rnnsearch.1 > build/rnnsearch.1
 	$(INSTALL) -m 644 build/rnnsearch.1 $(DESTDIR)$(MANDIR)/man1/rnnsearch.1
 	$(if $(MODELS),$(INSTALL) -m 644 $(MODELS) $(DESTDIR)$(DATADIR)/rnnsearch/)
 
@@ -262,4 +281,4 @@ uninstall:
 clean:
 	rm -rf build tests/bin rnnsearch
 
--include $(wildcard build/*.d build/asan/*.d build/fuzz/*.d)
+-include $(wildcard build/*.d build/*/*.d build/asan/*.d build/asan/*/*.d build/fuzz/*/*.d)

@@ -11,7 +11,7 @@ writes one JSON line per input line: {"id": ..., "hypotheses": [{"saliency": [[.
 With --compare it prints, instead, the largest relative error of each method over all hypotheses
 (max |C - autograd| / max |autograd| per matrix) and exits 1 when one exceeds --tolerance.
 
-Definitions (src/attribution.h): g_tj = d log p(y_t) / d e_j; saliency ||g_tj||; grad_input e_j . g_tj;
+Definitions (src/engine/attribution.h): g_tj = d log p(y_t) / d e_j; saliency ||g_tj||; grad_input e_j . g_tj;
 ig = e_j . integral_0^1 g_tj(alpha e) d alpha from the zero-embedding baseline, by Gauss-Legendre quadrature
 (numpy's leggauss nodes) with --ig-steps nodes."""
 import argparse

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-MAX_DIM = 1 << 24  # src/config.h RS_MAX_DIM
+MAX_DIM = 1 << 24  # src/engine/config.h RS_MAX_DIM
 MAX_LAYERS = 256
 FLOAT32_LIMIT = float.fromhex("0x1.ffffffp+127")  # at or above it, rounding to float32 gives infinity
 LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")

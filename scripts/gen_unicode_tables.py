@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Generates src/unicode_tables.{h,c}: the Unicode properties the C tokenizer needs, taken from this Python's
+"""Generates src/engine/unicode_tables.{h,c}: the Unicode properties the C tokenizer needs, taken from this Python's
 unicodedata so that the C engine and scripts/tokenizer.py agree code point for code point.
 
 Run with /usr/bin/python3 (the interpreter that runs scripts/tokenizer.py); the Unicode version is written into
-the header. Usage: gen_unicode_tables.py [--out-dir DIR]   (default: src/ next to this script's parent)
+the header. Usage: gen_unicode_tables.py [--out-dir DIR]   (default: src/engine/ next to this script's parent)
 
 Tables:
 - properties: a two-stage lookup (block index, then a byte per code point) holding the tokenizer class
@@ -276,7 +276,7 @@ def emit(out_dir):
 
 
 def main():
-    default = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    default = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "engine")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", default=default)
     emit(parser.parse_args().out_dir)

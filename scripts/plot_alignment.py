@@ -48,7 +48,7 @@ def is_rtl_char(c):
 
 
 def is_rtl(token):
-    """The same test as src/heatmap.c: the token holds a Hebrew, Arabic, Syriac, Thaana or NKo code point."""
+    """The same test as src/cli/heatmap.c: the token holds a Hebrew, Arabic, Syriac, Thaana or NKo code point."""
     return any(is_rtl_char(c) for c in token)
 
 

@@ -1,4 +1,4 @@
-"""The rnnsearch tokenizer, as README.md "Tokenizer" defines it; the C engine (src/tokenizer.c) does the same."""
+"""The rnnsearch tokenizer, as README.md "Tokenizer" defines it; the C engine (src/engine/tokenizer.c) does the same."""
 import unicodedata
 
 KEYS = ("lowercase", "fold_accents", "split_punctuation", "split_elision", "capitalize")

@@ -49,7 +49,7 @@ def run(args, stdin=b"", binary=BINARY, env=None, cwd=None):
                           env=child_env() if env is None else env, cwd=cwd, timeout=timeout())
 
 
-# The count that ends a run where the length limit cut lines (src/session.c); the random fixture models rarely
+# The count that ends a run where the length limit cut lines (src/cli/session.c); the random fixture models rarely
 # emit eos, so most of their runs end with it.
 LENGTH_LIMIT_WARNING = re.compile(rb"^rnnsearch: warning: (\d+) of (\d+) lines hit the length limit \((.*)\)\n", re.M)
 

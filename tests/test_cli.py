@@ -2,7 +2,7 @@
 values and their visible effect, invalid values and their one-line errors, exit statuses, input files and ids,
 the default model (RNNSEARCH_MODEL, build tree, DATADIR) and `make install` / `make uninstall`.
 
-Spec section 2 and the man page src/rnnsearch.1 are the yardstick; the fixtures of tests/fixtures (random
+Spec section 2 and the man page src/cli/rnnsearch.1 are the yardstick; the fixtures of tests/fixtures (random
 models with PyTorch reference outputs) are the models. Runs under $RNNSEARCH_TEST_WRAPPER when set (see
 clitools.py). Skipped when ./rnnsearch is not built."""
 import csv
@@ -54,7 +54,7 @@ def lines_of(data):
 
 
 def display_width(text):
-    """Terminal columns of text, by the rules of scripts/gen_width_tables.py (which src/width_tables.c holds)."""
+    """Terminal columns of text, by the rules of scripts/gen_width_tables.py (which src/cli/width_tables.c holds)."""
     return sum(gen_width_tables.width(ord(c)) for c in text)
 
 
@@ -179,13 +179,13 @@ class HelpAndVersionTest(CliTestCase):
                     self.assertIn(f'"-{short}"', source, f"-{short} has no test in {__file__}")
 
     def test_help_options_are_in_the_man_page(self):
-        with open(os.path.join(ROOT, "src", "rnnsearch.1"), encoding="utf-8") as f:
+        with open(os.path.join(ROOT, "src", "cli", "rnnsearch.1"), encoding="utf-8") as f:
             man = f.read().replace("\\-", "-")
         for short, long, _ in help_options(self.ok(["--help"])):
             with self.subTest(option=long):
-                self.assertTrue(f"--{long}" in man, f"--{long} is not in src/rnnsearch.1")
+                self.assertTrue(f"--{long}" in man, f"--{long} is not in src/cli/rnnsearch.1")
                 if short:
-                    self.assertTrue(f"-{short}" in man, f"-{short} is not in src/rnnsearch.1")
+                    self.assertTrue(f"-{short}" in man, f"-{short} is not in src/cli/rnnsearch.1")
 
     def test_version_short_and_long(self):
         version = makefile_version()
@@ -195,7 +195,7 @@ class HelpAndVersionTest(CliTestCase):
                 self.assertRegex(out, f"^rnnsearch {re.escape(version)}\nkernels: (portable|avx2|avx512)\n$")
         self.assertEqual(self.ok(["-V"], env=child_env(RNNSEARCH_ISA="portable")).splitlines()[1],
                          "kernels: portable")
-        with open(os.path.join(ROOT, "src", "rnnsearch.1"), encoding="utf-8") as f:
+        with open(os.path.join(ROOT, "src", "cli", "rnnsearch.1"), encoding="utf-8") as f:
             self.assertIn(f'"rnnsearch {version}"', f.read(), "the man page's .TH names another version")
 
 
@@ -486,11 +486,11 @@ class OutputFormatsTest(CliTestCase):
         self.assertEqual(display_width("ｶﾀｶﾅ"), 4)  # halfwidth katakana: one column each
 
     def test_width_tables_up_to_date(self):
-        """src/width_tables.c is what scripts/gen_width_tables.py writes with this Python."""
+        """src/cli/width_tables.c is what scripts/gen_width_tables.py writes with this Python."""
         directory = self.temp()
         gen_width_tables.emit(directory)
         self.assertEqual(read(os.path.join(directory, "width_tables.c")),
-                         read(os.path.join(ROOT, "src", "width_tables.c")))
+                         read(os.path.join(ROOT, "src", "cli", "width_tables.c")))
 
     def csv_rows(self, data):
         text = data.decode("utf-8")
@@ -1242,7 +1242,7 @@ class InstallTest(CliTestCase):
         model = os.path.join(dest, "usr", "share", "rnnsearch", "deu-eng.json")
         self.assertTrue(os.access(binary, os.X_OK))
         # The man page names the real data directory (roff-escaped), not the placeholder of the source.
-        source_man = read(os.path.join(ROOT, "src", "rnnsearch.1"))
+        source_man = read(os.path.join(ROOT, "src", "cli", "rnnsearch.1"))
         self.assertIn(b"$(DATADIR)/rnnsearch/deu\\-eng.json", source_man)
         self.assertEqual(read(man), source_man.replace(b"$(DATADIR)", b"/usr/share"))
         self.assertEqual(read(model), read(MODEL))

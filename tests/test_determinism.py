@@ -5,7 +5,7 @@ spread over several processes with GNU parallel gives the output of one process 
 not installed).
 
 Why it holds: every matrix product sums each output in one fixed order, whatever the number of rows computed
-together or the thread computing it (src/kernels.h), and every other step works row by row. The kernels are
+together or the thread computing it (src/engine/kernels.h), and every other step works row by row. The kernels are
 one source compiled per instruction set, in one order of arithmetic: the portable table (RNNSEARCH_ISA=portable)
 gives the bytes of the AVX2 and AVX-512 ones."""
 import json
@@ -118,7 +118,7 @@ class DeterminismTest(unittest.TestCase):
 
 @unittest.skipUnless(os.access(BINARY, os.X_OK), "./rnnsearch is not built (run `make`)")
 class InstructionSetTest(unittest.TestCase):
-    """The portable kernels give the bytes of the machine's best ones (src/kernels.h), f32 and f16 models."""
+    """The portable kernels give the bytes of the machine's best ones (src/engine/kernels.h), f32 and f16 models."""
 
     def test_portable_equals_best(self):
         directory = tempfile.mkdtemp(prefix="rnnsearch-isa-")

@@ -1,4 +1,4 @@
-"""--html FILE, the interactive report (src/html.h): the data in the page against the JSONL output, escaping of
+"""--html FILE, the interactive report (src/cli/html.h): the data in the page against the JSONL output, escaping of
 hostile text, self-containment, size, errors; then the page in a real browser (headless Chromium driven by
 tests/browser.py): it renders every sentence, hovering a target word highlights its source words and the
 reverse, the per-row scale and the method switch recolour the heatmaps, right-to-left text is laid out right
@@ -37,7 +37,7 @@ VIRIDIS = [0x440154, 0x482878, 0x3e4989, 0x31688e, 0x26828e, 0x1f9e89, 0x35b779,
 
 
 def viridis_css(x):
-    """The page's colour for x in [0, 1] (as report.js and src/heatmap.c compute it)."""
+    """The page's colour for x in [0, 1] (as report.js and src/cli/heatmap.c compute it)."""
     position = max(0.0, min(1.0, x)) * 9
     low = int(math.floor(position))
     if low >= 9:
@@ -102,14 +102,14 @@ class HtmlTestCase(unittest.TestCase):
 
 class ReportFileTest(HtmlTestCase):
     def test_assets_are_generated_from_src_report(self):
-        """src/html_assets.{h,c} are what scripts/gen_html_assets.py writes from src/report today."""
+        """src/cli/html_assets.{h,c} are what scripts/gen_html_assets.py writes from src/cli/report today."""
         out = tempfile.mkdtemp(prefix="rnnsearch-assets-")
         self.addCleanup(shutil.rmtree, out, True)
         gen_html_assets.emit(out)
         for name in ("html_assets.h", "html_assets.c"):
             with open(os.path.join(out, name), encoding="ascii") as f, \
-                    open(os.path.join(ROOT, "src", name), encoding="ascii") as g:
-                self.assertEqual(g.read(), f.read(), f"src/{name} is stale: run scripts/gen_html_assets.py")
+                    open(os.path.join(ROOT, "src", "cli", name), encoding="ascii") as g:
+                self.assertEqual(g.read(), f.read(), f"src/cli/{name} is stale: run scripts/gen_html_assets.py")
 
     def test_data_is_the_jsonl_output(self):
         """Tokens, scores, n-best ranks, texts, attention and occlusion as --format jsonl has them (each value

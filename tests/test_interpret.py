@@ -543,7 +543,7 @@ class CompatibilityTest(Base):
                         self.assertEqual(ha, {k: v for k, v in hb.items() if k not in NEW_FIELDS})
 
     def test_documented(self):
-        with open(os.path.join(ROOT, "src", "rnnsearch.1"), encoding="utf-8") as f:
+        with open(os.path.join(ROOT, "src", "cli", "rnnsearch.1"), encoding="utf-8") as f:
             man = f.read().replace("\\-", "-")
         help_text = self.ok(["--help"]).stdout.decode()
         for option in ("--heatmap", "--color", "--replace-unk", "--stats", "--explain"):

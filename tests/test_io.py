@@ -16,7 +16,7 @@ import unittest
 import clitools
 import tinymodel
 
-MAX_LINE_BYTES = 1 << 20  # src/session.h RS_MAX_LINE_BYTES
+MAX_LINE_BYTES = 1 << 20  # src/cli/session.h RS_MAX_LINE_BYTES
 SLOW = bool(clitools.wrapper())  # under valgrind everything is 20-50 times slower: smaller inputs
 
 

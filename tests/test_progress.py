@@ -1,4 +1,4 @@
-"""The progress line of ./rnnsearch (src/progress.h): drawn on standard error when it is a terminal (a pty here)
+"""The progress line of ./rnnsearch (src/cli/progress.h): drawn on standard error when it is a terminal (a pty here)
 and the input is regular files, redrawn in place and erased at the end; never on standard output, and not
 when standard error is a pipe, the input a pipe, or --quiet is given."""
 import os

@@ -1,4 +1,4 @@
-"""Reliability: output files never destroy inputs and are written atomically (src/outfile.h), inputs are opened
+"""Reliability: output files never destroy inputs and are written atomically (src/cli/outfile.h), inputs are opened
 before anything runs, signals end a run on a record boundary, non-blocking descriptors are waited for, models
 that change while they load give a clean error, several processes agree. Runs ./rnnsearch (or RNNSEARCH_BIN,
 under RNNSEARCH_TEST_WRAPPER: tests/clitools.py)."""
@@ -236,7 +236,7 @@ def many_lines(count, seed=1):
 
 class SignalTest(ReliabilityCase):
     """SIGINT, SIGTERM, SIGHUP at random points: output ends on a record boundary, output files keep their old
-    contents, exit 128 + n (src/signals.h)."""
+    contents, exit 128 + n (src/cli/signals.h)."""
 
     def start(self, args, stdin=subprocess.DEVNULL):
         return subprocess.Popen(clitools.wrapper() + [clitools.BINARY, "-m", self.model, "--quiet"] + args, stdin=stdin,
@@ -357,7 +357,7 @@ def fnv_colliding_words(blocks, bits):
 class LoaderTest(ReliabilityCase):
     def test_colliding_vocabulary_loads_as_fast_as_an_ordinary_one(self):
         """65536 source words whose FNV-1a hashes collide in the table's bits took 18.6 s to load against 0.10 s
-        for ordinary words (issue 13); the hash is now keyed at random (src/siphash.h)."""
+        for ordinary words (issue 13); the hash is now keyed at random (src/engine/siphash.h)."""
         words = fnv_colliding_words(15, 17)  # 32768 words; the table has 2**17 slots for them
         self.assertEqual(len({fnv1a(w.encode()) & ((1 << 17) - 1) for w in words}), 1)
         ordinary = [f"w{i:044d}" for i in range(len(words))]  # same count and length

@@ -1,6 +1,6 @@
 """Checks scripts/tokenizer.py against the shared vectors (tests/tokenizer_vectors.tsv and
 tests/detokenizer_vectors.tsv, which the C test tests/unit/test_tokenizer.c reads too), and that the committed
-generated files (the vectors and src/unicode_tables.{h,c}) are what their generators write today.
+generated files (the vectors and src/engine/unicode_tables.{h,c}) are what their generators write today.
 
 Run from the repository root: /usr/bin/python3 -m unittest tests/test_tokenizer.py (tests/run.sh discovers it)."""
 import os
@@ -95,13 +95,13 @@ class GeneratedFiles(unittest.TestCase):
                                    os.path.join(ROOT, "tests"))
 
     def test_unicode_tables_up_to_date(self):
-        with open(os.path.join(ROOT, "src", "unicode_tables.h"), encoding="ascii") as f:
+        with open(os.path.join(ROOT, "src", "engine", "unicode_tables.h"), encoding="ascii") as f:
             version = re.search(r'#define RS_UC_VERSION "([^"]+)"', f.read()).group(1)
         if version != unicodedata.unidata_version:
             self.skipTest(f"tables are Unicode {version}, this Python has {unicodedata.unidata_version}")
         with tempfile.TemporaryDirectory() as out:
             gen_unicode_tables.emit(out)
-            self.assert_same_files(["unicode_tables.h", "unicode_tables.c"], out, os.path.join(ROOT, "src"))
+            self.assert_same_files(["unicode_tables.h", "unicode_tables.c"], out, os.path.join(ROOT, "src", "engine"))
 
 
 class Options(unittest.TestCase):

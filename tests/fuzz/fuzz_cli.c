@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/cli.h"
+#include "cli.h"
 
 #define CHECK(condition)                                                                                      \
     do {                                                                                                      \

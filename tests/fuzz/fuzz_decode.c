@@ -13,10 +13,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "../../src/model.h"
-#include "../../src/output.h"
-#include "../../src/strbuf.h"
-#include "../../src/translator.h"
+#include "model.h"
+#include "output.h"
+#include "strbuf.h"
+#include "translator.h"
 
 #define CHECK(condition)                                                                                      \
     do {                                                                                                      \

@@ -15,8 +15,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../src/dense.h"
-#include "../../src/model.h"
+#include "dense.h"
+#include "model.h"
 
 #define CHECK(condition)                                                                                      \
     do {                                                                                                      \

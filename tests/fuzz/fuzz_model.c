@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/model.h"
+#include "model.h"
 
 #define CHECK(condition)                                                                                      \
     do {                                                                                                      \

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/sp_model.h"
-#include "../../src/sp_segment.h"
-#include "../../src/strbuf.h"
-#include "../../src/tokenizer.h"
+#include "sp_model.h"
+#include "sp_segment.h"
+#include "strbuf.h"
+#include "tokenizer.h"
 #include "fuzz_check.h"
 
 #define MAX_LINES 8

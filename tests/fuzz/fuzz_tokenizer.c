@@ -2,7 +2,8 @@
  * undefined behaviour or a broken invariant. Not part of `make test`; run it with clang:
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
- *       src/tokenizer.c src/utf8.c src/unicode_tables.c src/error.c tests/fuzz/fuzz_tokenizer.c \
+ *       -Isrc/engine src/engine/tokenizer.c src/engine/utf8.c src/engine/unicode_tables.c src/engine/error.c \
+ *       tests/fuzz/fuzz_tokenizer.c \
  *       $(pkg-config --cflags --libs libcjson) -o fuzz_tokenizer
  *   ./fuzz_tokenizer -max_total_time=60 -max_len=512
  */
@@ -10,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/tokenizer.h"
-#include "../../src/unicode_tables.h"
-#include "../../src/utf8.h"
+#include "tokenizer.h"
+#include "unicode_tables.h"
+#include "utf8.h"
 
 #define CHECK(condition)                                                                                      \
     do {                                                                                                      \

@@ -1,4 +1,4 @@
-/* HTML report writer tests (src/html.h): JSON strings that cannot leave a script element, matrices stored
+/* HTML report writer tests (src/cli/html.h): JSON strings that cannot leave a script element, matrices stored
  * relative to each row's largest value, one page per document whatever the number of sentences, and write
  * failures reported as errors. The page in a browser is tests/test_html.py's. */
 #include <math.h>
@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/html.h"
-#include "../../src/strbuf.h"
+#include "html.h"
+#include "strbuf.h"
 
 static char *json_of(const char *text, size_t len)
 {

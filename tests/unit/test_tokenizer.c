@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "../../src/tokenizer.h"
-#include "../../src/unicode_tables.h"
-#include "../../src/utf8.h"
+#include "tokenizer.h"
+#include "unicode_tables.h"
+#include "utf8.h"
 
 /* ---- vector files ----------------------------------------------------------------------------------- */
 

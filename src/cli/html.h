@@ -2,7 +2,7 @@
  * font) showing each translated sentence with its source, its translation and a heatmap per method, where
  * hovering a target token highlights the source tokens it draws on, and the reverse.
  *
- * The page is a small fixed program (src/report/report.js and report.css, compiled in as html_assets.c)
+ * The page is a small fixed program (report/report.js and report.css, compiled in as html_assets.c)
  * and the data it draws, written as JSON in a <script type="application/json"> element:
  *     {"format": "rnnsearch-report", "version": 1,
  *      "methods": [{"name": "attention", "label": "Attention", "about": "...", "range": "unit"}, ...],
