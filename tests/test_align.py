@@ -1,4 +1,4 @@
-"""Alignments from any method (--align-method, --align-threshold, --symmetrize, --reverse-model; src/align.h):
+"""Alignments from any method (--align-method, --align-threshold, --symmetrize, --reverse-model; src/cli/align.h):
 the link rules and symmetrizations of the C code against scripts/aer.py's Python on hand-made and random
 matrices (tests/bin/test_align --links), the tool's links against the same rules applied to its own JSONL
 matrices, with a reverse-direction fixture model (word level and subword), and the errors."""
