@@ -20,12 +20,14 @@ architecture and vocabularies), for the same y; the mean Spearman correlation of
 vectors between the two models should be near 0 for a method that depends on what the model learned.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -51,6 +53,7 @@ def parse_args(argv):
     p.add_argument("--plot", help="write the mean deletion/insertion curves to this PNG")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
+    p.add_argument("--jobs", type=int, default=2, help="rnnsearch processes at a time (default 2)")
     p.add_argument("--replot", nargs="+", metavar="JSON",
                    help="instead: draw --plot from the --json reports of earlier runs (each method from the first "
                         "report that has it)")
@@ -67,20 +70,31 @@ def progress(what, done, total, started):
 
 
 def run_jsonl(args, model, options, lines, what="forced decoding", chunk=None):
-    """rnnsearch's JSONL objects for `lines`, run `chunk` lines at a time (default: all at once) so that
-    progress can be reported between chunks."""
+    """rnnsearch's JSONL objects for `lines`, `chunk` lines per process (default: all in one), --jobs processes
+    at a time (one thread each), with a progress line per chunk: a loaded machine gives each process a share."""
     chunk = chunk or max(len(lines), 1)
-    out, started = [], time.monotonic()
-    for start in range(0, len(lines), chunk):
-        part = lines[start:start + chunk]
-        done = subprocess.run([args.binary, "-m", model, "--format", "jsonl"] + options,
+    parts = [lines[start:start + chunk] for start in range(0, len(lines), chunk)]
+    started, finished = time.monotonic(), [0]
+    lock = threading.Lock()
+
+    def one(part):
+        done = subprocess.run([args.binary, "-m", model, "--format", "jsonl", "-t", "1"] + options,
                               input="".join(line + "\n" for line in part).encode(), capture_output=True)
         if done.returncode != 0:
-            sys.exit(f"faithfulness.py: rnnsearch failed: {done.stderr.decode().strip()}")
-        out += [json.loads(line) for line in done.stdout.decode().splitlines()]
-        if not args.quiet:
-            progress(what, start + len(part), len(lines), started)
-    return out
+            raise RuntimeError(f"rnnsearch failed: {done.stderr.decode().strip()}")
+        objs = [json.loads(line) for line in done.stdout.decode().splitlines()]
+        with lock:
+            finished[0] += len(part)
+            if not args.quiet:
+                progress(what, finished[0], len(lines), started)
+        return objs
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+            results = list(pool.map(one, parts))
+    except RuntimeError as e:
+        sys.exit(f"faithfulness.py: {e}")
+    return [obj for objs in results for obj in objs]
 
 
 def importances(args, model, sources, targets, methods, first):
@@ -92,7 +106,7 @@ def importances(args, model, sources, targets, methods, first):
     out = []
     what = "attributions, " + ("trained model" if model == args.model else "randomized model")
     # ig costs seconds per sentence: small chunks keep the progress lines coming
-    chunk = 10 if "ig" in methods else 100
+    chunk = 5 if "ig" in methods else 50
     for obj, tokens in zip(run_jsonl(args, model, options, [f"{s}\t{t}" for s, t in zip(sources, targets)],
                                      what, chunk), sources):
         h = obj["hypotheses"][0]
@@ -101,22 +115,32 @@ def importances(args, model, sources, targets, methods, first):
     return out
 
 
-def curve_logps(args, sources, targets, orders, deletion, label):
-    """log p(y) per token of y along each order: k = 0 .. n tokens deleted (or restored)."""
-    lines, index = [], []
-    for s, (src, tgt, order) in enumerate(zip(sources, targets, orders)):
+def curve_lines(sources, targets, orders, deletion):
+    """The forced lines of each sentence's curve: k = 0 .. n tokens deleted (or restored) in its order."""
+    out = []
+    for src, tgt, order in zip(sources, targets, orders):
         words = src.split()
+        lines = []
         for k in range(len(words) + 1):
             chosen = set(order[:k])
             kept = [w if (j in chosen) != deletion else UNKNOWN for j, w in enumerate(words)]
             lines.append(" ".join(kept) + "\t" + tgt)
-            index.append(s)
-    curves = [[] for _ in sources]
-    what = f"{label}, {'deletion' if deletion else 'insertion'} curve"
-    for s, obj in zip(index, run_jsonl(args, args.model, ["--forced"], lines, what, 5000)):
+        out.append(lines)
+    return out
+
+
+def all_curves(args, sources, targets, orders):
+    """{order name: (deletion curves, insertion curves)}: log p(y) per token of y along each order. Every
+    distinct forced line is decoded once (the full and the empty source recur in every order)."""
+    plans = {(m, d): curve_lines(sources, targets, order, d) for m, order in orders.items() for d in (True, False)}
+    distinct = sorted({line for curves in plans.values() for lines in curves for line in lines})
+    objs = run_jsonl(args, args.model, ["--forced"], distinct, "deletion and insertion curves", 500)
+    score = {}
+    for line, obj in zip(distinct, objs):
         h = obj["hypotheses"][0]
-        curves[s].append(h["score"] / max(len(h["tokens"]) + 1, 1))
-    return curves
+        score[line] = h["score"] / max(len(h["tokens"]) + 1, 1)
+    return {m: tuple([[score[line] for line in lines] for lines in plans[(m, d)]] for d in (True, False))
+            for m in orders}
 
 
 def aopc(curves, deletion):
@@ -171,9 +195,7 @@ def main(argv=None):
     results, mean_curves = {}, {}
     orders = {m: [list(np.argsort(-s[m], kind="stable")) for s in scores] for m in methods}
     orders["random"] = [rng.sample(range(len(s.split())), len(s.split())) for s in sources]
-    for m, order in orders.items():
-        dele = curve_logps(args, sources, targets, order, True, m)
-        ins = curve_logps(args, sources, targets, order, False, m)
+    for m, (dele, ins) in all_curves(args, sources, targets, orders).items():
         results[m] = {"aopc_deletion": aopc(dele, True), "aopc_insertion": aopc(ins, False)}
         mean_curves[m] = (dele, ins)
     random_model = randomized_model(args.model, args.seed)
