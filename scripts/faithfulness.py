@@ -3,7 +3,13 @@
 model-randomization sanity check of Adebayo et al. (2018).
 
   /usr/bin/python3 scripts/faithfulness.py [-m models/deu-eng.json] [--lines 100] [--methods ...] \\
-      [--input DATA/multi30k/test_2016_flickr.de] [--plot curves.png] [--json]
+      [--input DATA/multi30k/test_2016_flickr.de] [--plot curves.png] [--json] [--jobs 2]
+  /usr/bin/python3 scripts/faithfulness.py --replot run1.json run2.json --plot curves.png
+
+Long runs (1000 sentences; ig costs seconds per sentence) print a progress line per chunk on standard error
+(--quiet: none) and run --jobs rnnsearch processes at a time. --replot draws one figure from the --json reports
+of several runs (say every method but ig over 1000 sentences and all five over fewer), each method's curves from
+the first report that has it.
 
 A script rather than a tool mode: it only drives ./rnnsearch (greedy translation, then --forced decoding of
 that translation against perturbed sources, and --explain=METHODS) and aggregates, which is plain Python.
