@@ -212,11 +212,14 @@ class ReverseModelTest(unittest.TestCase):
 
     def test_default_unchanged(self):
         """--align-method attention alone is plain --alignments."""
-        lines = "ein hund sieht katze\nkatze hund\n"
-        plain = run(["-m", self.forward, "-b", "2", "--alignments"], lines)
-        again = run(["-m", self.forward, "-b", "2", "--align-method", "attention"], lines)
-        self.assertEqual(plain.returncode, 0)
-        self.assertEqual(plain.stdout, again.stdout)
+        with open(fixture("subword.in"), encoding="utf-8") as f:
+            subword_lines = f.read()
+        for model, lines in ((self.forward, "ein hund sieht katze\nkatze hund\n"), (self.subword, subword_lines)):
+            for layout in (["--format", "jsonl"], ["-n", "3"]):
+                plain = run(["-m", model, "-b", "3", "--alignments"] + layout, lines)
+                again = run(["-m", model, "-b", "3", "--align-method", "attention"] + layout, lines)
+                self.assertEqual(plain.returncode, 0)
+                self.assertEqual(plain.stdout, again.stdout)
 
     def test_column_argmax(self):
         """Without a reverse model the second direction is the column argmax of the same matrix."""
