@@ -5,9 +5,17 @@ VERSION = 1.0.0
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
+# The Python binding (src/python/rnnsearch.py) goes where this Python looks for modules under PREFIX:
+# lib/pythonX.Y/dist-packages on Debian and its kin, lib/pythonX.Y/site-packages elsewhere.
+PYTHON ?= /usr/bin/python3
+PYTHONDIR ?= $(shell $(PYTHON) -c 'import sys; print("$(PREFIX)/lib/python%d.%d/%s" % (sys.version_info[:2] + \
+	("dist-packages" if any(p.endswith("dist-packages") for p in sys.path) else "site-packages",)))' 2>/dev/null)
 
 CC ?= cc
 CFLAGS ?= -O2
@@ -21,18 +29,24 @@ DEPS_LIBS := $(shell $(PKG_CONFIG) --libs libcjson 2>/dev/null || echo -lcjson)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
-RS_CFLAGS = -std=c11 -Wall -Wextra
+# Position-independent objects serve both libraries (and the CLI, linked from the static one); only the
+# functions of src/include/rnnsearch.h are visible outside librnnsearch.so.
+RS_CFLAGS = -std=c11 -Wall -Wextra -fPIC -fvisibility=hidden
 # Two folders (README.md "Source layout"): src/engine/ (loading, text, model, search, kernels) and src/cli/ (the
-# command line, sessions and writers). The front end sees both; the engine sees only itself (RS_INC below), so
-# an engine file that includes a front-end header does not build.
-RS_INC = -Isrc/engine -Isrc/cli
+# command line, sessions and writers); besides them the library's public header (src/include/rnnsearch.h) and
+# its facade (src/lib/). The front ends see all; the engine sees only itself (RS_INC below), so an engine file
+# that includes a front-end header does not build.
+RS_INC = -Isrc/engine -Isrc/cli -Isrc/include
 RS_CPPFLAGS = -D_POSIX_C_SOURCE=200809L $(RS_INC) $(DEPS_CFLAGS) \
 	-DRS_VERSION='"$(VERSION)"' -DRS_DATADIR='"$(DATADIR)"'
 RS_LDLIBS = $(DEPS_LIBS) -lm -pthread
 
-SRCS := $(wildcard src/engine/*.c src/cli/*.c)
+SRCS := $(wildcard src/engine/*.c src/cli/*.c src/lib/*.c)
 OBJS := $(patsubst src/%.c,build/%.o,$(SRCS))
 MAIN_SRC = src/cli/main.c
+SONAME = librnnsearch.so.1
+SHARED_LIB = build/librnnsearch.so.$(VERSION)
+STATIC_LIB = build/librnnsearch.a
 
 # src/engine/kernels.c is compiled once per instruction set (kernels.h): build/engine/kernels.o is the portable
 # table, and on x86-64 build/engine/kernels_avx2.o and kernels_avx512.o the others (dispatch.c picks one at run
@@ -54,12 +68,34 @@ build/engine/%.o build/asan/engine/%.o build/fuzz/engine/%.o build/coverage/engi
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,tests/bin/%,$(TEST_SRCS))
 
-.PHONY: all test unit check check-asan check-valgrind fuzz fuzz-merge faults coverage bench install uninstall clean FORCE
+.PHONY: all lib test unit check check-asan check-valgrind fuzz fuzz-merge faults coverage bench install uninstall clean FORCE
 
-all: rnnsearch
+all: rnnsearch lib
 
-rnnsearch: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(RS_LDLIBS) $(LDLIBS)
+# The library: static and shared (soname librnnsearch.so.1, with the usual links in build/), and its
+# pkg-config file. The command line is its first user: ./rnnsearch is main.o linked with librnnsearch.a, which
+# holds every object but main.o (the facade of src/lib/ uses the front end's word views and token strings).
+lib: $(STATIC_LIB) build/$(SONAME) build/librnnsearch.so build/rnnsearch.pc
+
+rnnsearch: build/cli/main.o $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ build/cli/main.o $(STATIC_LIB) $(RS_LDLIBS) $(LDLIBS)
+
+$(STATIC_LIB): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+$(SHARED_LIB): $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $(LIB_OBJS) $(RS_LDLIBS) $(LDLIBS)
+
+build/$(SONAME) build/librnnsearch.so: $(SHARED_LIB)
+	ln -sf $(notdir $(SHARED_LIB)) $@
+
+# The .pc file names the installed paths: it is remade when PREFIX (or the other directories) change.
+build/rnnsearch.pc: build/flags.stamp
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' 'Name: rnnsearch' \
+		'Description: neural machine translation with attention (RNNsearch): translations, attention, attributions' \
+		'Version: $(VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lrnnsearch' \
+		'Libs.private: $(DEPS_LIBS) -lm -pthread' > $@
 
 build/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -73,11 +109,19 @@ $(patsubst %,build/engine/kernels_%.o,$(KERNEL_ISAS)): build/engine/kernels_%.o:
 build tests/bin:
 	mkdir -p $@
 
-# main.c has DATADIR and VERSION compiled in: rebuild it when they change (e.g. `make install PREFIX=/usr`).
+# main.c and the library have DATADIR and VERSION compiled in: rebuild them when they change (e.g. `make install
+# PREFIX=/usr`); the .pc file names the directories.
+FLAGS_TEXT = $(DATADIR) $(VERSION) $(PREFIX) $(LIBDIR) $(INCLUDEDIR)
 build/flags.stamp: FORCE | build
-	@echo '$(DATADIR) $(VERSION)' | cmp -s - $@ || echo '$(DATADIR) $(VERSION)' > $@
+	@echo '$(FLAGS_TEXT)' | cmp -s - $@ || echo '$(FLAGS_TEXT)' > $@
 
-build/cli/main.o: build/flags.stamp
+build/cli/main.o build/lib/rnnsearch.o: build/flags.stamp
+
+# The objects are remade when the compiler flags change (an older tree's objects were not position-independent).
+build/cflags.stamp: FORCE | build
+	@echo '$(CC) $(RS_CFLAGS) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(RS_CFLAGS) $(CFLAGS)' > $@
+
+$(OBJS): build/cflags.stamp
 
 FORCE:
 
@@ -93,7 +137,7 @@ unit: $(TEST_BINS)
 SP_TOOL = tests/bin/sp_segment
 
 # tests/run.sh runs the unit tests too (and the Python suites); without it, only the unit tests run.
-test: rnnsearch $(TEST_BINS) $(SP_TOOL) build/faults/rnnsearch
+test: rnnsearch lib $(TEST_BINS) $(SP_TOOL) build/faults/rnnsearch
 	@if [ -f tests/run.sh ]; then bash tests/run.sh; else $(MAKE) --no-print-directory unit; fi
 
 # rnnsearch against PyTorch eager on a model of tutorial-3 size (scripts/bench.py): builds the model files,
@@ -137,7 +181,7 @@ $(patsubst %,build/asan/engine/kernels_%.o,$(KERNEL_ISAS)): build/asan/engine/ke
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(SAN_FLAGS) -MMD -MP \
 		-c -o $@ $<
 
-build/asan/cli/main.o: build/flags.stamp
+build/asan/cli/main.o build/asan/lib/rnnsearch.o: build/flags.stamp
 
 build/asan/rnnsearch: $(ASAN_OBJS)
 	$(ASAN_CC) $(SAN_FLAGS) -o $@ $(ASAN_OBJS) $(RS_LDLIBS)
@@ -146,7 +190,7 @@ build/asan/bin/%: tests/unit/%.c $(ASAN_LIB_OBJS) | build/asan/bin
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP \
 		-MF build/asan/$*.test.d -o $@ $< $(ASAN_LIB_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS)
 
-check-asan: build/asan/rnnsearch $(ASAN_TEST_BINS) build/asan/bin/sp_segment
+check-asan: build/asan/rnnsearch lib $(ASAN_TEST_BINS) build/asan/bin/sp_segment
 	$(ASAN_ENV) bash tests/run.sh
 
 check-valgrind: rnnsearch $(TEST_BINS)
@@ -240,7 +284,7 @@ build/coverage/engine/kernels_%.o: $(KERNEL_SRC)
 	@mkdir -p $(@D)
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(COV_FLAGS) -c -o $@ $<
 
-build/coverage/cli/main.o: build/flags.stamp
+build/coverage/cli/main.o build/coverage/lib/rnnsearch.o: build/flags.stamp
 
 build/coverage/rnnsearch: $(COV_OBJS)
 	$(CC) $(COV_FLAGS) -o $@ $(COV_OBJS) $(RS_LDLIBS)
@@ -266,19 +310,34 @@ coverage: build/coverage/rnnsearch $(COV_TEST_BINS)
 MODELS := $(wildcard models/*.json)
 MAN_DATADIR = $(subst -,\\-,$(DATADIR))
 
-install: rnnsearch | build
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/rnnsearch
+# The library goes to LIBDIR (librnnsearch.a, librnnsearch.so.VERSION and its links), the header to
+# INCLUDEDIR, rnnsearch.pc to PKGCONFIGDIR, and the Python module to PYTHONDIR with LIBDIR written in, so that
+# it finds the installed library.
+install: rnnsearch lib | build
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/rnnsearch $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(if $(PYTHONDIR),$(DESTDIR)$(PYTHONDIR))
 	$(INSTALL) -m 755 rnnsearch $(DESTDIR)$(BINDIR)/rnnsearch
 	sed 's|\$$(DATADIR)|$(MAN_DATADIR)|g' src/cli/rnnsearch.1 > build/rnnsearch.1
 	$(INSTALL) -m 644 build/rnnsearch.1 $(DESTDIR)$(MANDIR)/man1/rnnsearch.1
 	$(if $(MODELS),$(INSTALL) -m 644 $(MODELS) $(DESTDIR)$(DATADIR)/rnnsearch/)
+	$(INSTALL) -m 644 src/include/rnnsearch.h $(DESTDIR)$(INCLUDEDIR)/rnnsearch.h
+	$(INSTALL) -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/librnnsearch.a
+	$(INSTALL) -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED_LIB))
+	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/librnnsearch.so
+	$(INSTALL) -m 644 build/rnnsearch.pc $(DESTDIR)$(PKGCONFIGDIR)/rnnsearch.pc
+	$(if $(PYTHONDIR),sed 's|@LIBDIR@|$(LIBDIR)|' src/python/rnnsearch.py > build/rnnsearch.py)
+	$(if $(PYTHONDIR),$(INSTALL) -m 644 build/rnnsearch.py $(DESTDIR)$(PYTHONDIR)/rnnsearch.py)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rnnsearch $(DESTDIR)$(MANDIR)/man1/rnnsearch.1 \
-		$(addprefix $(DESTDIR)$(DATADIR)/rnnsearch/,$(notdir $(MODELS)))
+		$(addprefix $(DESTDIR)$(DATADIR)/rnnsearch/,$(notdir $(MODELS))) \
+		$(DESTDIR)$(INCLUDEDIR)/rnnsearch.h $(DESTDIR)$(LIBDIR)/librnnsearch.a \
+		$(DESTDIR)$(LIBDIR)/$(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/librnnsearch.so \
+		$(DESTDIR)$(PKGCONFIGDIR)/rnnsearch.pc $(if $(PYTHONDIR),$(DESTDIR)$(PYTHONDIR)/rnnsearch.py)
 	-rmdir $(DESTDIR)$(DATADIR)/rnnsearch 2>/dev/null
 
 clean:
 	rm -rf build tests/bin rnnsearch
 
--include $(wildcard build/*.d build/*/*.d build/asan/*.d build/asan/*/*.d build/fuzz/*/*.d)
+-include $(wildcard build/*.d build/*/*.d build/asan/*.d build/asan/*/*.d build/fuzz/*/*.d build/coverage/*/*.d)

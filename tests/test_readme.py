@@ -1,8 +1,10 @@
 """README.md's examples run as written: every `./rnnsearch` command line of its ```sh blocks exits 0, and every
 transcript (a ``` block starting with `$ COMMAND`) prints what the README shows (the speed of --report-time and
-the paths of --list-models excepted: their shape is checked). Commands run in a scratch directory that links
-the repository's rnnsearch, data, models and tests, so files they write do not land in the repository. Needs
-the bundled models (models/*.json) and ./rnnsearch."""
+the paths of --list-models excepted: their shape is checked). The ```python blocks that import rnnsearch run
+(matplotlib drawing off screen) and the files they save appear; the ```c blocks that include rnnsearch.h compile
+against build/librnnsearch.a without a warning and run. Commands run in a scratch directory that links the
+repository's rnnsearch, data, models, tests, scripts, src and build, so files they write do not land in the
+repository. Needs the bundled models (models/*.json) and ./rnnsearch (and `make lib` for the library's blocks)."""
 import os
 import re
 import shutil
@@ -17,6 +19,10 @@ sys.path.insert(0, HERE)
 from clitools import BINARY, ROOT, child_env  # noqa: E402
 
 README = os.path.join(ROOT, "README.md")
+LIBRARY = os.path.join(ROOT, "build", "librnnsearch.so.1")
+STATIC_LIBRARY = os.path.join(ROOT, "build", "librnnsearch.a")
+# the static library's own dependencies, as its pkg-config file's Libs.private names them
+LINK_FLAGS = ["-lcjson", "-lm", "-pthread"]
 COMMAND = re.compile(r"^(?:\./rnnsearch|(?:echo|printf|mkdir) .*)")
 COMMENT = re.compile(r"\s{2,}# .*$")
 
@@ -61,7 +67,7 @@ class ReadmeTest(unittest.TestCase):
     def setUpClass(cls):
         cls.directory = tempfile.mkdtemp(prefix="rnnsearch-readme-")
         os.symlink(BINARY, os.path.join(cls.directory, "rnnsearch"))
-        for name in ("data", "models", "tests", "scripts"):
+        for name in ("data", "models", "tests", "scripts", "src", "build"):
             os.symlink(os.path.join(ROOT, name), os.path.join(cls.directory, name))
 
     @classmethod
@@ -102,6 +108,40 @@ class ReadmeTest(unittest.TestCase):
                     lines = [re.sub(r" /\S+/", " /", line) for line in lines]
                 self.assertEqual(got, lines, f"README.md shows other output for `{command}`: refresh it from the "
                                              "command's real output")
+
+    def library_blocks(self, language, marker):
+        if not os.path.exists(LIBRARY):
+            self.skipTest("build/librnnsearch.a or .so.1 missing (make lib)")
+        code = ["\n".join(lines) + "\n" for kind, lines in blocks() if kind == language and marker in "\n".join(lines)]
+        self.assertGreater(len(code), 0)
+        return code
+
+    def test_python_examples_run(self):
+        for code in self.library_blocks("python", "import rnnsearch"):
+            with self.subTest(code=code[:200]):
+                env = child_env(MPLBACKEND="Agg", RNNSEARCH_LIBRARY=None)
+                result = subprocess.run([sys.executable, "-"], input=code.encode(), cwd=self.directory,
+                                        capture_output=True, env=env, timeout=300)
+                self.assertEqual(result.returncode, 0, result.stderr.decode("utf-8", "replace")[-2000:])
+                for saved in re.findall(r'savefig\("([^"]+)"', code):
+                    self.assertGreater(os.path.getsize(os.path.join(self.directory, saved)), 1000)
+
+    def test_c_examples_run(self):
+        if not shutil.which("cc"):
+            self.skipTest("no C compiler")
+        for n, code in enumerate(self.library_blocks("c", "#include <rnnsearch.h>")):
+            with self.subTest(code=code[:200]):
+                source, program = (os.path.join(self.directory, f"example{n}{ext}") for ext in (".c", ""))
+                with open(source, "w", encoding="utf-8") as f:
+                    f.write(code)
+                compile_ = ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", os.path.join(ROOT, "src", "include"),
+                            "-o", program, source, STATIC_LIBRARY] + LINK_FLAGS
+                result = subprocess.run(compile_, capture_output=True, timeout=300)
+                self.assertEqual(result.returncode, 0, result.stderr.decode("utf-8", "replace"))
+                result = subprocess.run([program], cwd=self.directory, capture_output=True, env=child_env(),
+                                        timeout=300)
+                self.assertEqual(result.returncode, 0, result.stderr.decode("utf-8", "replace"))
+                self.assertTrue(result.stdout)
 
 
 if __name__ == "__main__":

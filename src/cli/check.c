@@ -17,9 +17,9 @@
 void rs_check_file_free(rs_check_file *f)
 {
     for (size_t i = 0; i < f->count; i++)
-        free(f->buffers[i]);
-    free(f->buffers);
-    free(f->lines);
+        free(f->buffers.at[i]);
+    free(f->buffers.at);
+    free(f->lines.at);
     free(f->header);
     free(f->argv);
     memset(f, 0, sizeof *f);
@@ -49,24 +49,17 @@ static int add_line(rs_check_file *f, char *text, size_t len, long long number, 
         free(text);
         return rs_fail(err, "%s:%lld: no tab between the source and the expected output", f->path, number);
     }
-    void *p = f->lines;
-    if (rs_reserve(&p, &f->cap, f->count + 1, sizeof *f->lines, "check file", err) < 0) {
+    if (RS_GROW(f->lines, f->count + 1, "check file", err) < 0 ||
+        RS_GROW(f->buffers, f->count + 1, "check file", err) < 0) {
         free(text);
         return -1;
     }
-    f->lines = p;
-    p = f->buffers;
-    if (rs_reserve(&p, &f->buffers_cap, f->count + 1, sizeof *f->buffers, "check file", err) < 0) {
-        free(text);
-        return -1;
-    }
-    f->buffers = p;
     size_t source_len = (size_t)(tab - text);
     const char *expected = len == 0 ? text : tab + 1;
     if (len > 0)
         *tab = '\0';
-    f->buffers[f->count] = text;
-    f->lines[f->count] = (rs_check_line){text, source_len, expected, len == 0 ? 0 : len - source_len - 1, number};
+    f->buffers.at[f->count] = text;
+    f->lines.at[f->count] = (rs_check_line){text, source_len, expected, len == 0 ? 0 : len - source_len - 1, number};
     f->count++;
     return 0;
 }
@@ -152,12 +145,14 @@ static int split_header(rs_check_file *f, char **argv, int *argc, rs_error *err)
 }
 
 /* Whether two parses decode and print alike (the parts of rs_cli a header may set). */
-static bool same_decoding(const rs_cli *a, const rs_cli *b)
+static bool same_decoding(const rs_cli *cli_a, const rs_cli *cli_b)
 {
+    const rs_decoding *a = &cli_a->session.decoding, *b = &cli_b->session.decoding;
+    const rs_output_options *x = &cli_a->session.output, *y = &cli_b->session.output;
     return a->search.beam == b->search.beam && a->search.max_length == b->search.max_length &&
            a->search.max_length_factor == b->search.max_length_factor &&
-           a->search.length_penalty == b->search.length_penalty && a->alignments == b->alignments &&
-           a->replace_unk == b->replace_unk && a->max_source_tokens == b->max_source_tokens &&
+           a->search.length_penalty == b->search.length_penalty && x->alignments == y->alignments &&
+           x->replace_unk == y->replace_unk && a->max_source_tokens == b->max_source_tokens &&
            a->split_sentences == b->split_sentences;
 }
 
@@ -226,17 +221,17 @@ static int report(rs_strbuf *sb, const char *path, const rs_check_line *line, co
 }
 
 /* Compares the results of lines[0 .. count) (the first having index `first` in the file). */
-static int compare_batch(const rs_cli *cli, const rs_model *model, const rs_check_file *f, size_t first, int count,
-                         const rs_translation *results, rs_word_view *words, rs_sink *out, long long *differ,
-                         rs_error *err)
+static int compare_batch(const rs_session_options *o, const rs_model *model, const rs_check_file *f, size_t first,
+                         int count, const rs_translation *results, rs_word_view *words, rs_sink *out,
+                         long long *differ, rs_error *err)
 {
-    rs_output_options options = {.n_best = 1, .alignments = cli->alignments, .replace_unk = cli->replace_unk};
+    rs_output_options options = {.n_best = 1, .alignments = o->output.alignments, .replace_unk = o->output.replace_unk};
     rs_strbuf got, sb;
     rs_strbuf_init(&got);
     rs_strbuf_init(&sb);
     int rc = 0;
     for (int i = 0; rc == 0 && i < count; i++) {
-        const rs_check_line *line = &f->lines[first + (size_t)i];
+        const rs_check_line *line = &f->lines.at[first + (size_t)i];
         if (results[i].dropped_tokens)
             rs_warn("%s:%lld: %zu tokens, only the first %d are translated (--max-source-tokens)", f->path,
                     line->number, results[i].dropped_tokens + (size_t)results[i].token_count, results[i].token_count);
@@ -244,7 +239,7 @@ static int compare_batch(const rs_cli *cli, const rs_model *model, const rs_chec
         options.words = NULL;
         rs_translation result = results[i];
         if (words && result.hypothesis_count > 0) { /* a subword model: word-level links and --replace-unk */
-            rc = rs_word_view_build(words, model, &results[i], 1, true, cli->replace_unk, err);
+            rc = rs_word_view_build(words, model, &results[i], 1, true, o->output.replace_unk, err);
             options.words = words;
             result = rs_word_view_source(words, &results[i]);
         }
@@ -267,32 +262,32 @@ static int compare_batch(const rs_cli *cli, const rs_model *model, const rs_chec
     return rc;
 }
 
-int rs_check_run(const rs_cli *cli, const rs_model *model, const rs_check_file *f, rs_sink *out, long long *differ,
-                 rs_error *err)
+int rs_check_run(const rs_session_options *o, const rs_model *model, const rs_check_file *f, rs_sink *out,
+                 long long *differ, rs_error *err)
 {
     *differ = 0;
-    int batch = cli->batch_size;
+    int batch = o->decoding.batch_size;
     rs_joiner joiner;
     memset(&joiner, 0, sizeof joiner);
     rs_word_view words;
     rs_word_view_init(&words);
-    bool pieces = (cli->alignments || cli->replace_unk) && rs_model_has_pieces(model);
+    bool pieces = (o->output.alignments || o->output.replace_unk) && rs_model_has_pieces(model);
     rs_translation *results = rs_calloc_array((size_t)batch, sizeof *results, "check", err);
     const char **sources = rs_calloc_array((size_t)batch, sizeof *sources, "check", err);
     size_t *lens = rs_calloc_array((size_t)batch, sizeof *lens, "check", err);
     int rc = results && sources && lens
-                 ? rs_joiner_init(&joiner, model, cli->max_source_tokens, cli->split_sentences, err)
+                 ? rs_joiner_init(&joiner, model, o->decoding.max_source_tokens, o->decoding.split_sentences, err)
                  : -1;
-    joiner.keep_originals = cli->replace_unk;
+    joiner.keep_originals = o->output.replace_unk;
     for (size_t start = 0; rc == 0 && start < f->count; start += (size_t)batch) {
         int count = f->count - start < (size_t)batch ? (int)(f->count - start) : batch;
         for (int i = 0; i < count; i++) {
-            sources[i] = f->lines[start + (size_t)i].source;
-            lens[i] = f->lines[start + (size_t)i].source_len;
+            sources[i] = f->lines.at[start + (size_t)i].source;
+            lens[i] = f->lines.at[start + (size_t)i].source_len;
         }
-        rc = rs_joiner_translate(&joiner, sources, lens, NULL, NULL, count, &cli->search, results, err);
+        rc = rs_joiner_translate(&joiner, sources, lens, NULL, NULL, count, &o->decoding.search, results, err);
         if (rc == 0)
-            rc = compare_batch(cli, model, f, start, count, results, pieces ? &words : NULL, out, differ, err);
+            rc = compare_batch(o, model, f, start, count, results, pieces ? &words : NULL, out, differ, err);
     }
     rs_joiner_free(&joiner);
     rs_word_view_free(&words);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "mem.h"
 #include "model.h"
 #include "sink.h"
 
@@ -28,10 +29,9 @@ typedef struct rs_check_line {
 
 typedef struct rs_check_file {
     const char *path;
-    rs_check_line *lines;
-    size_t count, cap;
-    char **buffers; /* one per line, owning the text */
-    size_t buffers_cap;
+    RS_GROWABLE(rs_check_line) lines;
+    size_t count;
+    RS_GROWABLE(char *) buffers; /* one per line, owning the text */
     char *header;   /* the options after RS_CHECK_HEADER (NUL-terminated, split in place), or NULL */
     char **argv;    /* the argument vector rs_check_apply_header built */
 } rs_check_file;
@@ -45,9 +45,11 @@ void rs_check_file_free(rs_check_file *file);
  * holding anything but the decoding options allowed there is an error naming FILE:1. */
 int rs_check_apply_header(rs_check_file *file, int argc, char **argv, rs_cli *cli, rs_error *err);
 
-/* Translates and compares every line. Writes each mismatch (escaped so that invisible characters show, with a
- * caret under the first differing column) and a summary to out; *differ is the number of differing lines. */
-int rs_check_run(const rs_cli *cli, const rs_model *model, const rs_check_file *file, rs_sink *out,
+/* Translates and compares every line, as the session would translate it (the session's options: the decoding,
+ * and the output's alignments and replace_unk, the parts a compared line shows). Writes each mismatch (escaped
+ * so that invisible characters show, with a caret under the first differing column) and a summary to out;
+ * *differ is the number of differing lines. */
+int rs_check_run(const rs_session_options *options, const rs_model *model, const rs_check_file *file, rs_sink *out,
                  long long *differ, rs_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include "attribution.h"
 #include "heatmap_files.h"
 #include "html_report.h"
+#include "writers.h"
 
 enum {
     OPT_MAX_LENGTH = 256,
@@ -75,11 +76,11 @@ static const struct option LONG_OPTIONS[] = {
     {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
     {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
     {"ig-steps", required_argument, NULL, OPT_IG_STEPS},
+    {"word-scores", no_argument, NULL, OPT_WORD_SCORES},
     {"align-method", required_argument, NULL, OPT_ALIGN_METHOD},
     {"align-threshold", required_argument, NULL, OPT_ALIGN_THRESHOLD},
     {"symmetrize", required_argument, NULL, OPT_SYMMETRIZE},
     {"reverse-model", required_argument, NULL, OPT_REVERSE_MODEL},
-    {"word-scores", no_argument, NULL, OPT_WORD_SCORES},
     {"threads", required_argument, NULL, 't'},
     {"quantize", required_argument, NULL, OPT_QUANTIZE},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
@@ -156,19 +157,21 @@ static int parse_number(const char *text, int option, bool allow_zero, double *o
 /* --explain[=METHODS], --word-scores and --ig-steps (attribution.h), kept out of rs_cli_parse's switch. */
 static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 {
+    rs_session_options *s = &cli->session;
+    rs_output_options *o = &cli->session.output;
     switch (c) {
     case OPT_EXPLAIN:
-        cli->explain = true;
-        cli->explain_methods = 0;
-        return arg ? rs_methods_parse(arg, &cli->explain_methods, err) : 0;
+        o->explain = true;
+        o->explain_methods = 0;
+        return arg ? rs_methods_parse(arg, &o->explain_methods, err) : 0;
     case OPT_WORD_SCORES:
-        cli->word_scores = true;
+        o->scores = true;
         return 0;
     default: /* OPT_IG_STEPS */
-        if (parse_positive_int(arg, c, &cli->ig_steps, err) < 0)
+        if (parse_positive_int(arg, c, &s->ig_steps, err) < 0)
             return -1;
-        if (cli->ig_steps > RS_MAX_IG_STEPS)
-            return rs_fail(err, "--ig-steps: %d is too large (at most %d)", cli->ig_steps, RS_MAX_IG_STEPS);
+        if (s->ig_steps > RS_MAX_IG_STEPS)
+            return rs_fail(err, "--ig-steps: %d is too large (at most %d)", s->ig_steps, RS_MAX_IG_STEPS);
         return 0;
     }
 }
@@ -177,13 +180,14 @@ static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_erro
  * that rule. */
 static int parse_align_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 {
-    cli->alignments = true;
-    cli->align_rule = true;
+    rs_session_options *s = &cli->session;
+    s->output.alignments = true;
+    s->align_rule = true;
     switch (c) {
     case OPT_ALIGN_METHOD:
         for (int m = 0; m < RS_METHOD_COUNT; m++)
             if (strcmp(arg, rs_method_name((rs_method)m)) == 0) {
-                cli->align_method = m;
+                s->align_method = m;
                 return 0;
             }
         return rs_fail(err, "--align-method: unknown method '%s' (expected attention, occlusion, saliency, "
@@ -194,21 +198,21 @@ static int parse_align_option(rs_cli *cli, int c, const char *arg, rs_error *err
         double value = strtod(arg, &end);
         if (*arg == '\0' || *end != '\0' || errno == ERANGE || !isfinite(value))
             return rs_fail(err, "--align-threshold: expected a number, got '%s'", arg);
-        cli->align_threshold_given = true;
-        cli->align_threshold = value;
+        s->align_threshold_given = true;
+        s->align_threshold = value;
         return 0;
     }
     case OPT_SYMMETRIZE: {
         rs_symmetrize mode;
         if (rs_symmetrize_parse(arg, &mode, err) < 0)
             return -1;
-        cli->symmetrize = (int)mode;
+        s->symmetrize = (int)mode;
         return 0;
     }
     default: /* OPT_REVERSE_MODEL */
         if (*arg == '\0')
             return rs_fail(err, "--reverse-model: expected a model file or name");
-        cli->reverse_model = arg;
+        s->reverse_model = arg;
         return 0;
     }
 }
@@ -216,251 +220,328 @@ static int parse_align_option(rs_cli *cli, int c, const char *arg, rs_error *err
 /* The alignment rule's combinations: what it needs and what it cannot go with. */
 static int check_align_rule(rs_cli *cli, rs_error *err)
 {
-    if (!cli->align_rule)
+    rs_session_options *s = &cli->session;
+    rs_output_options *o = &cli->session.output;
+    if (!s->align_rule)
         return 0;
     if (cli->check_file)
         return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --align-method, "
                             "--align-threshold, --symmetrize or --reverse-model");
-    if (cli->reverse_model && cli->symmetrize == RS_SYMMETRIZE_NONE)
+    if (s->reverse_model && s->symmetrize == RS_SYMMETRIZE_NONE)
         return rs_fail(err, "--reverse-model gives the second direction of a symmetrization: it needs "
                             "--symmetrize intersection, union or grow-diag-final");
-    if (cli->explain && !cli->explain_methods && cli->align_method != RS_METHOD_ATTENTION)
+    if (o->explain && !o->explain_methods && s->align_method != RS_METHOD_ATTENTION)
         return rs_fail(err, "--align-method %s with bare --explain: give --explain=METHODS instead",
-                       rs_method_name((rs_method)cli->align_method));
+                       rs_method_name((rs_method)s->align_method));
     /* the method's matrix is computed for the links: with --explain=METHODS it is shown like the others */
-    if (cli->explain_methods)
-        cli->explain_methods |= RS_METHOD_BIT(cli->align_method);
+    if (o->explain_methods)
+        o->explain_methods |= RS_METHOD_BIT(s->align_method);
     return 0;
 }
 
 /* The options that exclude each other, once all are read. */
 static int check_combinations(const rs_cli *cli, rs_error *err)
 {
-    if (cli->n_best > cli->search.beam)
-        return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", cli->n_best, cli->search.beam,
-                       cli->n_best_given && cli->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
+    const rs_session_options *s = &cli->session;
+    const rs_decoding *d = &cli->session.decoding;
+    const rs_output_options *o = &cli->session.output;
+    if (o->n_best > d->search.beam)
+        return rs_fail(err, "--n-best %d is larger than the beam (%d)%s", o->n_best, d->search.beam,
+                       o->nbest_layout && d->search.beam == RS_DEFAULT_BEAM ? "; raise it with --beam" : "");
     if (cli->check_file) {
-        if (cli->file_count > 0)
+        if (s->file_count > 0)
             return rs_fail(err, "--check reads its sources from %s; no input FILE may be given", cli->check_file);
-        if (cli->format != RS_FORMAT_TEXT || cli->attention || cli->align_csv || cli->n_best_given)
+        if (s->format != rs_writer_default() || o->attention || cli->align_csv || o->nbest_layout)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --format jsonl, "
                                 "-a, --align-csv or --n-best");
-        if (cli->heatmap || cli->html || cli->stats || cli->explain || cli->word_scores)
+        if (s->heatmap || s->html || o->stats || o->explain || o->scores)
             return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --heatmap, "
                                 "--html, --stats, --explain or --word-scores");
     }
-    if (cli->tokenize && (cli->check_file || cli->forced || cli->attention || cli->align_csv || cli->alignments ||
-                          cli->heatmap || cli->html || cli->replace_unk || cli->stats || cli->explain ||
-                          cli->word_scores || cli->n_best > 1))
+    if (s->tokenize && (cli->check_file || s->forced || o->attention || cli->align_csv || o->alignments ||
+                          s->heatmap || s->html || o->replace_unk || o->stats || o->explain ||
+                          o->scores || o->n_best > 1))
         return rs_fail(err, "--tokenize prints the source tokens without translating: it cannot be combined with "
                             "--check, --forced, -a, --align-csv, --alignments, --heatmap, --html, --replace-unk, "
                             "--stats, --explain, --word-scores or --n-best");
-    if (cli->forced && (cli->check_file || cli->n_best > 1))
+    if (s->forced && (cli->check_file || o->n_best > 1))
         return rs_fail(err, "--forced decodes the given target: it cannot be combined with --check or --n-best");
     return 0;
 }
 
-int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
+static void set_defaults(rs_cli *cli)
 {
     memset(cli, 0, sizeof *cli);
-    cli->search.beam = RS_DEFAULT_BEAM;
-    cli->search.max_length = RS_DEFAULT_MAX_LENGTH;
-    cli->search.max_length_factor = RS_DEFAULT_MAX_LENGTH_FACTOR;
-    cli->search.length_penalty = RS_DEFAULT_LENGTH_PENALTY;
-    cli->n_best = 1;
-    cli->format = RS_FORMAT_TEXT;
+    rs_session_options *s = &cli->session;
+    rs_decoding *d = &cli->session.decoding;
+    rs_output_options *o = &cli->session.output;
+    d->search.beam = RS_DEFAULT_BEAM;
+    d->search.max_length = RS_DEFAULT_MAX_LENGTH;
+    d->search.max_length_factor = RS_DEFAULT_MAX_LENGTH_FACTOR;
+    d->search.length_penalty = RS_DEFAULT_LENGTH_PENALTY;
+    o->n_best = 1;
+    s->format = rs_writer_default();
     cli->threads = 0; /* not given: rs_default_threads() */
-    cli->batch_size = RS_DEFAULT_BATCH_SIZE;
-    cli->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
-    cli->split_sentences = true;
+    d->batch_size = RS_DEFAULT_BATCH_SIZE;
+    d->max_source_tokens = RS_DEFAULT_MAX_SOURCE_TOKENS;
+    d->split_sentences = true;
+}
 
+/* The option groups below each take the options of theirs: 0 when `c` was one and is set, -1 on an error, 1
+ * when `c` belongs to another group. */
+
+/* The search: -b, -n, --max-length, --max-length-factor, --length-penalty, --no-repeat-ngram. */
+static int parse_search_option(rs_cli *cli, int c, const char *arg, rs_error *err)
+{
+    rs_decoding *d = &cli->session.decoding;
+    rs_output_options *o = &cli->session.output;
+    switch (c) {
+    case 'b':
+        if (parse_positive_int(arg, c, &d->search.beam, err) < 0)
+            return -1;
+        if (d->search.beam > RS_MAX_BEAM)
+            return rs_fail(err, "--beam: %s is too large (at most %d)", arg, RS_MAX_BEAM);
+        return 0;
+    case 'n':
+        if (parse_positive_int(arg, c, &o->n_best, err) < 0)
+            return -1;
+        o->nbest_layout = true;
+        return 0;
+    case OPT_MAX_LENGTH:
+        return parse_positive_int(arg, c, &d->search.max_length, err);
+    case OPT_MAX_LENGTH_FACTOR:
+        return parse_number(arg, c, false, &d->search.max_length_factor, err);
+    case OPT_LENGTH_PENALTY:
+        return parse_number(arg, c, true, &d->search.length_penalty, err);
+    case OPT_NO_REPEAT_NGRAM:
+        d->search.no_repeat_ngram = 0; /* 0: off, as by default */
+        if (strcmp(arg, "0") != 0 && parse_positive_int(arg, c, &d->search.no_repeat_ngram, err) < 0)
+            return -1;
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* What is written: --format, -a, --align-csv, --alignments, --check, --forced, --replace-unk, --stats,
+ * --tokenize, --piece-level and the attribution options. */
+static int parse_output_option(rs_cli *cli, int c, const char *arg, rs_error *err)
+{
+    rs_session_options *s = &cli->session;
+    rs_output_options *o = &cli->session.output;
+    switch (c) {
+    case OPT_FORMAT:
+        if ((s->format = rs_writer_find(arg)) == NULL) {
+            char names[128];
+            rs_writer_names(names, sizeof names);
+            return rs_fail(err, "--format: expected %s, got '%s'", names, arg);
+        }
+        return 0;
+    case 'a':
+        o->attention = true;
+        return 0;
+    case OPT_ALIGN_CSV:
+        if (*arg == '\0')
+            return rs_fail(err, "--align-csv: expected a file name or '-'");
+        cli->align_csv = arg;
+        return 0;
+    case OPT_ALIGNMENTS:
+        o->alignments = true;
+        return 0;
+    case OPT_CHECK:
+        cli->check_file = arg;
+        return 0;
+    case OPT_FORCED:
+        s->forced = true;
+        return 0;
+    case OPT_REPLACE_UNK:
+        o->replace_unk = true;
+        return 0;
+    case OPT_STATS:
+        o->stats = true;
+        return 0;
+    case OPT_TOKENIZE:
+        s->tokenize = true;
+        return 0;
+    case OPT_PIECE_LEVEL:
+        o->piece_level = true;
+        return 0;
+    case OPT_EXPLAIN:
+    case OPT_WORD_SCORES:
+    case OPT_IG_STEPS:
+        return parse_attribution_option(cli, c, arg, err);
+    case OPT_ALIGN_METHOD:
+    case OPT_ALIGN_THRESHOLD:
+    case OPT_SYMMETRIZE:
+    case OPT_REVERSE_MODEL:
+        return parse_align_option(cli, c, arg, err);
+    default:
+        return 1;
+    }
+}
+
+/* Pictures: --heatmap, --heatmap-scale, --color, --html. */
+static int parse_picture_option(rs_cli *cli, int c, const char *arg, rs_error *err)
+{
+    rs_session_options *s = &cli->session;
+    rs_output_options *o = &cli->session.output;
+    switch (c) {
+    case OPT_HEATMAP:
+        if (rs_heatmap_pattern_check(arg, err) < 0)
+            return -1;
+        s->heatmap = arg;
+        return 0;
+    case OPT_HEATMAP_SCALE:
+        if (strcmp(arg, "global") != 0 && strcmp(arg, "row") != 0)
+            return rs_fail(err, "--heatmap-scale: expected 'global' or 'row', got '%s'", arg);
+        o->heatmap_row_scale = strcmp(arg, "row") == 0;
+        return 0;
+    case OPT_COLOR:
+        if (strcmp(arg, "auto") == 0)
+            s->color = RS_COLOR_AUTO;
+        else if (strcmp(arg, "always") == 0)
+            s->color = RS_COLOR_ALWAYS;
+        else if (strcmp(arg, "never") == 0)
+            s->color = RS_COLOR_NEVER;
+        else
+            return rs_fail(err, "--color: expected 'auto', 'always' or 'never', got '%s'", arg);
+        return 0;
+    case OPT_HTML:
+        if (rs_html_path_check(arg, err) < 0)
+            return -1;
+        s->html = arg;
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* The run: -m, -o, -t, --batch-size, --max-source-tokens, --no-split-sentences, --quantize. */
+static int parse_run_option(rs_cli *cli, int c, const char *arg, rs_error *err)
+{
+    rs_decoding *d = &cli->session.decoding;
+    int value;
+    switch (c) {
+    case 'm':
+        if (*arg == '\0')
+            return rs_fail(err, "--model: expected a file name or a model name");
+        cli->model_path = arg;
+        return 0;
+    case 'o':
+        if (*arg == '\0')
+            return rs_fail(err, "--output: expected a file name ('-': standard output)");
+        cli->output = strcmp(arg, "-") == 0 ? NULL : arg;
+        return 0;
+    case 't':
+        if (parse_positive_int(arg, c, &cli->threads, err) < 0)
+            return -1;
+        /* More threads than this never pay, and each costs a stack. */
+        if (cli->threads > RS_MAX_THREADS)
+            cli->threads = RS_MAX_THREADS;
+        return 0;
+    case OPT_BATCH_SIZE:
+        if (parse_positive_int(arg, c, &d->batch_size, err) < 0)
+            return -1;
+        /* Larger batches gain nothing, and the per-line arrays of a batch are allocated up front. */
+        if (d->batch_size > RS_MAX_BATCH_SIZE)
+            d->batch_size = RS_MAX_BATCH_SIZE;
+        return 0;
+    case OPT_MAX_SOURCE_TOKENS:
+        if (parse_positive_int(arg, c, &value, err) < 0)
+            return -1;
+        d->max_source_tokens = (size_t)value;
+        return 0;
+    case OPT_NO_SPLIT_SENTENCES:
+        d->split_sentences = false;
+        return 0;
+    case OPT_QUANTIZE:
+        if (strcmp(arg, "int8") != 0 && strcmp(arg, "none") != 0)
+            return rs_fail(err, "--quantize: expected 'int8' or 'none', got '%s'", arg);
+        cli->quantize_int8 = strcmp(arg, "int8") == 0;
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* Standard error and what runs instead of a translation: --quiet, --report-time, --list-models, -h, -V. */
+static int parse_info_option(rs_cli *cli, int c)
+{
+    rs_session_options *s = &cli->session;
+    switch (c) {
+    case OPT_QUIET:
+        cli->quiet = true;
+        return 0;
+    case OPT_REPORT_TIME:
+        s->report_time = true;
+        return 0;
+    case OPT_LIST_MODELS:
+        cli->list_models = true;
+        return 0;
+    case 'h':
+        cli->help = true;
+        return 0;
+    case 'V':
+        cli->version = true;
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* What getopt_long could not take: a missing argument (':'), an unknown or ambiguous option. */
+static int option_error(int c, char **argv, rs_error *err)
+{
+    if (c == ':') {
+        /* Only the last argument can lack its value: argv[optind - 1] is the option itself, but a short
+         * one may sit at the end of a cluster such as -ab. */
+        if (strncmp(argv[optind - 1], "--", 2) == 0)
+            return rs_fail(err, "option '%s' needs an argument (see rnnsearch --help)", argv[optind - 1]);
+        return rs_fail(err, "option '-%c' needs an argument (see rnnsearch --help)", optopt);
+    }
+    /* getopt_long leaves optopt 0 for a long option it cannot match (then argv[optind - 1] is that
+     * option), the option's value for a long option that takes no argument but got one, and the
+     * character of an unknown short option (argv[optind - 1] may then be an earlier argument). */
+    if (optopt == 0)
+        return long_option_error(argv[optind - 1], err);
+    if (takes_no_argument(optopt))
+        return rs_fail(err, "option '--%s' takes no argument (see rnnsearch --help)", option_name(optopt));
+    return rs_fail(err, "unknown option '-%c' (see rnnsearch --help)", optopt);
+}
+
+int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
+{
+    rs_session_options *s = &cli->session;
+    rs_decoding *d = &cli->session.decoding;
+    rs_output_options *o = &cli->session.output;
+    set_defaults(cli);
     opterr = 0;
     optind = 0; /* 0, not 1: a full reset of GNU getopt, so tests may parse several times */
     int c;
     while ((c = getopt_long(argc, argv, ":m:o:b:n:at:hV", LONG_OPTIONS, NULL)) != -1) {
-        int value;
-        switch (c) {
-        case 'm':
-            if (*optarg == '\0')
-                return rs_fail(err, "--model: expected a file name or a model name");
-            cli->model_path = optarg;
-            break;
-        case 'o':
-            if (*optarg == '\0')
-                return rs_fail(err, "--output: expected a file name ('-': standard output)");
-            cli->output = strcmp(optarg, "-") == 0 ? NULL : optarg;
-            break;
-        case 'b':
-            if (parse_positive_int(optarg, c, &cli->search.beam, err) < 0)
-                return -1;
-            if (cli->search.beam > RS_MAX_BEAM)
-                return rs_fail(err, "--beam: %s is too large (at most %d)", optarg, RS_MAX_BEAM);
-            break;
-        case 'n':
-            if (parse_positive_int(optarg, c, &cli->n_best, err) < 0)
-                return -1;
-            cli->n_best_given = true;
-            break;
-        case OPT_MAX_LENGTH:
-            if (parse_positive_int(optarg, c, &cli->search.max_length, err) < 0)
-                return -1;
-            break;
-        case OPT_MAX_LENGTH_FACTOR:
-            if (parse_number(optarg, c, false, &cli->search.max_length_factor, err) < 0)
-                return -1;
-            break;
-        case OPT_LENGTH_PENALTY:
-            if (parse_number(optarg, c, true, &cli->search.length_penalty, err) < 0)
-                return -1;
-            break;
-        case OPT_NO_REPEAT_NGRAM:
-            cli->search.no_repeat_ngram = 0; /* 0: off, as by default */
-            if (strcmp(optarg, "0") != 0 && parse_positive_int(optarg, c, &cli->search.no_repeat_ngram, err) < 0)
-                return -1;
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "text") == 0)
-                cli->format = RS_FORMAT_TEXT;
-            else if (strcmp(optarg, "jsonl") == 0)
-                cli->format = RS_FORMAT_JSONL;
-            else
-                return rs_fail(err, "--format: expected 'text' or 'jsonl', got '%s'", optarg);
-            break;
-        case 'a':
-            cli->attention = true;
-            break;
-        case OPT_ALIGN_CSV:
-            if (*optarg == '\0')
-                return rs_fail(err, "--align-csv: expected a file name or '-'");
-            cli->align_csv = optarg;
-            break;
-        case OPT_ALIGNMENTS:
-            cli->alignments = true;
-            break;
-        case OPT_CHECK:
-            cli->check_file = optarg;
-            break;
-        case OPT_QUANTIZE:
-            if (strcmp(optarg, "int8") != 0 && strcmp(optarg, "none") != 0)
-                return rs_fail(err, "--quantize: expected 'int8' or 'none', got '%s'", optarg);
-            cli->quantize_int8 = strcmp(optarg, "int8") == 0;
-            break;
-        case OPT_FORCED:
-            cli->forced = true;
-            break;
-        case OPT_HEATMAP:
-            if (rs_heatmap_pattern_check(optarg, err) < 0)
-                return -1;
-            cli->heatmap = optarg;
-            break;
-        case OPT_HEATMAP_SCALE:
-            if (strcmp(optarg, "global") != 0 && strcmp(optarg, "row") != 0)
-                return rs_fail(err, "--heatmap-scale: expected 'global' or 'row', got '%s'", optarg);
-            cli->heatmap_row_scale = strcmp(optarg, "row") == 0;
-            break;
-        case OPT_COLOR:
-            if (strcmp(optarg, "auto") == 0)
-                cli->color = RS_COLOR_AUTO;
-            else if (strcmp(optarg, "always") == 0)
-                cli->color = RS_COLOR_ALWAYS;
-            else if (strcmp(optarg, "never") == 0)
-                cli->color = RS_COLOR_NEVER;
-            else
-                return rs_fail(err, "--color: expected 'auto', 'always' or 'never', got '%s'", optarg);
-            break;
-        case OPT_REPLACE_UNK:
-            cli->replace_unk = true;
-            break;
-        case OPT_STATS:
-            cli->stats = true;
-            break;
-        case OPT_EXPLAIN:
-        case OPT_WORD_SCORES:
-        case OPT_IG_STEPS:
-            if (parse_attribution_option(cli, c, optarg, err) < 0)
-                return -1;
-            break;
-        case OPT_ALIGN_METHOD:
-        case OPT_ALIGN_THRESHOLD:
-        case OPT_SYMMETRIZE:
-        case OPT_REVERSE_MODEL:
-            if (parse_align_option(cli, c, optarg, err) < 0)
-                return -1;
-            break;
-        case OPT_QUIET:
-            cli->quiet = true;
-            break;
-        case OPT_REPORT_TIME:
-            cli->report_time = true;
-            break;
-        case OPT_HTML:
-            if (rs_html_path_check(optarg, err) < 0)
-                return -1;
-            cli->html = optarg;
-            break;
-        case OPT_TOKENIZE:
-            cli->tokenize = true;
-            break;
-        case OPT_NO_SPLIT_SENTENCES:
-            cli->split_sentences = false;
-            break;
-        case OPT_PIECE_LEVEL:
-            cli->piece_level = true;
-            break;
-        case 't':
-            if (parse_positive_int(optarg, c, &cli->threads, err) < 0)
-                return -1;
-            /* More threads than this never pay, and each costs a stack. */
-            if (cli->threads > RS_MAX_THREADS)
-                cli->threads = RS_MAX_THREADS;
-            break;
-        case OPT_BATCH_SIZE:
-            if (parse_positive_int(optarg, c, &cli->batch_size, err) < 0)
-                return -1;
-            /* Larger batches gain nothing, and the per-line arrays of a batch are allocated up front. */
-            if (cli->batch_size > RS_MAX_BATCH_SIZE)
-                cli->batch_size = RS_MAX_BATCH_SIZE;
-            break;
-        case OPT_MAX_SOURCE_TOKENS:
-            if (parse_positive_int(optarg, c, &value, err) < 0)
-                return -1;
-            cli->max_source_tokens = (size_t)value;
-            break;
-        case OPT_LIST_MODELS:
-            cli->list_models = true;
-            break;
-        case 'h':
-            cli->help = true;
-            break;
-        case 'V':
-            cli->version = true;
-            break;
-        case ':':
-            /* Only the last argument can lack its value: argv[optind - 1] is the option itself, but a short
-             * one may sit at the end of a cluster such as -ab. */
-            if (strncmp(argv[optind - 1], "--", 2) == 0)
-                return rs_fail(err, "option '%s' needs an argument (see rnnsearch --help)", argv[optind - 1]);
-            return rs_fail(err, "option '-%c' needs an argument (see rnnsearch --help)", optopt);
-        default:
-            /* getopt_long leaves optopt 0 for a long option it cannot match (then argv[optind - 1] is that
-             * option), the option's value for a long option that takes no argument but got one, and the
-             * character of an unknown short option (argv[optind - 1] may then be an earlier argument). */
-            if (optopt == 0)
-                return long_option_error(argv[optind - 1], err);
-            if (takes_no_argument(optopt))
-                return rs_fail(err, "option '--%s' takes no argument (see rnnsearch --help)", option_name(optopt));
-            return rs_fail(err, "unknown option '-%c' (see rnnsearch --help)", optopt);
-        }
+        int rc = parse_search_option(cli, c, optarg, err);
+        if (rc > 0)
+            rc = parse_output_option(cli, c, optarg, err);
+        if (rc > 0)
+            rc = parse_picture_option(cli, c, optarg, err);
+        if (rc > 0)
+            rc = parse_run_option(cli, c, optarg, err);
+        if (rc > 0)
+            rc = parse_info_option(cli, c);
+        if (rc > 0)
+            rc = option_error(c, argv, err);
+        if (rc < 0)
+            return -1;
     }
     if (cli->help || cli->version || cli->list_models)
         return 0;
-    cli->files = argv + optind;
-    cli->file_count = argc - optind;
+    s->files = argv + optind;
+    s->file_count = argc - optind;
 
     if (check_combinations(cli, err) < 0 || check_align_rule(cli, err) < 0)
         return -1;
-    cli->search.keep_attention = cli->attention || cli->alignments || cli->align_csv != NULL || cli->heatmap != NULL ||
-                                 cli->html != NULL || cli->replace_unk || cli->stats || cli->explain;
+    d->search.keep_attention = o->attention || o->alignments || cli->align_csv != NULL || s->heatmap != NULL ||
+                                 s->html != NULL || o->replace_unk || o->stats || o->explain;
     return 0;
 }
 

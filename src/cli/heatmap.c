@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* Sizes in SVG user units (pixels). Cells shrink from 24 to 12 as sentences grow from 20 to 100 tokens, so
  * that a 100 x 100 matrix stays about 1200 pixels wide; the label font follows the cell. */
 #define PAD 12.0
@@ -97,37 +99,15 @@ static const char *weight_text(char buf[32], float weight)
 
 /* ---- UTF-8 and text ---------------------------------------------------------------------------------- */
 
-/* Decodes one code point; a malformed sequence (which callers promise not to pass) reads as U+FFFD, 1 byte. */
+/* Decodes one code point of a NUL-terminated string (utf8.h), the NUL itself as 0. */
 static size_t decode(const unsigned char *s, uint32_t *cp)
 {
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t value;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        value = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        value = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        value = c & 0x07;
-    } else {
-        *cp = 0xFFFD;
+    size_t len = strnlen((const char *)s, 4);
+    if (len == 0) {
+        *cp = 0;
         return 1;
     }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
-            return 1;
-        }
-        value = (value << 6) | (s[i] & 0x3F);
-    }
-    *cp = value;
-    return len;
+    return rs_utf8_decode(s, len, cp);
 }
 
 static int in_rtl_range(uint32_t cp)

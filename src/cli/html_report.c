@@ -71,17 +71,10 @@ int rs_html_report_open(rs_html_report *r, const char *path, bool explain, unsig
 static int target_labels(rs_html_report *r, const rs_model *m, const rs_translation *tr, const rs_hypothesis *h,
                          bool replace_unk, rs_error *err)
 {
-    size_t need = h->steps > 0 ? (size_t)h->steps : 1;
-    if (need > r->targets_cap) {
-        const char **grown = rs_alloc_array(need, sizeof *grown, "HTML report", err);
-        if (!grown)
-            return -1;
-        free(r->targets);
-        r->targets = grown;
-        r->targets_cap = need;
-    }
+    if (RS_GROW(r->targets, h->steps > 0 ? (size_t)h->steps : 1, "HTML report", err) < 0)
+        return -1;
     for (int t = 0; t < h->steps; t++)
-        r->targets[t] = rs_format_step_token(m, tr, h, t, replace_unk);
+        r->targets.at[t] = rs_format_step_token(m, tr, h, t, replace_unk);
     return 0;
 }
 
@@ -102,7 +95,7 @@ static int add_hypothesis(rs_html_report *r, const rs_model *m, const rs_transla
     rs_html_sentence sentence = {
         .id = id, .rank = o->n_best > 1 ? k : -1, .score = h->score, .source_text = line, .source_text_len = len,
         .translation = r->translation.data ? r->translation.data : "", .source = tr->source,
-        .n_source = (size_t)tr->length, .target = r->targets, .n_target = (size_t)h->steps, .matrices = matrices};
+        .n_source = (size_t)tr->length, .target = r->targets.at, .n_target = (size_t)h->steps, .matrices = matrices};
     return rs_html_add(&r->doc, &sentence, err);
 }
 
@@ -142,8 +135,8 @@ void rs_html_report_abandon(rs_html_report *r)
     }
     rs_outfile_abandon(&r->file);
     r->path = NULL;
-    free(r->targets);
-    r->targets = NULL;
-    r->targets_cap = 0;
+    free(r->targets.at);
+    r->targets.at = NULL;
+    r->targets.cap = 0;
     rs_strbuf_free(&r->translation);
 }

@@ -16,6 +16,7 @@
 
 #include "attribution.h"
 #include "error.h"
+#include "mem.h"
 #include "html.h"
 #include "model.h"
 #include "outfile.h"
@@ -34,8 +35,7 @@ typedef struct rs_html_report {
     rs_method method_ids[RS_HTML_MAX_METHODS]; /* which explanation matrix each of methods shows */
     size_t n_methods;
     rs_strbuf translation;
-    const char **targets;
-    size_t targets_cap;
+    RS_GROWABLE(const char *) targets;
 } rs_html_report;
 
 /* Checks a path without creating anything: not empty, not "-". */

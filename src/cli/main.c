@@ -19,17 +19,12 @@
 #include "model_find.h"
 #include "ops.h"
 #include "outfile.h"
+#include "rnnsearch.h"
 #include "session.h"
 #include "signals.h"
 #include "sink.h"
 #include "strbuf.h"
 
-#ifndef RS_VERSION
-#define RS_VERSION "unknown"
-#endif
-#ifndef RS_DATADIR
-#define RS_DATADIR "/usr/local/share"
-#endif
 
 #define EXIT_MISMATCH 1
 #define EXIT_ERROR 2
@@ -135,8 +130,8 @@ static void allow_open_files(int count)
 static int open_inputs(const rs_cli *cli, run_files *files, rs_error *err)
 {
     static char *const STDIN_ONLY[] = {"-"};
-    char *const *paths = cli->file_count ? cli->files : STDIN_ONLY;
-    int count = cli->file_count ? cli->file_count : 1;
+    char *const *paths = cli->session.file_count ? cli->session.files : STDIN_ONLY;
+    int count = cli->session.file_count ? cli->session.file_count : 1;
     allow_open_files(count);
     files->inputs = calloc((size_t)count, sizeof *files->inputs);
     files->names = calloc((size_t)count, sizeof *files->names);
@@ -187,7 +182,7 @@ static int translate_inputs(const rs_cli *cli, const rs_model *model, const run_
     rs_error err;
     rs_session session;
     int status = EXIT_SUCCESS;
-    if (rs_session_init(&session, cli, model, out, csv, &err) < 0) {
+    if (rs_session_init(&session, &cli->session, model, out, csv, &err) < 0) {
         status = csv && csv->broken_pipe ? EXIT_SUCCESS : fail(&err);
         rs_session_free(&session);
         return status;
@@ -245,7 +240,7 @@ static int run(const rs_cli *cli, const rs_model *model, const rs_check_file *ch
     rs_error err;
     if (cli->check_file) {
         long long differ = 0;
-        if (rs_check_run(cli, model, check_file, out, &differ, &err) < 0)
+        if (rs_check_run(&cli->session, model, check_file, out, &differ, &err) < 0)
             return out->broken_pipe ? EXIT_SUCCESS : fail(&err);
         return differ ? EXIT_MISMATCH : EXIT_SUCCESS;
     }
@@ -320,7 +315,7 @@ int main(int argc, char **argv)
     if (cli.help)
         return print_help(&out);
     if (cli.version) {
-        printf("rnnsearch %s\nkernels: %s\n", RS_VERSION, rs_kernels_active()->isa);
+        printf("rnnsearch %s\nkernels: %s\n", rnnsearch_version(), rs_kernels_active()->isa);
         return rs_sink_close(&out, &err) < 0 ? write_failure(&out, &err) : EXIT_SUCCESS;
     }
     if (cli.list_models) {

@@ -6,14 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
-#include "bulk.h"
 #include "mem.h"
+#include "model.h"
 #include "width.h"
 
 static int add_dir(rs_model_dirs *d, const char *dir, size_t len, rs_error *err)
@@ -132,46 +129,6 @@ int rs_model_find(const rs_model_dirs *d, const char *arg, char **path, rs_error
                    arg ? "--model" : "RNNSEARCH_MODEL", name, name, dirs);
 }
 
-/* "SRC -> TGT" from the model file's meta (the file's tensors are skipped by bulk.h's pre-pass, not parsed),
- * or "?" where the file or its meta does not say. */
-static void model_languages(const char *path, char *out, size_t size)
-{
-    snprintf(out, size, "?");
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    if (!f)
-        return;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 3 || (uintmax_t)st.st_size > SIZE_MAX) {
-        fclose(f);
-        return;
-    }
-    size_t len = (size_t)st.st_size;
-    char *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
-    fclose(f);
-    if (map == MAP_FAILED)
-        return;
-    size_t bom = memcmp(map, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-    char *skeleton = NULL;
-    size_t skeleton_len = 0;
-    rs_bulk_table table;
-    rs_error err;
-    int rc = rs_bulk_scan(map + bom, len - bom, false, &skeleton, &skeleton_len, &table, &err);
-    cJSON *doc = rc == 0                  ? cJSON_ParseWithLength(skeleton, skeleton_len)
-                 : rc == RS_BULK_DECLINED ? cJSON_ParseWithLength(map + bom, len - bom)
-                                          : NULL;
-    if (rc == 0) {
-        free(skeleton);
-        rs_bulk_table_free(&table);
-    }
-    munmap(map, len);
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "meta");
-    const cJSON *source = cJSON_GetObjectItemCaseSensitive(meta, "source_language");
-    const cJSON *target = cJSON_GetObjectItemCaseSensitive(meta, "target_language");
-    if (cJSON_IsString(source) && cJSON_IsString(target))
-        snprintf(out, size, "%.24s -> %.24s", source->valuestring, target->valuestring);
-    cJSON_Delete(doc);
-}
-
 typedef struct listed_model {
     char *name; /* without .json */
     char *path;
@@ -204,7 +161,7 @@ static int add_model(model_listing *l, const char *dir, const char *file, rs_err
         return -1;
     }
     snprintf(m->path, len, "%s/%s", dir, file);
-    model_languages(m->path, m->languages, sizeof m->languages);
+    rs_model_languages(m->path, m->languages, sizeof m->languages);
     m->note = "";
     l->count++;
     return 0;

@@ -13,6 +13,11 @@
 #include "error.h"
 #include "strbuf.h"
 
+/* Where `make install` puts the models: the Makefile compiles DATADIR in. */
+#ifndef RS_DATADIR
+#define RS_DATADIR "/usr/local/share"
+#endif
+
 /* The model used when neither -m nor $RNNSEARCH_MODEL names one. */
 #define RS_DEFAULT_MODEL_NAME "deu-eng"
 

@@ -252,7 +252,7 @@ static int format_scores_text(rs_strbuf *out, const rs_model *m, const rs_transl
                               const rs_token_scores *scores, const rs_output_options *o, rs_error *err)
 {
     for (int line = 0; line < 2; line++) {
-        const float *values = line ? scores->entropy : scores->logp;
+        const float *values = line ? scores->entropy.at : scores->logp.at;
         if (rs_strbuf_puts(out, line ? "output_entropy" : "logprob", err) < 0)
             return -1;
         for (int t = 0; t < h->steps; t++)
@@ -279,7 +279,7 @@ static int explain_cell(rs_strbuf *cells, const rs_translation *tr, const rs_out
 {
     const char *piece = tr->source[j];
     if (o->words && o->words->pieces_length == tr->length) {
-        const char *word = o->words->view.source[o->words->source_word_of[j]];
+        const char *word = o->words->view.source[o->words->source_word_of.at[j]];
         const char *bare = strncmp(piece, RS_WORD_MARK, 3) == 0 ? piece + 3 : piece;
         if (strcmp(bare, word) != 0)
             return rs_strbuf_printf(cells, err, "%s (%s) %.3f", piece, word, (double)value);
@@ -592,8 +592,8 @@ static int format_floats_json(rs_strbuf *out, const char *name, const float *val
 /* --word-scores: `"word_scores"` (log p per step) and `"output_entropy"`. */
 static int format_scores_json(rs_strbuf *out, const rs_token_scores *scores, rs_error *err)
 {
-    return format_floats_json(out, "word_scores", scores->logp, scores->steps, err) < 0 ||
-                   format_floats_json(out, "output_entropy", scores->entropy, scores->steps, err) < 0
+    return format_floats_json(out, "word_scores", scores->logp.at, scores->steps, err) < 0 ||
+                   format_floats_json(out, "output_entropy", scores->entropy.at, scores->steps, err) < 0
                ? -1
                : 0;
 }
@@ -716,7 +716,7 @@ static int format_source_words_json(rs_strbuf *out, const rs_word_view *v, rs_er
     if (v->view.length == 0)
         return rs_strbuf_puts(out, ", \"source_words\": [], \"source_word_of_piece\": []", err);
     return format_strings_json(out, "source_words", v->view.source, v->view.length, err) < 0 ||
-                   format_ints_json(out, "source_word_of_piece", v->source_word_of, v->pieces_length, err) < 0
+                   format_ints_json(out, "source_word_of_piece", v->source_word_of.at, v->pieces_length, err) < 0
                ? -1
                : 0;
 }
@@ -728,9 +728,9 @@ static int format_target_words_json(rs_strbuf *out, const rs_output_options *o, 
     const rs_word_view *v = o->words;
     const rs_hypothesis *h = &v->view.hypotheses[k];
     int words = h->ended_by_eos ? h->steps - 1 : h->steps;
-    int steps = v->step_offsets[k + 1] - v->step_offsets[k] - (h->ended_by_eos ? 1 : 0);
+    int steps = v->step_offsets.at[k + 1] - v->step_offsets.at[k] - (h->ended_by_eos ? 1 : 0);
     if (format_strings_json(out, "target_words", v->view.step_strings + v->view.step_offsets[k], words, err) < 0 ||
-        format_ints_json(out, "target_word_of_piece", v->target_word_of + v->step_offsets[k], steps, err) < 0)
+        format_ints_json(out, "target_word_of_piece", v->target_word_of.at + v->step_offsets.at[k], steps, err) < 0)
         return -1;
     if (o->attention && h->attention)
         return format_rows_json(out, "word_attention", h->attention, h->steps, v->view.length, err);
@@ -881,13 +881,13 @@ int rs_format_csv_rows(rs_strbuf *out, const rs_model *m, const rs_translation *
         for (int t = 0; t < h->steps; t++) {
             const char *target = rs_format_step_token(m, tr, h, t, o->replace_unk);
             const float *row = h->attention + (size_t)t * (size_t)tr->length;
-            int target_word = o->words ? o->words->target_word_of[o->words->step_offsets[k] + t] : 0;
+            int target_word = o->words ? o->words->target_word_of.at[o->words->step_offsets.at[k] + t] : 0;
             for (int j = 0; j < tr->length; j++) {
                 if (rs_strbuf_printf(out, err, "%lld,%d,%d,", id, k, t) < 0 || csv_field(out, target, err) < 0 ||
                     rs_strbuf_printf(out, err, ",%d,", j) < 0 || csv_field(out, tr->source[j], err) < 0 ||
                     rs_strbuf_printf(out, err, ",%.9g", (double)row[j]) < 0 ||
                     (o->words &&
-                     rs_strbuf_printf(out, err, ",%d,%d", target_word, o->words->source_word_of[j]) < 0) ||
+                     rs_strbuf_printf(out, err, ",%d,%d", target_word, o->words->source_word_of.at[j]) < 0) ||
                     csv_method_scores(out, o, k, (size_t)t * (size_t)tr->length + (size_t)j, err) < 0 ||
                     rs_strbuf_puts(out, "\r\n", err) < 0)
                     return -1;

@@ -8,42 +8,10 @@
 
 #include "error.h"
 #include "model.h"
+#include "options.h"
 #include "strbuf.h"
 #include "translator.h"
 
-struct rs_explanation;
-struct rs_token_scores;
-
-/* How -a draws the matrix in text output: the plain percent matrix (pipes, files), or for a terminal shade
- * blocks or ANSI colours (shade.h). */
-typedef enum rs_matrix_style { RS_MATRIX_PLAIN, RS_MATRIX_BLOCKS, RS_MATRIX_COLOR } rs_matrix_style;
-
-typedef struct rs_output_options {
-    int n_best;      /* hypotheses printed per line */
-    bool attention;  /* -a: matrices (text) or the "attention" field (JSONL) */
-    bool alignments; /* --alignments: Pharaoh `s-t` pairs */
-    /* [hypothesis]: the links of --align-method/--symmetrize (align.h), printed instead of the attention
-     * argmax; NULL for that default */
-    const char *const *links;
-    bool replace_unk; /* --replace-unk: an unk target token shows the most attended source token */
-    bool stats;       /* --stats: attention entropy per target step and coverage per source position */
-    bool explain;     /* --explain: occlusion and rank correlation */
-    unsigned explain_methods; /* --explain=METHODS: RS_METHOD_BIT mask (attribution.h), 0 for bare --explain */
-    bool heatmap_row_scale;   /* --heatmap-scale row: attention rows coloured relative to their maximum */
-    bool scores;              /* --word-scores */
-    /* --word-scores: the printed hypotheses' per-token scores (scores.h), set by the caller for each line */
-    const struct rs_token_scores *word_scores;
-    rs_matrix_style matrix;
-    /* --explain: the explanations of the printed hypotheses of the line being formatted (explain.h), set by
-     * the caller for each line; NULL: none */
-    const struct rs_explanation *explained;
-    /* A subword model (words.h): the word view of the line being formatted, set by the caller for each line
-     * (NULL for word-level models). It gives the word-level Pharaoh links, the JSONL word fields and CSV word
-     * columns, and (unless piece_level) the -a matrix. */
-    const struct rs_word_view *words;
-    bool piece_level; /* --piece-level: the -a matrix and heatmaps show pieces */
-    bool nbest_layout; /* text: `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE` lines (-n given), else plain text */
-} rs_output_options;
 
 /* Text: the best translation on one line (a --forced target with ` ||| SCORE`), or in the n-best layout one
  * `ID ||| TEXT ||| SCORE ||| NORMALIZED_SCORE` line per hypothesis (scores with 6 decimals: the spec's raw

@@ -11,6 +11,7 @@
 #include "mem.h"
 #include "token_view.h"
 #include "signals.h"
+#include "writers.h"
 
 /* Plain percent for files and pipes (scripts read it); on a terminal shade blocks, or colours unless NO_COLOR
  * (https://no-color.org: set and not empty) or a dumb or unknown TERM says otherwise. */
@@ -28,66 +29,59 @@ static rs_matrix_style matrix_style(rs_color color, const rs_sink *out)
     return RS_MATRIX_COLOR;
 }
 
-int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv,
-                    rs_error *err)
+int rs_session_init(rs_session *s, const rs_session_options *options, const rs_model *model, rs_sink *out,
+                    rs_sink *csv, rs_error *err)
 {
     memset(s, 0, sizeof *s);
-    s->cli = cli;
+    s->options = options;
     s->model = model;
     s->out = out;
     s->csv = csv;
-    s->output.n_best = cli->n_best;
-    s->output.nbest_layout = cli->n_best_given;
-    s->output.attention = cli->attention;
-    s->output.alignments = cli->alignments;
-    s->output.replace_unk = cli->replace_unk;
-    s->output.stats = cli->stats;
-    s->output.explain = cli->explain;
-    s->output.explain_methods = cli->explain_methods;
-    s->output.heatmap_row_scale = cli->heatmap_row_scale;
-    s->output.scores = cli->word_scores;
-    s->output.matrix = matrix_style(cli->color, out);
-    s->output.piece_level = cli->piece_level;
+    s->output = options->output;
+    s->output.matrix = matrix_style(options->color, out);
     s->pieces = rs_model_has_pieces(model);
     rs_word_view_init(&s->words);
-    if (cli->heatmap) {
+    if (options->heatmap) {
         s->heatmapping = true;
-        if (rs_heatmap_files_open(&s->heatmaps, cli->heatmap, cli->n_best, err) < 0)
+        if (rs_heatmap_files_open(&s->heatmaps, options->heatmap, options->output.n_best, err) < 0)
             return -1;
     }
-    if (cli->html) {
+    if (options->html) {
         s->reporting = true;
-        if (rs_html_report_open(&s->html, cli->html, cli->explain, cli->explain_methods, err) < 0)
+        if (rs_html_report_open(&s->html, options->html, options->output.explain, options->output.explain_methods,
+                                err) < 0)
             return -1;
     }
     /* a method other than the attention gives its links through the explainer, shown or not */
-    bool links_explained = cli->align_rule && cli->align_method != RS_METHOD_ATTENTION && out;
-    if ((cli->explain && (out || cli->html)) || links_explained) {
+    bool links_explained = options->align_rule && options->align_method != RS_METHOD_ATTENTION && out;
+    if ((options->output.explain && (out || options->html)) || links_explained) {
         s->explaining = true;
-        unsigned methods = cli->explain ? cli->explain_methods : RS_METHOD_BIT(cli->align_method);
+        unsigned methods =
+            options->output.explain ? options->output.explain_methods : RS_METHOD_BIT(options->align_method);
         if (rs_explainer_init(&s->explainer, model, err) < 0 ||
-            (methods && rs_explainer_set_methods(&s->explainer, methods, cli->ig_steps, err) < 0))
+            (methods && rs_explainer_set_methods(&s->explainer, methods, options->ig_steps, err) < 0))
             return -1;
     }
-    if (cli->align_rule && out) {
+    if (options->align_rule && out) {
         s->aligning = true;
-        rs_align_rule rule = {(rs_method)cli->align_method, cli->align_threshold_given, cli->align_threshold,
-                              (rs_symmetrize)cli->symmetrize};
-        if (rs_aligner_init(&s->aligner, model, &rule, cli->reverse_model, &cli->search, cli->max_source_tokens,
-                            cli->ig_steps, err) < 0)
+        rs_align_rule rule = {(rs_method)options->align_method, options->align_threshold_given,
+                              options->align_threshold, (rs_symmetrize)options->symmetrize};
+        if (rs_aligner_init(&s->aligner, model, &rule, options->reverse_model, &options->decoding.search,
+                            options->decoding.max_source_tokens, options->ig_steps, err) < 0)
             return -1;
     }
-    if (cli->word_scores && out) {
+    if (options->output.scores && out) {
         s->scoring = true;
         if (rs_scorer_init(&s->scorer, model, err) < 0)
             return -1;
     }
     rs_strbuf_init(&s->text);
     rs_strbuf_init(&s->csv_text);
-    int batch = cli->batch_size;
-    if (rs_joiner_init(&s->translator, model, cli->max_source_tokens, cli->split_sentences, err) < 0)
+    int batch = options->decoding.batch_size;
+    const rs_decoding *d = &options->decoding;
+    if (rs_joiner_init(&s->translator, model, d->max_source_tokens, d->split_sentences, err) < 0)
         return -1;
-    s->translator.keep_originals = cli->replace_unk;
+    s->translator.keep_originals = options->output.replace_unk;
     s->lines = rs_calloc_array((size_t)batch, sizeof *s->lines, "input lines", err);
     s->line_caps = rs_calloc_array((size_t)batch, sizeof *s->line_caps, "input lines", err);
     s->lens = rs_calloc_array((size_t)batch, sizeof *s->lens, "input lines", err);
@@ -97,9 +91,9 @@ int rs_session_init(rs_session *s, const rs_cli *cli, const rs_model *model, rs_
     if (!s->lines || !s->line_caps || !s->lens || !s->results || !s->targets || !s->target_lens)
         return -1;
     s->batch_cap = batch;
-    rs_progress_start(&s->progress, cli->files, cli->file_count, cli->report_time);
+    rs_progress_start(&s->progress, options->files, options->file_count, options->report_time);
     if (csv) {
-        unsigned methods = cli->explain && out ? cli->explain_methods : 0;
+        unsigned methods = options->output.explain && out ? options->output.explain_methods : 0;
         if (rs_format_csv_header_methods(&s->csv_text, methods, s->pieces, err) < 0 ||
             rs_sink_write(csv, s->csv_text.data, s->csv_text.len, err) < 0)
             return -1;
@@ -116,10 +110,10 @@ static void warn_truncated(const rs_session *s)
     char limits[96];
     int n = 0;
     if (s->cut_by_max_length)
-        n = snprintf(limits, sizeof limits, "--max-length %d", s->cli->search.max_length);
+        n = snprintf(limits, sizeof limits, "--max-length %d", s->options->decoding.search.max_length);
     if (s->cut_by_factor)
         snprintf(limits + n, sizeof limits - (size_t)n, "%s--max-length-factor %g", n ? ", " : "",
-                 s->cli->search.max_length_factor);
+                 s->options->decoding.search.max_length_factor);
     rs_warn("%lld of %lld lines hit the length limit (%s)", s->truncated_lines, s->next_id, limits);
 }
 
@@ -180,7 +174,7 @@ static int view_words(rs_session *s, const rs_translation *tr, rs_translation *l
     s->output.words = NULL;
     if (!s->pieces || tr->hypothesis_count == 0)
         return 0;
-    if (rs_word_view_build(&s->words, s->model, tr, tr->hypothesis_count, true, s->cli->replace_unk, err) < 0)
+    if (rs_word_view_build(&s->words, s->model, tr, tr->hypothesis_count, true, s->output.replace_unk, err) < 0)
         return -1;
     s->output.words = &s->words;
     *line = rs_word_view_source(&s->words, tr);
@@ -217,7 +211,7 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
         if (s->explaining && printed > 0 &&
             rs_joiner_explain(&s->translator, &s->explainer, i, tr, printed, &explained, err) < 0)
             return -1;
-        if (s->cli->explain)
+        if (s->options->output.explain)
             s->output.explained = explained;
         s->output.links = NULL;
         if (s->aligning && printed > 0) {
@@ -231,7 +225,7 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
                      ? rs_score_tokens_joined(&s->scorer, tr, rs_joiner_sentences(&s->translator, i), printed, err)
                      : rs_score_tokens(&s->scorer, tr, printed, err)) < 0)
                 return -1;
-            s->output.word_scores = s->scorer.scores;
+            s->output.word_scores = s->scorer.scores.at;
         }
         const rs_translation *shown = s->output.words && !s->output.piece_level ? &s->words.view : tr;
         if (s->heatmapping && rs_heatmap_files_add(&s->heatmaps, s->model, shown, tr, id, &s->output, err) < 0)
@@ -241,9 +235,7 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
             return -1;
         if (s->out) {
             rs_strbuf_clear(&s->text);
-            int rc = s->cli->format == RS_FORMAT_JSONL
-                         ? rs_format_jsonl(&s->text, s->model, tr, id, &s->output, err)
-                         : rs_format_text(&s->text, s->model, tr, id, &s->output, err);
+            int rc = s->options->format->line(&s->text, s->model, tr, id, &s->output, err);
             if (rc < 0 || rs_sink_write(s->out, s->text.data, s->text.len, err) < 0)
                 return -1;
         }
@@ -272,7 +264,7 @@ static void count_batch(rs_session *s, int count, double position)
         if (!best->truncated)
             continue;
         s->truncated_lines++;
-        const rs_search_options *o = &s->cli->search;
+        const rs_search_options *o = &s->options->decoding.search;
         if (rs_length_limit(tr->length, o->max_length, o->max_length_factor) == o->max_length)
             s->cut_by_max_length = true;
         else
@@ -286,15 +278,14 @@ static int write_token_views(rs_session *s, int count, const char *name, long lo
                              rs_error *err)
 {
     for (int i = 0; i < count; i++) {
-        s->tokens.limit = s->cli->max_source_tokens;
+        s->tokens.limit = s->options->decoding.max_source_tokens;
         if (rs_tokenize(&s->model->tokenizer.source, s->lines[i], s->lens[i], &s->tokens, err) < 0)
             return -1;
         if (s->tokens.dropped)
             rs_warn("%s:%lld: %zu tokens, only the first %zu are shown (--max-source-tokens)", name, first_line + i,
                     s->tokens.dropped + s->tokens.count, s->tokens.count);
         rs_strbuf_clear(&s->text);
-        if (rs_format_token_view(&s->text, s->model, &s->tokens, s->next_id++, s->cli->format == RS_FORMAT_JSONL,
-                                 err) < 0 ||
+        if (s->options->format->tokens(&s->text, s->model, &s->tokens, s->next_id++, err) < 0 ||
             rs_sink_write(s->out, s->text.data, s->text.len, err) < 0 || (flush && rs_sink_flush(s->out, err) < 0))
             return -1;
     }
@@ -424,7 +415,7 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
         if (count == 0 || rs_stop_signal())
             break;
         int rc;
-        if (s->cli->tokenize) {
+        if (s->options->tokenize) {
             if (write_token_views(s, count, name, line_number + 1, !regular, err) < 0)
                 return -1;
             line_number += count;
@@ -432,7 +423,7 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
                 return 0;
             continue;
         }
-        if (s->cli->forced) {
+        if (s->options->forced) {
             /* source<TAB>target: the source part ends at the first tab; an empty line is an empty pair */
             for (int i = 0; i < count; i++) {
                 char *tab = memchr(s->lines[i], '\t', s->lens[i]);
@@ -450,10 +441,10 @@ int rs_session_run(rs_session *s, FILE *in, const char *name, rs_error *err)
             }
             rc = rs_joiner_translate(&s->translator, (const char *const *)s->lines, s->lens,
                                      (const char *const *)s->targets,
-                                     s->target_lens, count, &s->cli->search, s->results, err);
+                                     s->target_lens, count, &s->options->decoding.search, s->results, err);
         } else {
             rc = rs_joiner_translate(&s->translator, (const char *const *)s->lines, s->lens, NULL, NULL, count,
-                                     &s->cli->search, s->results, err);
+                                     &s->options->decoding.search, s->results, err);
         }
         if (rc == 0)
             rs_progress_before_output(&s->progress);

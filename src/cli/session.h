@@ -7,12 +7,12 @@
 #include <stdio.h>
 
 #include "align.h"
-#include "cli.h"
 #include "error.h"
 #include "explain.h"
 #include "heatmap_files.h"
 #include "html_report.h"
 #include "model.h"
+#include "options.h"
 #include "output.h"
 #include "progress.h"
 #include "scores.h"
@@ -27,7 +27,7 @@
 #define RS_MAX_LINE_BYTES (1 << 20)
 
 typedef struct rs_session {
-    const rs_cli *cli;
+    const rs_session_options *options;
     const rs_model *model;
     rs_joiner translator; /* sentence by sentence (joiner.h) */
     rs_output_options output;
@@ -64,8 +64,8 @@ typedef struct rs_session {
 
 /* Writes the CSV header when csv is given, and creates the --heatmap and --html files. The -a matrix
  * style follows --color and whether `out` is a terminal. */
-int rs_session_init(rs_session *session, const rs_cli *cli, const rs_model *model, rs_sink *out, rs_sink *csv,
-                    rs_error *err);
+int rs_session_init(rs_session *session, const rs_session_options *options, const rs_model *model, rs_sink *out,
+                    rs_sink *csv, rs_error *err);
 
 /* Finishes what spans all inputs (the --heatmap document, the --html report); call after the last rs_session_run. */
 int rs_session_finish(rs_session *session, rs_error *err);

@@ -7,13 +7,13 @@
 static int32_t token_id(const rs_model *m, const rs_tokens *tokens, size_t i)
 {
     if (tokens->has_ids)
-        return tokens->ids[i];
+        return tokens->ids.at[i];
     const char *token = rs_tokens_get(tokens, i);
     int32_t id = rs_vocab_find(&m->source_vocab, token, strlen(token));
     return id < 0 ? m->source_ids.unk : id;
 }
 
-static int format_jsonl(rs_strbuf *out, const rs_model *m, const rs_tokens *tokens, long long id, rs_error *err)
+int rs_format_tokens_jsonl(rs_strbuf *out, const rs_model *m, const rs_tokens *tokens, long long id, rs_error *err)
 {
     if (rs_strbuf_printf(out, err, "{\"id\": %lld, \"tokens\": [", id) < 0)
         return -1;
@@ -35,11 +35,11 @@ static int format_jsonl(rs_strbuf *out, const rs_model *m, const rs_tokens *toke
     return rs_strbuf_puts(out, "]}\n", err);
 }
 
-int rs_format_token_view(rs_strbuf *out, const rs_model *model, const rs_tokens *tokens, long long id, bool jsonl,
-                         rs_error *err)
+int rs_format_tokens_text(rs_strbuf *out, const rs_model *model, const rs_tokens *tokens, long long id,
+                          rs_error *err)
 {
-    if (jsonl)
-        return format_jsonl(out, model, tokens, id, err);
+    (void)model;
+    (void)id;
     for (size_t i = 0; i < tokens->count; i++)
         if ((i && rs_strbuf_putc(out, ' ', err) < 0) || rs_strbuf_puts(out, rs_tokens_get(tokens, i), err) < 0)
             return -1;

@@ -12,8 +12,10 @@
 #include "strbuf.h"
 #include "tokenizer.h"
 
-/* Appends the line (with its newline) for `tokens`, the source tokens of input line `id`. */
-int rs_format_token_view(rs_strbuf *out, const rs_model *model, const rs_tokens *tokens, long long id, bool jsonl,
-                         rs_error *err);
+/* Append the line (with its newline) for `tokens`, the source tokens of input line `id`, in each format. */
+int rs_format_tokens_text(rs_strbuf *out, const rs_model *model, const rs_tokens *tokens, long long id,
+                          rs_error *err);
+int rs_format_tokens_jsonl(rs_strbuf *out, const rs_model *model, const rs_tokens *tokens, long long id,
+                           rs_error *err);
 
 #endif

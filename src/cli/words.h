@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "mem.h"
 #include "model.h"
 #include "search.h"
 #include "translator.h"
@@ -27,25 +28,22 @@ int rs_group_words(const char *const *tokens, int count, int first, int end, boo
 
 /* The storage of one word view. */
 typedef struct rs_word_view {
-    char *text; /* the words' strings, NUL-terminated, one after another */
-    size_t text_cap;
-    const char **source, **target; /* the views' word strings */
-    int *source_word_of, *target_word_of; /* [pieces]: the word of each source position and target step */
-    rs_hypothesis *hypotheses;
-    int32_t *tokens;
-    float *attention;
-    size_t source_cap, target_cap, source_word_of_cap, target_word_of_cap, hypotheses_cap, tokens_cap,
-        attention_cap;
+    RS_GROWABLE(char) text; /* the words' strings, NUL-terminated, one after another */
+    RS_GROWABLE(const char *) source; /* the views' word strings */
+    RS_GROWABLE(const char *) target;
+    RS_GROWABLE(int) source_word_of; /* [pieces]: the word of each source position */
+    RS_GROWABLE(int) target_word_of; /* [steps]: the word of each target step */
+    RS_GROWABLE(rs_hypothesis) hypotheses;
+    RS_GROWABLE(int32_t) tokens;
+    RS_GROWABLE(float) attention;
     rs_translation view;
-    int *target_offsets; /* [hypothesis]: where its words start in target; [count]: their number */
-    int *step_offsets;   /* [hypothesis]: where its steps start in target_word_of */
-    const char **pieces; /* scratch: the strings of one hypothesis's steps, or the source's original forms */
-    size_t *offsets;     /* scratch: the words' offsets in text */
-    size_t target_offsets_cap, step_offsets_cap, pieces_cap, offsets_cap;
+    RS_GROWABLE(int) target_offsets; /* [hypothesis]: where its words start in target; [count]: their number */
+    RS_GROWABLE(int) step_offsets;   /* [hypothesis]: where its steps start in target_word_of */
+    RS_GROWABLE(const char *) pieces; /* scratch: the strings of one hypothesis's steps, or the source's forms */
+    RS_GROWABLE(size_t) offsets;      /* scratch: the words' offsets in text */
     int source_words;    /* words of the source (the first of them in offsets) */
     bool pieces_mode;    /* the model has pieces (rs_model_has_pieces) */
-    const char **unk_words; /* [source position]: its word as written with its mark (rs_translation's) */
-    size_t unk_words_cap;
+    RS_GROWABLE(const char *) unk_words; /* [source position]: its word as written with its mark */
     int pieces_length;   /* source positions of the translation viewed (source_word_of's length) */
 } rs_word_view;
 

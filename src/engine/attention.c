@@ -96,6 +96,12 @@ int rs_attention_key_dim(const rs_config *config)
     return SCORES[config->score].key_dim(config);
 }
 
+double rs_attention_row_cost(const rs_config *config, int length)
+{
+    return (double)length *
+           (double)(8 * (size_t)config->attention_dim + config->encoder_output + config->decoder_hidden_size);
+}
+
 void rs_attention_keys(const rs_model *model, const float *memory, int length, float *keys)
 {
     SCORES[model->config.score].keys(model, memory, length, keys);

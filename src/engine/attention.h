@@ -24,6 +24,10 @@ void rs_attention_keys(const rs_model *model, const float *memory, int length, f
 const float *rs_attention_queries(const rs_model *model, const float *states, size_t ld_states, int n, float *proj,
                                   size_t *ld_queries);
 
+/* About the operations of one row's attention over `length` source positions, its context vector and query
+ * included: what rs_parallel_rows (ops.h) weighs to decide whether sharing rows among threads pays. */
+double rs_attention_row_cost(const rs_config *config, int length);
+
 /* Attention weights [n, length] (rows ld_weights apart) of n queries (of rs_attention_queries) over one
  * source's keys. Each row is computed alone. */
 void rs_attention_weights(const rs_model *model, const float *queries, size_t ld_queries, int n, const float *keys,

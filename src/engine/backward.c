@@ -58,7 +58,7 @@ void rs_backward_release_weights(rs_backward *b)
 void rs_backward_free(rs_backward *b)
 {
     rs_backward_release_weights(b);
-    free(b->arena);
+    free(b->arena.at);
     memset(b, 0, sizeof *b);
 }
 
@@ -169,9 +169,9 @@ static int reserve(rs_backward *b, const dims *d, rs_error *err)
         sizes[i] = (sizes[i] + 15) / 16 * 16;
         total += sizes[i];
     }
-    if (rs_reserve_floats(&b->arena, &b->arena_cap, total, "attribution", err) < 0)
+    if (RS_GROW(b->arena, total, "attribution", err) < 0)
         return -1;
-    float *next = b->arena;
+    float *next = b->arena.at;
     for (size_t i = 0; i < count; i++) {
         *parts[i].at = next;
         next += sizes[i];

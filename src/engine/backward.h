@@ -17,14 +17,14 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "mem.h"
 #include "model.h"
 
 typedef struct rs_backward {
     const rs_model *model;
     int length; /* S of the last run */
     int steps;  /* T of the last run */
-    float *arena;
-    size_t arena_cap;
+    RS_GROWABLE(float) arena;
     /* the weight matrices transposed as float32, so that the backward products are rs_linear's (which reads
      * each weight once for all rows): made on the first rs_backward_run and kept for every later one (they
      * depend on the model alone; remaking them per sentence cost as much as a saliency pass on short

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "mem.h"
 
 /* ---- numbers ---- */
@@ -181,6 +182,27 @@ static inline bool at(const scanner *s, char c)
     return s->pos < s->len && s->text[s->pos] == c;
 }
 
+/* Skips white space, then c with the white space after it: true when c was there (after a member or an element,
+ * c ',': another follows). */
+static bool skip_past(scanner *s, char c)
+{
+    skip_ws(s);
+    if (!at(s, c))
+        return false;
+    s->pos++;
+    skip_ws(s);
+    return true;
+}
+
+/* At the '}' that must end an object: past it. */
+static int close_object(scanner *s)
+{
+    if (!at(s, '}'))
+        return RS_BULK_DECLINED;
+    s->pos++;
+    return 0;
+}
+
 static int append(scanner *s, const char *data, size_t n)
 {
     if (s->out_len + n > s->out_cap) {
@@ -290,15 +312,22 @@ static int skip_value(scanner *s)
     return 0;
 }
 
-/* A key at pos: [*start, *end) are its raw bytes. */
-static int read_key(scanner *s, size_t *start, size_t *end, bool *escaped)
+/* An object's key: [start, end) are its raw bytes, `escaped` whether they hold a backslash. */
+typedef struct key {
+    size_t start, end;
+    bool escaped;
+} key;
+
+/* The key at pos, and the ':' after it. */
+static int read_key(scanner *s, key *k)
 {
     if (!at(s, '"'))
         return RS_BULK_DECLINED;
-    *start = s->pos + 1;
-    if (skip_string(s, escaped) != 0)
+    k->start = s->pos + 1;
+    k->escaped = false;
+    if (skip_string(s, &k->escaped) != 0)
         return RS_BULK_DECLINED;
-    *end = s->pos - 1;
+    k->end = s->pos - 1;
     skip_ws(s);
     if (!at(s, ':'))
         return RS_BULK_DECLINED;
@@ -307,10 +336,11 @@ static int read_key(scanner *s, size_t *start, size_t *end, bool *escaped)
     return 0;
 }
 
-static bool key_is(const scanner *s, size_t start, size_t end, const char *word)
+/* Whether the key is `word` (an escaped key never is: the fast path leaves escapes to cJSON). */
+static bool key_is(const scanner *s, const key *k, const char *word)
 {
     size_t n = strlen(word);
-    return end - start == n && memcmp(s->text + start, word, n) == 0;
+    return !k->escaped && k->end - k->start == n && memcmp(s->text + k->start, word, n) == 0;
 }
 
 static int new_bulk(scanner *s, size_t name_start, size_t name_end, rs_bulk **out)
@@ -336,16 +366,8 @@ static int new_bulk(scanner *s, size_t name_start, size_t name_end, rs_bulk **ou
     return 0;
 }
 
-/* The base64 alphabet's values, -1 elsewhere. */
-static void base64_table(signed char value[256])
-{
-    memset(value, -1, 256);
-    static const char ALPHABET[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; i++)
-        value[(unsigned char)ALPHABET[i]] = (signed char)i;
-}
-
-/* A "base64" string at pos, decoded into b. `widen` asks for room to widen f16 values to f32 later. */
+/* A "base64" string at pos, decoded into b (base64.h; white space, and anything else the decoder refuses,
+ * declines). `widen` asks for room to widen f16 values to f32 later. */
 static int read_base64(scanner *s, rs_bulk *b, bool widen)
 {
     size_t open = s->pos;
@@ -365,47 +387,20 @@ static int read_base64(scanner *s, rs_bulk *b, bool widen)
     b->is_base64 = true;
     b->values = bytes;
     b->capacity = room;
-    signed char value[256];
-    base64_table(value);
-    const unsigned char *in = (const unsigned char *)p;
-    size_t i = 0, n = 0;
-    for (size_t next_release = 1 << 22; i + 4 <= len;) {
-        if (i >= next_release) {
+    rs_base64 decoder;
+    rs_base64_begin(&decoder, false);
+    size_t n = 0;
+    rs_error ignored;
+    /* 4 MiB of text at a time (whole groups), the text behind released as it goes */
+    for (size_t i = 0; i < len; i += (size_t)1 << 22) {
+        size_t piece = len - i < (size_t)1 << 22 ? len - i : (size_t)1 << 22;
+        if (i > 0)
             release(s, open + 1 + i);
-            next_release += 1 << 22;
-        }
-        int v0 = value[in[i]], v1 = value[in[i + 1]], v2 = value[in[i + 2]], v3 = value[in[i + 3]];
-        if ((v0 | v1 | v2 | v3) < 0)
-            break;
-        uint32_t group = (uint32_t)v0 << 18 | (uint32_t)v1 << 12 | (uint32_t)v2 << 6 | (uint32_t)v3;
-        bytes[n] = (unsigned char)(group >> 16);
-        bytes[n + 1] = (unsigned char)(group >> 8);
-        bytes[n + 2] = (unsigned char)group;
-        n += 3;
-        i += 4;
-    }
-    /* the tail: up to 3 alphabet characters, then at most two '=' (as rs_base64_decode accepts them) */
-    uint32_t group = 0;
-    size_t digits = 0, padding = 0;
-    for (; i < len; i++) {
-        int v = value[in[i]];
-        if (v >= 0 && padding == 0 && digits < 3) {
-            group = group << 6 | (uint32_t)v;
-            digits++;
-        } else if (in[i] == '=' && padding < 2) {
-            padding++;
-        } else {
+        if (rs_base64_feed(&decoder, p + i, piece, bytes, &n, &ignored) < 0)
             return RS_BULK_DECLINED;
-        }
     }
-    if (digits == 1 || (padding > 0 && (digits + padding) % 4 != 0))
+    if (rs_base64_end(&decoder, bytes, &n, &ignored) < 0)
         return RS_BULK_DECLINED;
-    if (digits == 2) {
-        bytes[n++] = (unsigned char)(group >> 4);
-    } else if (digits == 3) {
-        bytes[n++] = (unsigned char)(group >> 10);
-        bytes[n++] = (unsigned char)(group >> 2);
-    }
     b->count = n;
     s->pos = (size_t)(close - s->text) + 1;
     return end_value(s, s->pos, "\"\"");
@@ -461,13 +456,9 @@ static int read_numbers(scanner *s, rs_bulk *b)
             if ((b->count & 0xffff) == 0)
                 release(s, s->pos);
             s->pos = (size_t)(after - s->text);
-            skip_ws(s);
             counts[depth - 1]++;
-            if (at(s, ',')) {
-                s->pos++;
-                skip_ws(s);
+            if (skip_past(s, ','))
                 continue;
-            }
             if (!at(s, ']'))
                 return RS_BULK_DECLINED;
         }
@@ -483,13 +474,9 @@ static int read_numbers(scanner *s, rs_bulk *b)
             }
             if (--depth == 0)
                 break;
-            skip_ws(s);
             counts[depth - 1]++;
-            if (at(s, ',')) {
-                s->pos++;
-                skip_ws(s);
+            if (skip_past(s, ','))
                 break;
-            }
             if (!at(s, ']'))
                 return RS_BULK_DECLINED;
         }
@@ -504,8 +491,8 @@ static int read_numbers(scanner *s, rs_bulk *b)
     return end_value(s, s->pos, "[]");
 }
 
-/* One tensor object at pos ('{') named by the key [name_start, name_end). */
-static int read_tensor(scanner *s, size_t name_start, size_t name_end)
+/* One tensor object at pos ('{') named by `name`. */
+static int read_tensor(scanner *s, const key *name)
 {
     s->pos++;
     skip_ws(s);
@@ -515,14 +502,13 @@ static int read_tensor(scanner *s, size_t name_start, size_t name_end)
     }
     bool seen_bulk = false;
     int dtype = 0; /* 2: "f16" came first, 4: "f32", 0: not known */
-    for (;;) {
-        size_t start, end;
-        bool escaped = false;
-        int rc = read_key(s, &start, &end, &escaped);
+    do {
+        key k;
+        int rc = read_key(s, &k);
         if (rc != 0)
             return rc;
-        bool is_data = !escaped && key_is(s, start, end, "data");
-        bool is_base64 = !escaped && key_is(s, start, end, "base64");
+        bool is_data = key_is(s, &k, "data");
+        bool is_base64 = key_is(s, &k, "base64");
         if (is_data || is_base64) {
             if (seen_bulk)
                 return RS_BULK_DECLINED; /* both, or one twice: the slow path knows what to say */
@@ -530,14 +516,14 @@ static int read_tensor(scanner *s, size_t name_start, size_t name_end)
         }
         if (is_base64 && at(s, '"')) {
             rs_bulk *b;
-            if ((rc = new_bulk(s, name_start, name_end, &b)) != 0 || (rc = read_base64(s, b, dtype != 4)) != 0)
+            if ((rc = new_bulk(s, name->start, name->end, &b)) != 0 || (rc = read_base64(s, b, dtype != 4)) != 0)
                 return rc;
         } else if (is_data && at(s, '[')) {
             rs_bulk *b;
-            if ((rc = new_bulk(s, name_start, name_end, &b)) != 0 || (rc = read_numbers(s, b)) != 0)
+            if ((rc = new_bulk(s, name->start, name->end, &b)) != 0 || (rc = read_numbers(s, b)) != 0)
                 return rc;
         } else {
-            if (!escaped && key_is(s, start, end, "dtype")) {
+            if (key_is(s, &k, "dtype")) {
                 size_t left = s->len - s->pos;
                 if (left >= 5 && memcmp(s->text + s->pos, "\"f16\"", 5) == 0)
                     dtype = 2;
@@ -547,17 +533,8 @@ static int read_tensor(scanner *s, size_t name_start, size_t name_end)
             if ((rc = skip_value(s)) != 0)
                 return rc;
         }
-        skip_ws(s);
-        if (at(s, ',')) {
-            s->pos++;
-            skip_ws(s);
-            continue;
-        }
-        if (!at(s, '}'))
-            return RS_BULK_DECLINED;
-        s->pos++;
-        return 0;
-    }
+    } while (skip_past(s, ','));
+    return close_object(s);
 }
 
 /* The "tensors" object at pos ('{'). */
@@ -569,45 +546,31 @@ static int read_tensors(scanner *s)
         s->pos++;
         return 0;
     }
-    for (;;) {
-        size_t start, end;
-        bool escaped = false;
-        int rc = read_key(s, &start, &end, &escaped);
+    do {
+        key k;
+        int rc = read_key(s, &k);
         if (rc != 0)
             return rc;
-        if (escaped)
+        if (k.escaped)
             return RS_BULK_DECLINED;
-        rc = at(s, '{') ? read_tensor(s, start, end) : skip_value(s);
+        rc = at(s, '{') ? read_tensor(s, &k) : skip_value(s);
         if (rc != 0)
             return rc;
-        skip_ws(s);
-        if (at(s, ',')) {
-            s->pos++;
-            skip_ws(s);
-            continue;
-        }
-        if (!at(s, '}'))
-            return RS_BULK_DECLINED;
-        s->pos++;
-        return 0;
-    }
+    } while (skip_past(s, ','));
+    return close_object(s);
 }
 
 static int scan_document(scanner *s)
 {
-    skip_ws(s);
-    if (!at(s, '{'))
+    if (!skip_past(s, '{'))
         return RS_BULK_DECLINED;
-    s->pos++;
-    skip_ws(s);
     bool seen_tensors = false;
     while (!at(s, '}')) {
-        size_t start, end;
-        bool escaped = false;
-        int rc = read_key(s, &start, &end, &escaped);
+        key k;
+        int rc = read_key(s, &k);
         if (rc != 0)
             return rc;
-        if (!escaped && key_is(s, start, end, "tensors")) {
+        if (key_is(s, &k, "tensors")) {
             if (seen_tensors)
                 return RS_BULK_DECLINED;
             seen_tensors = true;
@@ -617,13 +580,8 @@ static int scan_document(scanner *s)
         }
         if (rc != 0)
             return rc;
-        skip_ws(s);
-        if (at(s, ',')) {
-            s->pos++;
-            skip_ws(s);
-        } else if (!at(s, '}')) {
+        if (!skip_past(s, ',') && !at(s, '}'))
             return RS_BULK_DECLINED;
-        }
     }
     /* the rest (the closing brace and whatever follows) goes to cJSON as it is */
     return append(s, s->text + s->copied, s->len - s->copied);

@@ -3,6 +3,10 @@
 #include <math.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "loader.h"
+
 static const char *const BRIDGES[] = {"linear_tanh", "copy", "zeros"};
 static const char *const SCORES[] = {"additive", "dot", "scaled_dot", "general"};
 static const char *const PARTS[] = {"state", "context", "embedding"};
@@ -105,12 +109,8 @@ static int get_choice(const cJSON *parent, const char *key, const char *path, co
                    type_name(item));
 }
 
-int rs_config_parse(rs_config *config, const cJSON *json, const char *where, rs_error *err)
+static int parse_encoder(rs_config *config, const cJSON *json, const char *where, rs_error *err)
 {
-    memset(config, 0, sizeof *config);
-    if (!cJSON_IsObject(json))
-        return rs_fail(err, "%s: config: expected an object, got %s", where, type_name(json));
-
     const cJSON *enc = get_object(json, "encoder", "config", where, err);
     if (!enc)
         return -1;
@@ -125,7 +125,12 @@ int rs_config_parse(rs_config *config, const cJSON *json, const char *where, rs_
         return rs_fail(err, "%s: config.encoder.bidirectional: expected true or false, got %s", where,
                        type_name(bidir));
     config->bidirectional = cJSON_IsTrue(bidir);
+    return 0;
+}
 
+/* config.decoder, config.bridge and config.attention, in that order. */
+static int parse_decoder(rs_config *config, const cJSON *json, const char *where, rs_error *err)
+{
     const cJSON *dec = get_object(json, "decoder", "config", where, err);
     if (!dec)
         return -1;
@@ -148,7 +153,11 @@ int rs_config_parse(rs_config *config, const cJSON *json, const char *where, rs_
     if (config->score == RS_SCORE_ADDITIVE &&
         get_size(att, "dim", "config.attention", where, &config->attention_dim, err) < 0)
         return -1;
+    return 0;
+}
 
+static int parse_output(rs_config *config, const cJSON *json, const char *where, rs_error *err)
+{
     const cJSON *output = cJSON_GetObjectItemCaseSensitive(json, "output");
     if (!output)
         return rs_fail(err, "%s: config.output: missing", where);
@@ -176,7 +185,12 @@ int rs_config_parse(rs_config *config, const cJSON *json, const char *where, rs_
         config->output[config->output_count++] = (rs_part)found;
         index++;
     }
+    return 0;
+}
 
+/* The derived sizes, and the sizes that must agree across sections. */
+static int derive(rs_config *config, const char *where, rs_error *err)
+{
     if ((long long)config->decoder_layers * config->decoder_hidden_size > RS_MAX_DIM)
         return rs_fail(err, "%s: config.decoder: num_layers x hidden_size is too large (at most %d)", where,
                        RS_MAX_DIM);
@@ -202,4 +216,15 @@ int rs_config_parse(rs_config *config, const cJSON *json, const char *where, rs_
                        "K (%d)",
                        where, SCORES[config->score], config->decoder_hidden_size, config->encoder_output);
     return 0;
+}
+
+int rs_config_parse(rs_config *config, const cJSON *json, const char *where, rs_error *err)
+{
+    memset(config, 0, sizeof *config);
+    if (!cJSON_IsObject(json))
+        return rs_fail(err, "%s: config: expected an object, got %s", where, type_name(json));
+    if (parse_encoder(config, json, where, err) < 0 || parse_decoder(config, json, where, err) < 0 ||
+        parse_output(config, json, where, err) < 0)
+        return -1;
+    return derive(config, where, err);
 }

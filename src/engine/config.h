@@ -5,12 +5,10 @@
 
 #include <stdbool.h>
 
-#include <cjson/cJSON.h>
-
 #include "error.h"
 
 /* The largest size accepted for any one dimension; keeps every derived size (3H, Et + K, Do, ...) far
- * inside int, which BLAS takes. */
+ * inside int. */
 #define RS_MAX_DIM (1 << 24)
 
 /* The most layers accepted for the encoder or the decoder. */
@@ -50,9 +48,5 @@ const char *rs_part_name(rs_part part);
 
 /* Size of one output part under this config. */
 int rs_part_size(const rs_config *config, rs_part part);
-
-/* Parses config (the "config" value of the model file); `where` names the file for messages. The vocabulary
- * sizes are left 0 for the caller to fill. */
-int rs_config_parse(rs_config *config, const cJSON *json, const char *where, rs_error *err);
 
 #endif

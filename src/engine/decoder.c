@@ -92,7 +92,7 @@ static void attend(rs_decoder *d)
                                       d->query_proj, &d->ld_queries);
     double cost = 0.0;
     for (int i = 0; i < d->rows; i++)
-        cost += (double)d->row_encoding[i]->length * (double)(8 * (size_t)c->attention_dim + c->encoder_output + hd);
+        cost += rs_attention_row_cost(c, d->row_encoding[i]->length);
     rs_parallel_rows(attend_rows, d, d->rows, cost);
 }
 
@@ -138,21 +138,11 @@ static void gather_features(rs_decoder *d)
     }
 }
 
-/* log_softmax of the logits of rows [begin, end). */
-static void normalize_rows(void *arg, int begin, int end)
-{
-    rs_decoder *d = arg;
-    size_t vt = (size_t)d->model->config.target_vocab_size;
-    for (int i = begin; i < end; i++)
-        rs_log_softmax(d->logprobs + (size_t)i * vt, vt);
-}
-
 /* log p(. | y_<t, x) = log_softmax(W_o features + b_o) */
 static void predict(rs_decoder *d)
 {
-    int vt = d->model->config.target_vocab_size;
     rs_dense(d->logprobs, d->features, d->rows, &d->model->weights.output);
-    rs_parallel_rows(normalize_rows, d, d->rows, 8.0 * d->rows * vt);
+    rs_log_softmax_rows(d->logprobs, d->rows, (size_t)d->model->config.target_vocab_size);
 }
 
 /* scripts/model.py step(), line by line. */

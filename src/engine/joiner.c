@@ -16,40 +16,40 @@ int rs_joiner_init(rs_joiner *j, const rs_model *model, size_t max_source_tokens
 
 static void free_joined(rs_joined_line *line)
 {
-    free(line->source);
-    free(line->hypotheses);
-    free(line->tokens);
-    free(line->logprobs);
-    free(line->ids);
-    free(line->attention);
-    free(line->target_tokens);
-    free(line->bounds);
+    free(line->source.at);
+    free(line->hypotheses.at);
+    free(line->tokens.at);
+    free(line->logprobs.at);
+    free(line->ids.at);
+    free(line->attention.at);
+    free(line->target_tokens.at);
+    free(line->bounds.at);
 }
 
 void rs_joiner_free(rs_joiner *j)
 {
     rs_translator_free(&j->translator);
-    free(j->spans);
-    free(j->target_spans);
-    free(j->pieces);
-    free(j->piece_targets);
-    free(j->piece_lens);
-    free(j->piece_target_lens);
-    free(j->piece_results);
-    free(j->line_first);
-    free(j->line_dropped);
+    free(j->spans.at);
+    free(j->target_spans.at);
+    free(j->pieces.at);
+    free(j->piece_targets.at);
+    free(j->piece_lens.at);
+    free(j->piece_target_lens.at);
+    free(j->piece_results.at);
+    free(j->line_first.at);
+    free(j->line_dropped.at);
     rs_tokens_free(&j->counting);
-    for (int i = 0; i < j->joined_cap; i++)
-        free_joined(&j->joined[i]);
-    free(j->joined);
-    for (int i = 0; i < j->explanations_cap; i++)
-        rs_explanation_free(&j->explanations[i]);
-    free(j->explanations);
-    for (int i = 0; i < j->originals_cap; i++) {
-        rs_tokens_free(&j->originals[i].tokens);
-        free(j->originals[i].strings);
+    for (size_t i = 0; i < j->joined.cap; i++)
+        free_joined(&j->joined.at[i]);
+    free(j->joined.at);
+    for (size_t i = 0; i < j->explanations.cap; i++)
+        rs_explanation_free(&j->explanations.at[i]);
+    free(j->explanations.at);
+    for (size_t i = 0; i < j->originals.cap; i++) {
+        rs_tokens_free(&j->originals.at[i].tokens);
+        free(j->originals.at[i].strings.at);
     }
-    free(j->originals);
+    free(j->originals.at);
     memset(j, 0, sizeof *j);
 }
 
@@ -63,7 +63,7 @@ static int sentences_within_limit(rs_joiner *j, const char *line, int count, siz
     int kept = count;
     *dropped = 0;
     for (int s = 0; s < count; s++) {
-        if (rs_tokenize(options, line + j->spans[s].start, j->spans[s].len, &j->counting, err) < 0)
+        if (rs_tokenize(options, line + j->spans.at[s].start, j->spans.at[s].len, &j->counting, err) < 0)
             return -1;
         size_t n = j->counting.count + j->counting.dropped;
         if (kept == count && (s == 0 || tokens + n <= limit))
@@ -82,10 +82,10 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
 {
     const rs_model *m = j->translator.model;
     int sources = 1, targets = 1;
-    if (j->split && rs_split_sentences(line, len, m->source_language, &j->spans, &j->spans_cap, &sources, err) < 0)
+    if (j->split && rs_split_sentences(line, len, m->source_language, &j->spans.at, &j->spans.cap, &sources, err) < 0)
         return -1;
     if (j->split && target && sources > 1 &&
-        rs_split_sentences(target, target_len, m->target_language, &j->target_spans, &j->target_spans_cap, &targets,
+        rs_split_sentences(target, target_len, m->target_language, &j->target_spans.at, &j->target_spans.cap, &targets,
                            err) < 0)
         return -1;
     if (!j->split || (target && targets != sources))
@@ -94,17 +94,17 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
     if (sources > 1 && !target && (sources = sentences_within_limit(j, line, sources, dropped, err)) < 0)
         return -1;
     size_t need = (size_t)(*pieces + sources);
-    if (RS_RESERVE(j->pieces, j->pieces_cap, need, "sentences", err) < 0 ||
-        RS_RESERVE(j->piece_lens, j->piece_lens_cap, need, "sentences", err) < 0 ||
-        RS_RESERVE(j->piece_targets, j->piece_targets_cap, need, "sentences", err) < 0 ||
-        RS_RESERVE(j->piece_target_lens, j->piece_target_lens_cap, need, "sentences", err) < 0)
+    if (RS_GROW(j->pieces, need, "sentences", err) < 0 ||
+        RS_GROW(j->piece_lens, need, "sentences", err) < 0 ||
+        RS_GROW(j->piece_targets, need, "sentences", err) < 0 ||
+        RS_GROW(j->piece_target_lens, need, "sentences", err) < 0)
         return -1;
     for (int s = 0; s < sources; s++, (*pieces)++) {
         bool whole = sources == 1 && *dropped == 0;
-        j->pieces[*pieces] = whole ? line : line + j->spans[s].start;
-        j->piece_lens[*pieces] = whole ? len : j->spans[s].len;
-        j->piece_targets[*pieces] = !target ? NULL : whole ? target : target + j->target_spans[s].start;
-        j->piece_target_lens[*pieces] = !target ? 0 : whole ? target_len : j->target_spans[s].len;
+        j->pieces.at[*pieces] = whole ? line : line + j->spans.at[s].start;
+        j->piece_lens.at[*pieces] = whole ? len : j->spans.at[s].len;
+        j->piece_targets.at[*pieces] = !target ? NULL : whole ? target : target + j->target_spans.at[s].start;
+        j->piece_target_lens.at[*pieces] = !target ? 0 : whole ? target_len : j->target_spans.at[s].len;
     }
     return 0;
 }
@@ -113,28 +113,28 @@ static int add_pieces(rs_joiner *j, const char *line, size_t len, const char *ta
 static int join_source(const rs_model *m, const rs_translation *parts, int n, rs_joined_line *line,
                        rs_translation *out, rs_error *err)
 {
-    if (RS_RESERVE(line->source, line->source_cap, (size_t)out->length, "sentences", err) < 0 ||
-        RS_RESERVE(line->ids, line->ids_cap, (size_t)out->length, "sentences", err) < 0)
+    if (RS_GROW(line->source, (size_t)out->length, "sentences", err) < 0 ||
+        RS_GROW(line->ids, (size_t)out->length, "sentences", err) < 0)
         return -1;
     int at = 0;
     if (m->add_bos) {
-        line->ids[at] = m->source_ids.bos;
-        line->source[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.bos);
+        line->ids.at[at] = m->source_ids.bos;
+        line->source.at[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.bos);
     }
     for (int s = 0; s < n; s++) {
-        line->bounds[s] = at;
+        line->bounds.at[s] = at;
         for (int u = 0; parts[s].length > 0 && u < parts[s].token_count; u++) {
-            line->ids[at] = parts[s].ids[parts[s].first_token + u];
-            line->source[at++] = parts[s].source[parts[s].first_token + u];
+            line->ids.at[at] = parts[s].ids[parts[s].first_token + u];
+            line->source.at[at++] = parts[s].source[parts[s].first_token + u];
         }
     }
-    line->bounds[n] = at;
+    line->bounds.at[n] = at;
     if (m->add_eos) {
-        line->ids[at] = m->source_ids.eos;
-        line->source[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.eos);
+        line->ids.at[at] = m->source_ids.eos;
+        line->source.at[at++] = rs_vocab_string(&m->source_vocab, m->source_ids.eos);
     }
-    out->source = line->source;
-    out->ids = line->ids;
+    out->source = line->source.at;
+    out->ids = line->ids.at;
     return 0;
 }
 
@@ -166,25 +166,25 @@ static void fold_rows(const rs_translation *part, const float *rows, int steps, 
 static void join_hypothesis(const rs_translation *parts, int n, int last, int k, size_t at, rs_joined_line *line,
                             rs_translation *out)
 {
-    rs_hypothesis *h = &line->hypotheses[k];
-    int *targets = line->bounds + (n + 1) * (k + 1);
+    rs_hypothesis *h = &line->hypotheses.at[k];
+    int *targets = line->bounds.at + (n + 1) * (k + 1);
     bool attention = parts[last].hypotheses[0].attention != NULL;
     memset(h, 0, sizeof *h);
-    h->tokens = line->tokens + at;
-    h->logprobs = line->logprobs + at;
-    h->attention = attention ? line->attention + at * (size_t)out->length : NULL;
+    h->tokens = line->tokens.at + at;
+    h->logprobs = line->logprobs.at + at;
+    h->attention = attention ? line->attention.at + at * (size_t)out->length : NULL;
     for (int s = 0; s < n; s++) {
         targets[s] = h->steps;
         int steps = kept_steps(parts, s, last, k);
         if (steps == 0 && parts[s].length == 0)
             continue;
         const rs_hypothesis *part = &parts[s].hypotheses[k];
-        memcpy(line->tokens + at + (size_t)h->steps, part->tokens, (size_t)steps * sizeof *part->tokens);
-        memcpy(line->logprobs + at + (size_t)h->steps, part->logprobs, (size_t)steps * sizeof *part->logprobs);
+        memcpy(line->tokens.at + at + (size_t)h->steps, part->tokens, (size_t)steps * sizeof *part->tokens);
+        memcpy(line->logprobs.at + at + (size_t)h->steps, part->logprobs, (size_t)steps * sizeof *part->logprobs);
         h->truncated = h->truncated || part->truncated;
         if (attention)
-            fold_rows(&parts[s], part->attention, steps, line->bounds[s], out->length,
-                      line->attention + (at + (size_t)h->steps) * (size_t)out->length);
+            fold_rows(&parts[s], part->attention, steps, line->bounds.at[s], out->length,
+                      line->attention.at + (at + (size_t)h->steps) * (size_t)out->length);
         h->steps += steps;
         h->score += part->score;
         h->normalized_score += part->normalized_score;
@@ -203,13 +203,13 @@ static int join_targets(const rs_translation *parts, int n, rs_joined_line *line
         count += parts[s].length > 0 && parts[s].target_tokens ? parts[s].target_count : 0;
     if (count == 0)
         return 0;
-    if (RS_RESERVE(line->target_tokens, line->target_tokens_cap, (size_t)count, "sentences", err) < 0)
+    if (RS_GROW(line->target_tokens, (size_t)count, "sentences", err) < 0)
         return -1;
     count = 0;
     for (int s = 0; s < n; s++)
         for (int i = 0; parts[s].length > 0 && parts[s].target_tokens && i < parts[s].target_count; i++)
-            line->target_tokens[count++] = parts[s].target_tokens[i];
-    out->target_tokens = line->target_tokens;
+            line->target_tokens.at[count++] = parts[s].target_tokens[i];
+    out->target_tokens = line->target_tokens.at;
     out->target_count = count;
     return 0;
 }
@@ -238,24 +238,23 @@ static int join(const rs_model *m, const rs_translation *parts, int n, rs_joined
         for (int s = 0; s < n; s++)
             steps += (size_t)kept_steps(parts, s, last, k);
     bool attention = parts[last].hypotheses[0].attention != NULL;
-    if (RS_RESERVE(line->bounds, line->bounds_cap, bounds, "sentences", err) < 0 ||
-        RS_RESERVE(line->hypotheses, line->hypotheses_cap, (size_t)hypotheses, "sentences", err) < 0 ||
-        RS_RESERVE(line->tokens, line->tokens_cap, steps, "sentences", err) < 0 ||
-        RS_RESERVE(line->logprobs, line->logprobs_cap, steps, "sentences", err) < 0 ||
-        (attention && rs_reserve_floats(&line->attention, &line->attention_cap, steps * (size_t)out->length,
-                                        "sentences", err) < 0) ||
+    if (RS_GROW(line->bounds, bounds, "sentences", err) < 0 ||
+        RS_GROW(line->hypotheses, (size_t)hypotheses, "sentences", err) < 0 ||
+        RS_GROW(line->tokens, steps, "sentences", err) < 0 ||
+        RS_GROW(line->logprobs, steps, "sentences", err) < 0 ||
+        (attention && RS_GROW(line->attention, steps * (size_t)out->length, "sentences", err) < 0) ||
         join_source(m, parts, n, line, out, err) < 0 || join_targets(parts, n, line, out, err) < 0)
         return -1;
     size_t at = 0;
     for (int k = 0; k < hypotheses; k++) {
         join_hypothesis(parts, n, last, k, at, line, out);
-        at += (size_t)line->hypotheses[k].steps;
+        at += (size_t)line->hypotheses.at[k].steps;
     }
-    out->hypotheses = line->hypotheses;
+    out->hypotheses = line->hypotheses.at;
     out->hypothesis_count = hypotheses;
     out->sentence_count = n;
-    out->sentence_sources = line->bounds;
-    out->sentence_targets = line->bounds + n + 1;
+    out->sentence_sources = line->bounds.at;
+    out->sentence_targets = line->bounds.at + n + 1;
     return 0;
 }
 
@@ -269,11 +268,11 @@ static int keep_original(rs_joiner *j, rs_original_line *line, const char *text,
         return -1;
     if (out->dropped_tokens > 0 || line->tokens.count != (size_t)out->token_count)
         return 0; /* the tokens do not pair up: --replace-unk copies the model's tokens */
-    if (RS_RESERVE(line->strings, line->strings_cap, line->tokens.count, "source tokens", err) < 0)
+    if (RS_GROW(line->strings, line->tokens.count, "source tokens", err) < 0)
         return -1;
     for (size_t i = 0; i < line->tokens.count; i++)
-        line->strings[i] = rs_tokens_get(&line->tokens, i);
-    out->source_original = line->strings;
+        line->strings.at[i] = rs_tokens_get(&line->tokens, i);
+    out->source_original = line->strings.at;
     return 0;
 }
 
@@ -281,19 +280,11 @@ static int keep_original(rs_joiner *j, rs_original_line *line, const char *text,
 static int keep_originals(rs_joiner *j, const char *const *lines, const size_t *lens, int count, rs_translation *out,
                           rs_error *err)
 {
-    if (count > j->originals_cap) {
-        rs_original_line *grown = realloc(j->originals, (size_t)count * sizeof *grown);
-        if (!grown)
-            return rs_fail(err, "out of memory (source tokens of %d lines)", count);
-        for (int i = j->originals_cap; i < count; i++) {
-            memset(&grown[i], 0, sizeof grown[i]);
-            rs_tokens_init(&grown[i].tokens);
-        }
-        j->originals = grown;
-        j->originals_cap = count;
-    }
+    /* zeroed: an rs_tokens as rs_tokens_init leaves it */
+    if (RS_GROW_ZEROED(j->originals, (size_t)count, "source tokens", err) < 0)
+        return -1;
     for (int i = 0; i < count; i++)
-        if (out[i].length > 0 && keep_original(j, &j->originals[i], lines[i], lens[i], &out[i], err) < 0)
+        if (out[i].length > 0 && keep_original(j, &j->originals.at[i], lines[i], lens[i], &out[i], err) < 0)
             return -1;
     return 0;
 }
@@ -311,31 +302,26 @@ static int translate_whole(rs_joiner *j, const char *const *lines, const size_t 
 static int translate_sentences(rs_joiner *j, bool forced, int count, const rs_search_options *o, rs_translation *out,
                                rs_error *err)
 {
-    int pieces = j->line_first[count];
-    if (RS_RESERVE(j->piece_results, j->piece_results_cap, (size_t)pieces, "sentences", err) < 0)
+    int pieces = j->line_first.at[count];
+    if (RS_GROW(j->piece_results, (size_t)pieces, "sentences", err) < 0)
         return -1;
-    int rc = forced ? rs_translate_forced_batch(&j->translator, (const char *const *)j->pieces, j->piece_lens,
-                                                 (const char *const *)j->piece_targets,
-                                                 j->piece_target_lens, pieces, o, j->piece_results, err)
-                     : rs_translate_batch(&j->translator, (const char *const *)j->pieces, j->piece_lens, pieces, o,
-                                          j->piece_results, err);
+    const char *const *sources = (const char *const *)j->pieces.at;
+    int rc = forced ? rs_translate_forced_batch(&j->translator, sources, j->piece_lens.at,
+                                                 (const char *const *)j->piece_targets.at, j->piece_target_lens.at,
+                                                 pieces, o, j->piece_results.at, err)
+                     : rs_translate_batch(&j->translator, sources, j->piece_lens.at, pieces, o, j->piece_results.at,
+                                          err);
     if (rc < 0)
         return -1;
-    if (count > j->joined_cap) {
-        rs_joined_line *grown = realloc(j->joined, (size_t)count * sizeof *grown);
-        if (!grown)
-            return rs_fail(err, "out of memory (sentences of %d lines)", count);
-        memset(grown + j->joined_cap, 0, (size_t)(count - j->joined_cap) * sizeof *grown);
-        j->joined = grown;
-        j->joined_cap = count;
-    }
+    if (RS_GROW_ZEROED(j->joined, (size_t)count, "sentences", err) < 0)
+        return -1;
     for (int i = 0; i < count; i++) {
-        int first = j->line_first[i], n = j->line_first[i + 1] - first;
+        int first = j->line_first.at[i], n = j->line_first.at[i + 1] - first;
         if (n == 1)
-            out[i] = j->piece_results[first];
-        else if (join(j->translator.model, j->piece_results + first, n, &j->joined[i], &out[i], err) < 0)
+            out[i] = j->piece_results.at[first];
+        else if (join(j->translator.model, j->piece_results.at + first, n, &j->joined.at[i], &out[i], err) < 0)
             return -1;
-        out[i].dropped_tokens += j->line_dropped[i];
+        out[i].dropped_tokens += j->line_dropped.at[i];
     }
     return 0;
 }
@@ -344,19 +330,19 @@ int rs_joiner_translate(rs_joiner *j, const char *const *lines, const size_t *le
                         const size_t *target_lens, int count, const rs_search_options *o, rs_translation *out,
                         rs_error *err)
 {
-    if (RS_RESERVE(j->line_first, j->line_first_cap, (size_t)count + 1, "sentences", err) < 0 ||
-        RS_RESERVE(j->line_dropped, j->line_dropped_cap, (size_t)count, "sentences", err) < 0)
+    if (RS_GROW(j->line_first, (size_t)count + 1, "sentences", err) < 0 ||
+        RS_GROW(j->line_dropped, (size_t)count, "sentences", err) < 0)
         return -1;
     int pieces = 0;
     bool dropped = false;
     for (int i = 0; i < count; i++) {
-        j->line_first[i] = pieces;
+        j->line_first.at[i] = pieces;
         if (add_pieces(j, lines[i], lens[i], targets ? targets[i] : NULL, targets ? target_lens[i] : 0, &pieces,
-                       &j->line_dropped[i], err) < 0)
+                       &j->line_dropped.at[i], err) < 0)
             return -1;
-        dropped = dropped || j->line_dropped[i] > 0;
+        dropped = dropped || j->line_dropped.at[i] > 0;
     }
-    j->line_first[count] = pieces;
+    j->line_first.at[count] = pieces;
     int rc = pieces == count && !dropped ? translate_whole(j, lines, lens, targets, target_lens, count, o, out, err)
                              : translate_sentences(j, targets != NULL, count, o, out, err);
     if (rc == 0 && j->keep_originals)
@@ -400,16 +386,10 @@ static void point_methods(rs_explanation *e, const rs_hypothesis *h)
  * (--explain=METHODS, 0 for bare --explain): occlusion and the methods' matrices zero, rho undefined. */
 static int reserve_explanations(rs_joiner *j, const rs_translation *tr, int count, unsigned methods, rs_error *err)
 {
-    if (count > j->explanations_cap) {
-        rs_explanation *grown = realloc(j->explanations, (size_t)count * sizeof *grown);
-        if (!grown)
-            return rs_fail(err, "out of memory (explain)");
-        memset(grown + j->explanations_cap, 0, (size_t)(count - j->explanations_cap) * sizeof *grown);
-        j->explanations = grown;
-        j->explanations_cap = count;
-    }
+    if (RS_GROW_ZEROED(j->explanations, (size_t)count, "explain", err) < 0)
+        return -1;
     for (int k = 0; k < count; k++) {
-        rs_explanation *e = &j->explanations[k];
+        rs_explanation *e = &j->explanations.at[k];
         size_t steps = (size_t)tr->hypotheses[k].steps, cells = steps * (size_t)tr->length;
         e->methods = methods;
         if (rs_explanation_reserve(e, (int)steps, tr->length, err) < 0)
@@ -428,7 +408,7 @@ static void join_explanations(rs_joiner *j, const rs_explainer *x, const rs_tran
 {
     for (int k = 0; k < count; k++) {
         const rs_explanation *part = &x->explanations[k];
-        rs_explanation *e = &j->explanations[k];
+        rs_explanation *e = &j->explanations.at[k];
         int steps = kept_steps(parts, s, last, k), at = tr->sentence_targets[k * (n + 1) + s];
         fold_rows(&parts[s], part->occlusion, steps, tr->sentence_sources[s], tr->length,
                   e->occlusion + (size_t)at * (size_t)tr->length);
@@ -462,7 +442,7 @@ static double mean_defined(const double *rho, int n)
 
 const rs_translation *rs_joiner_sentences(const rs_joiner *j, int line)
 {
-    return j->piece_results + j->line_first[line];
+    return j->piece_results.at + j->line_first.at[line];
 }
 
 int rs_joiner_explain(rs_joiner *j, rs_explainer *x, int line, const rs_translation *tr, int count,
@@ -488,12 +468,12 @@ int rs_joiner_explain(rs_joiner *j, rs_explainer *x, int line, const rs_translat
         join_explanations(j, x, parts, n, s, last, tr, count);
     }
     for (int k = 0; k < count; k++) {
-        rs_explanation *e = &j->explanations[k];
+        rs_explanation *e = &j->explanations.at[k];
         e->mean_rho = mean_defined(e->rho, e->steps);
         for (int m = RS_METHOD_OCCLUSION; m < RS_METHOD_COUNT; m++)
             if (e->method_rho[m])
                 e->method_mean_rho[m] = mean_defined(e->method_rho[m], e->steps);
     }
-    *out = j->explanations;
+    *out = j->explanations.at;
     return 0;
 }

@@ -18,29 +18,27 @@
 
 #include "error.h"
 #include "explain.h"
+#include "mem.h"
 #include "model.h"
 #include "sentences.h"
 #include "translator.h"
 
 /* The storage behind one joined line's rs_translation. */
 typedef struct rs_joined_line {
-    const char **source;
-    int32_t *ids;
-    rs_hypothesis *hypotheses;
-    int32_t *tokens;
-    float *logprobs;
-    float *attention;
-    const char **target_tokens;
-    int *bounds; /* sentence_sources, then sentence_targets */
-    size_t source_cap, ids_cap, hypotheses_cap, tokens_cap, logprobs_cap, attention_cap, target_tokens_cap,
-        bounds_cap;
+    RS_GROWABLE(const char *) source;
+    RS_GROWABLE(int32_t) ids;
+    RS_GROWABLE(rs_hypothesis) hypotheses;
+    RS_GROWABLE(int32_t) tokens;
+    RS_GROWABLE(float) logprobs;
+    RS_GROWABLE(float) attention;
+    RS_GROWABLE(const char *) target_tokens;
+    RS_GROWABLE(int) bounds; /* sentence_sources, then sentence_targets */
 } rs_joined_line;
 
 /* A line's tokens as written (for --replace-unk). */
 typedef struct rs_original_line {
     rs_tokens tokens;
-    const char **strings;
-    size_t strings_cap;
+    RS_GROWABLE(const char *) strings;
 } rs_original_line;
 
 typedef struct rs_joiner {
@@ -49,26 +47,22 @@ typedef struct rs_joiner {
     /* --replace-unk: each result's source_original, the line tokenized with case and accents kept (the
      * tokenizer's other rules unchanged), when that gives the same number of tokens */
     bool keep_originals;
-    rs_original_line *originals;
-    int originals_cap;
-    rs_span *spans, *target_spans;
-    size_t spans_cap, target_spans_cap;
+    RS_GROWABLE(rs_original_line) originals;
+    RS_GROWABLE(rs_span) spans;
+    RS_GROWABLE(rs_span) target_spans;
     /* the sentences of one call, translated as one batch */
-    const char **pieces, **piece_targets;
-    size_t *piece_lens, *piece_target_lens;
-    rs_translation *piece_results;
-    size_t pieces_cap, piece_targets_cap, piece_lens_cap, piece_target_lens_cap, piece_results_cap;
-    int *line_first; /* [line]: its first sentence's index among the pieces; line_first[count]: their number */
-    size_t line_first_cap;
+    RS_GROWABLE(const char *) pieces;
+    RS_GROWABLE(const char *) piece_targets;
+    RS_GROWABLE(size_t) piece_lens;
+    RS_GROWABLE(size_t) piece_target_lens;
+    RS_GROWABLE(rs_translation) piece_results;
+    RS_GROWABLE(int) line_first; /* [line]: its first sentence's index among the pieces; [count]: their number */
     /* --max-source-tokens holds per line: sentences after the one that reaches it are not translated, and
      * their tokens (counted in `counting`) are added to the line's dropped_tokens */
-    size_t *line_dropped;
-    size_t line_dropped_cap;
+    RS_GROWABLE(size_t) line_dropped;
     rs_tokens counting;
-    rs_joined_line *joined;
-    int joined_cap;
-    rs_explanation *explanations; /* rs_joiner_explain's, of one split line */
-    int explanations_cap;
+    RS_GROWABLE(rs_joined_line) joined;
+    RS_GROWABLE(rs_explanation) explanations; /* rs_joiner_explain's, of one split line */
 } rs_joiner;
 
 int rs_joiner_init(rs_joiner *joiner, const rs_model *model, size_t max_source_tokens, bool split, rs_error *err);

@@ -50,6 +50,19 @@ int rs_reserve_at(void *pointer_address, size_t *capacity, size_t count, size_t 
     return rc;
 }
 
+int rs_reserve_zeroed_at(void *pointer_address, size_t *capacity, size_t count, size_t elem_size, const char *what,
+                         rs_error *err)
+{
+    size_t before = *capacity;
+    if (rs_reserve_at(pointer_address, capacity, count, elem_size, what, err) < 0)
+        return -1;
+    unsigned char *p;
+    memcpy(&p, pointer_address, sizeof p);
+    if (*capacity > before) /* the sizes were checked by rs_reserve */
+        memset(p + before * elem_size, 0, (*capacity - before) * elem_size);
+    return 0;
+}
+
 int rs_reserve_floats(float **buffer, size_t *capacity, size_t count, const char *what, rs_error *err)
 {
     void *p = *buffer;

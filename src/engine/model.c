@@ -13,10 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "bulk.h"
+#include "loader.h"
 #include "mem.h"
 #include "ops.h"
 #include "tensor.h"
+#include "utf8.h"
 
 /* One tensor the config calls for. */
 typedef struct expected_tensor {
@@ -233,42 +237,6 @@ static int load_tensors(rs_model *model, const cJSON *tensors, rs_bulk_table *bu
     return rc;
 }
 
-static bool valid_utf8(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
 /* The first code point of s that ends a line for a text reader (Python's str.splitlines), or 0. No tokenizer
  * token holds one, and a target token that did would break the one-line-per-input output. */
 static uint32_t find_line_break(const char *s, size_t len)
@@ -311,7 +279,7 @@ static int load_vocab(rs_vocab *vocab, const cJSON *side, const char *side_name,
         }
         strings[i] = item->valuestring;
         lengths[i] = strlen(item->valuestring);
-        if (!valid_utf8((const unsigned char *)strings[i], lengths[i])) {
+        if (!rs_utf8_valid((const unsigned char *)strings[i], lengths[i])) {
             rc = rs_fail(err, "%s: %s.vocab[%zu]: not valid UTF-8", where, side_name, i);
             break;
         }
@@ -858,4 +826,43 @@ void rs_model_free(rs_model *model)
     rs_vocab_free(&model->target_vocab);
     rs_tokenizer_free(&model->tokenizer);
     memset(model, 0, sizeof *model);
+}
+
+/* The meta is read through bulk.h's pre-pass, which skips the tensors instead of parsing them. */
+void rs_model_languages(const char *path, char *out, size_t size)
+{
+    snprintf(out, size, "?");
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f)
+        return;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 3 || (uintmax_t)st.st_size > SIZE_MAX) {
+        fclose(f);
+        return;
+    }
+    size_t len = (size_t)st.st_size;
+    char *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+    fclose(f);
+    if (map == MAP_FAILED)
+        return;
+    size_t bom = memcmp(map, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    char *skeleton = NULL;
+    size_t skeleton_len = 0;
+    rs_bulk_table table;
+    rs_error err;
+    int rc = rs_bulk_scan(map + bom, len - bom, false, &skeleton, &skeleton_len, &table, &err);
+    cJSON *doc = rc == 0                  ? cJSON_ParseWithLength(skeleton, skeleton_len)
+                 : rc == RS_BULK_DECLINED ? cJSON_ParseWithLength(map + bom, len - bom)
+                                          : NULL;
+    if (rc == 0) {
+        free(skeleton);
+        rs_bulk_table_free(&table);
+    }
+    munmap(map, len);
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "meta");
+    const cJSON *source = cJSON_GetObjectItemCaseSensitive(meta, "source_language");
+    const cJSON *target = cJSON_GetObjectItemCaseSensitive(meta, "target_language");
+    if (cJSON_IsString(source) && cJSON_IsString(target))
+        snprintf(out, size, "%.24s -> %.24s", source->valuestring, target->valuestring);
+    cJSON_Delete(doc);
 }

@@ -71,4 +71,8 @@ int rs_model_each_dense(rs_model *model, int (*fn)(rs_dense_layer *layer, void *
 /* Re-packs every dense layer of the model as int8 (dense.h rs_dense_quantize). */
 int rs_model_quantize(rs_model *model, rs_error *err);
 
+/* "SRC -> TGT" from the meta of the model file at `path` (--list-models), or "?" where the file or its meta
+ * does not say; `out` holds `size` bytes. */
+void rs_model_languages(const char *path, char *out, size_t size);
+
 #endif

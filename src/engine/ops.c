@@ -107,6 +107,25 @@ void rs_parallel_rows(rs_rows_fn fn, void *arg, int rows, double cost)
     }
 }
 
+typedef struct softmax_job {
+    float *x;
+    size_t n;
+} softmax_job;
+
+static void log_softmax_part(void *arg, int begin, int end)
+{
+    const softmax_job *j = arg;
+    for (int i = begin; i < end; i++)
+        rs_log_softmax(j->x + (size_t)i * j->n, j->n);
+}
+
+void rs_log_softmax_rows(float *x, int rows, size_t n)
+{
+    softmax_job job = {x, n};
+    /* About 8 operations a value: the max, the exponentials and their sum, the subtraction. */
+    rs_parallel_rows(log_softmax_part, &job, rows, 8.0 * rows * (double)n);
+}
+
 /* Joins the workers when the program ends, so that it ends with one thread and nothing left allocated. */
 static void stop_threads(void)
 {

@@ -41,6 +41,9 @@ typedef void (*rs_rows_fn)(void *arg, int begin, int end);
  * must be independent of each other. */
 void rs_parallel_rows(rs_rows_fn fn, void *arg, int rows, double cost);
 
+/* rs_log_softmax of each of `rows` rows of n values (rows n apart), shared among the threads when that pays. */
+void rs_log_softmax_rows(float *x, int rows, size_t n);
+
 /* Sets the number of threads of the matrix products, for the whole process. */
 void rs_set_threads(int threads);
 

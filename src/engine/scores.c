@@ -23,25 +23,17 @@ void rs_scorer_free(rs_scorer *s)
     rs_decoder_free(&s->decoder);
     rs_encoding_free(&s->encoding);
     rs_search_free(&s->search);
-    for (int k = 0; k < s->scores_cap; k++) {
-        free(s->scores[k].logp);
-        free(s->scores[k].entropy);
+    for (size_t k = 0; k < s->scores.cap; k++) {
+        free(s->scores.at[k].logp.at);
+        free(s->scores.at[k].entropy.at);
     }
-    free(s->scores);
+    free(s->scores.at);
     memset(s, 0, sizeof *s);
 }
 
 static int reserve_scores(rs_scorer *s, int count, rs_error *err)
 {
-    if (count <= s->scores_cap)
-        return 0;
-    rs_token_scores *grown = realloc(s->scores, (size_t)count * sizeof *grown);
-    if (!grown)
-        return rs_fail(err, "out of memory (word scores, %d hypotheses)", count);
-    memset(grown + s->scores_cap, 0, (size_t)(count - s->scores_cap) * sizeof *grown);
-    s->scores = grown;
-    s->scores_cap = count;
-    return 0;
+    return RS_GROW_ZEROED(s->scores, (size_t)count, "word scores", err);
 }
 
 /* -sum_v p(v) log p(v) of one row of log-probabilities, in double. */
@@ -88,13 +80,13 @@ static int reserve_steps(rs_scorer *s, const rs_translation *tr, int count, rs_e
     if (reserve_scores(s, count, err) < 0)
         return -1;
     for (int k = 0; k < count; k++) {
-        rs_token_scores *out = &s->scores[k];
+        rs_token_scores *out = &s->scores.at[k];
         size_t steps = (size_t)tr->hypotheses[k].steps;
         out->steps = tr->hypotheses[k].steps;
-        if (rs_reserve_floats(&out->logp, &out->logp_cap, steps, "word scores", err) < 0 ||
-            rs_reserve_floats(&out->entropy, &out->entropy_cap, steps, "word scores", err) < 0)
+        if (RS_GROW(out->logp, steps, "word scores", err) < 0 ||
+            RS_GROW(out->entropy, steps, "word scores", err) < 0)
             return -1;
-        memcpy(out->logp, tr->hypotheses[k].logprobs, steps * sizeof *out->logp);
+        memcpy(out->logp.at, tr->hypotheses[k].logprobs, steps * sizeof *out->logp.at);
     }
     return 0;
 }
@@ -116,11 +108,11 @@ int rs_score_tokens(rs_scorer *s, const rs_translation *tr, int count, rs_error 
     rs_search *searches[1] = {&s->search};
     for (int k = 0; k < count; k++) {
         const rs_hypothesis *h = &tr->hypotheses[k];
-        rs_token_scores *out = &s->scores[k];
+        rs_token_scores *out = &s->scores.at[k];
         /* forced decoding emits the target and then eos: the target is the hypothesis without its eos */
         const int32_t *targets[1] = {h->tokens};
         int target_lengths[1] = {h->ended_by_eos ? h->steps - 1 : h->steps};
-        s->entropy_out = out->entropy;
+        s->entropy_out = out->entropy.at;
         s->entropy_steps = h->steps;
         if (rs_search_batch(searches, &wrapped, batch, targets, target_lengths, 1, &forced, err) < 0)
             return -1;
@@ -141,8 +133,7 @@ int rs_score_tokens_joined(rs_scorer *s, const rs_translation *tr, const rs_tran
     int rc = 0;
     for (int k = 0; rc == 0 && k < count; k++) {
         joined[k].steps = tr->hypotheses[k].steps;
-        rc = rs_reserve_floats(&joined[k].entropy, &joined[k].entropy_cap, (size_t)joined[k].steps, "word scores",
-                               err);
+        rc = RS_GROW(joined[k].entropy, (size_t)joined[k].steps, "word scores", err);
     }
     for (int i = 0; rc == 0 && i < n; i++) {
         if (sentences[i].length == 0)
@@ -151,18 +142,19 @@ int rs_score_tokens_joined(rs_scorer *s, const rs_translation *tr, const rs_tran
         for (int k = 0; rc == 0 && k < count; k++) {
             /* sentence i's tokens start at bounds[i]; its eos is kept only at the end of the line, where the
              * joined steps end (so the copy stops there), and elsewhere is overwritten by the next sentence */
-            int at = tr->sentence_targets[k * (n + 1) + i], steps = s->scores[k].steps;
+            int at = tr->sentence_targets[k * (n + 1) + i], steps = s->scores.at[k].steps;
             if (steps > joined[k].steps - at)
                 steps = joined[k].steps - at;
-            memcpy(joined[k].entropy + at, s->scores[k].entropy, (size_t)steps * sizeof *joined[k].entropy);
+            memcpy(joined[k].entropy.at + at, s->scores.at[k].entropy.at, (size_t)steps * sizeof *joined[k].entropy.at);
         }
     }
     if (rc == 0)
         rc = reserve_steps(s, tr, count, err);
     for (int k = 0; k < count; k++) {
         if (rc == 0)
-            memcpy(s->scores[k].entropy, joined[k].entropy, (size_t)joined[k].steps * sizeof *joined[k].entropy);
-        free(joined[k].entropy);
+            memcpy(s->scores.at[k].entropy.at, joined[k].entropy.at,
+                   (size_t)joined[k].steps * sizeof *joined[k].entropy.at);
+        free(joined[k].entropy.at);
     }
     free(joined);
     return rc;

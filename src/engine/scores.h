@@ -13,15 +13,15 @@
 #include "decoder.h"
 #include "encoder.h"
 #include "error.h"
+#include "mem.h"
 #include "model.h"
 #include "search.h"
 #include "translator.h"
 
 typedef struct rs_token_scores {
     int steps;
-    float *logp;    /* [steps] */
-    float *entropy; /* [steps] */
-    size_t logp_cap, entropy_cap;
+    RS_GROWABLE(float) logp;    /* [steps] */
+    RS_GROWABLE(float) entropy; /* [steps] */
 } rs_token_scores;
 
 typedef struct rs_scorer {
@@ -33,8 +33,7 @@ typedef struct rs_scorer {
     rs_search_decoder inner; /* the engine's decoder, as the search drives it */
     float *entropy_out;      /* where the wrapping step writes; entropy_step counts its steps */
     int entropy_steps, entropy_step;
-    rs_token_scores *scores; /* of the hypotheses of the last call */
-    int scores_cap;
+    RS_GROWABLE(rs_token_scores) scores; /* of the hypotheses of the last call */
 } rs_scorer;
 
 int rs_scorer_init(rs_scorer *scorer, const rs_model *model, rs_error *err);

@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "base64.h"
 #include "bulk.h"
+#include "loader.h"
 #include "mem.h"
 #include "ops.h"
 
@@ -32,73 +36,6 @@ float rs_half_to_float(uint16_t half)
     float value;
     memcpy(&value, &bits, sizeof value);
     return value;
-}
-
-int rs_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, rs_error *err)
-{
-    signed char value[256];
-    memset(value, -1, sizeof value);
-    static const char ALPHABET[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; i++)
-        value[(unsigned char)ALPHABET[i]] = (signed char)i;
-
-    unsigned char *bytes = rs_alloc_array(len / 4 * 3 + 3, 1, "tensor data", err);
-    if (!bytes)
-        return -1;
-    const unsigned char *s = (const unsigned char *)text;
-    size_t n = 0, i = 0;
-    /* Fast path: whole groups of four alphabet characters. */
-    while (i + 4 <= len) {
-        int a = value[s[i]], b = value[s[i + 1]], c = value[s[i + 2]], d = value[s[i + 3]];
-        if ((a | b | c | d) < 0)
-            break;
-        uint32_t group = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
-        bytes[n++] = (unsigned char)(group >> 16);
-        bytes[n++] = (unsigned char)(group >> 8);
-        bytes[n++] = (unsigned char)group;
-        i += 4;
-    }
-    /* The rest, one character at a time: padding, whitespace, errors. */
-    size_t digits = 0, padding = 0;
-    uint32_t group = 0;
-    for (; i < len; i++) {
-        unsigned char c = s[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-            continue;
-        if (c == '=') {
-            padding++;
-            continue;
-        }
-        int v = value[c];
-        if (v < 0 || padding > 0) {
-            free(bytes);
-            if (v < 0)
-                return rs_fail(err, "base64: invalid character at offset %zu", i);
-            return rs_fail(err, "base64: data after '=' padding at offset %zu", i);
-        }
-        group = group << 6 | (uint32_t)v;
-        if (++digits == 4) {
-            bytes[n++] = (unsigned char)(group >> 16);
-            bytes[n++] = (unsigned char)(group >> 8);
-            bytes[n++] = (unsigned char)group;
-            digits = 0;
-            group = 0;
-        }
-    }
-    bool bad_padding = padding > 2 || (padding > 0 && (digits + padding) % 4 != 0);
-    if (digits == 1 || bad_padding) {
-        free(bytes);
-        return rs_fail(err, "base64: truncated or badly padded");
-    }
-    if (digits == 2) {
-        bytes[n++] = (unsigned char)(group >> 4);
-    } else if (digits == 3) {
-        bytes[n++] = (unsigned char)(group >> 10);
-        bytes[n++] = (unsigned char)(group >> 2);
-    }
-    *out = bytes;
-    *out_len = n;
-    return 0;
 }
 
 static void format_shape(char *buf, size_t size, const size_t *shape, int ndim)
@@ -184,56 +121,106 @@ static int read_numbers(const cJSON *data, const size_t *shape, int ndim, size_t
     return 0;
 }
 
-static int read_base64(const cJSON *tensor, const cJSON *b64, size_t count, float *values, const char *name,
-                       const char *where, rs_error *err)
+/* The count f16 values of `halves` as f32 (exact). */
+static void widen_halves(const void *halves, float *out, size_t count)
 {
-    if (!cJSON_IsString(b64))
-        return rs_fail(err, "%s: tensor %s: base64 is not a string", where, name);
-    const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(tensor, "dtype");
-    size_t width = 4;
-    if (dtype) {
-        if (cJSON_IsString(dtype) && strcmp(dtype->valuestring, "f32") == 0)
-            width = 4;
-        else if (cJSON_IsString(dtype) && strcmp(dtype->valuestring, "f16") == 0)
-            width = 2;
-        else
-            return rs_fail(err, "%s: tensor %s: dtype must be \"f32\" or \"f16\"", where, name);
+    if (((uintptr_t)halves & 1) == 0) {
+        rs_halves_to_floats(halves, out, count);
+        return;
     }
-    unsigned char *bytes;
-    size_t len;
-    rs_error b64_err;
-    if (rs_base64_decode(b64->valuestring, strlen(b64->valuestring), &bytes, &len, &b64_err) < 0)
-        return rs_fail(err, "%s: tensor %s: %s", where, name, b64_err.message);
+    const unsigned char *bytes = halves;
+    for (size_t i = 0; i < count; i++) {
+        uint16_t half;
+        memcpy(&half, bytes + 2 * i, 2);
+        out[i] = rs_half_to_float(half);
+    }
+}
+
+/* The bits of the little-endian value at p, `width` bytes. */
+static uint32_t bits_at(const unsigned char *p, size_t width)
+{
+    return width == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+                      : (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+/* The first value of raw[count] (`width` bytes each) that is infinite or NaN (every exponent bit set), or
+ * count. */
+static size_t first_not_finite(const unsigned char *raw, size_t count, size_t width)
+{
+    uint32_t exponent = width == 4 ? 0x7f800000u : 0x7c00u;
+    uint32_t bad = 0;
+    /* no early exit, one loop per width: the common, good tensor in one vectorizable pass */
+    if (width == 4)
+        for (size_t i = 0; i < count; i++)
+            bad |= (bits_at(raw + 4 * i, 4) & exponent) == exponent;
+    else
+        for (size_t i = 0; i < count; i++)
+            bad |= (bits_at(raw + 2 * i, 2) & exponent) == exponent;
+    size_t i = 0;
+    while (bad && i < count && (bits_at(raw + width * i, width) & exponent) != exponent)
+        i++;
+    return bad ? i : count;
+}
+
+/* A base64 tensor's values from its decoded bytes (a malloc'd buffer, taken over: freed or handed on), for
+ * both paths: their number, their finiteness, then the f32 values in *out, or with `half` an f16 tensor's
+ * values as stored in *half (*out then NULL). */
+static int values_from_bytes(unsigned char *bytes, size_t len, size_t count, size_t width, float **out,
+                             uint16_t **half, const char *name, const char *where, rs_error *err)
+{
     size_t expected;
     if (!rs_mul_size(count, width, &expected) || len != expected) {
         free(bytes);
         return rs_fail(err, "%s: tensor %s: base64 holds %zu bytes but %zu %s values need %zu", where, name, len,
                        count, width == 2 ? "f16" : "f32", count * width);
     }
-    for (size_t i = 0; i < count; i++) {
-        const unsigned char *p = bytes + i * width;
-        float v;
-        if (width == 2) {
-            v = rs_half_to_float((uint16_t)(p[0] | p[1] << 8));
-        } else {
-            uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-            memcpy(&v, &bits, sizeof v);
-        }
-        if (!isfinite(v)) {
-            free(bytes);
-            return rs_fail(err, "%s: tensor %s: value %zu is not finite (%s)", where, name, i,
-                           isnan(v) ? "NaN" : "infinity");
-        }
-        values[i] = v;
+    size_t bad = first_not_finite(bytes, count, width);
+    if (bad < count) {
+        uint32_t bits = bits_at(bytes + width * bad, width);
+        bool nan = width == 4 ? (bits & 0x007fffffu) != 0 : (bits & 0x03ffu) != 0;
+        free(bytes);
+        return rs_fail(err, "%s: tensor %s: value %zu is not finite (%s)", where, name, bad, nan ? "NaN" : "infinity");
     }
-    free(bytes);
+    if (width == 2 && !half) {
+        float *values = rs_alloc_array(count, sizeof *values, "tensor", err);
+        if (values)
+            widen_halves(bytes, values, count);
+        free(bytes); /* the f16 bytes are not needed again: their memory goes now */
+        *out = values;
+        return values ? 0 : -1;
+    }
+    /* f32 values as they are (a little-endian host), or f16 ones for a dense layer (dense.h), in a buffer of
+     * their size */
+    unsigned char *fitted = realloc(bytes, len ? len : 1);
+    if (!fitted) {
+        free(bytes);
+        return rs_fail(err, "out of memory (tensor: %zu bytes)", len);
+    }
+    if (width == 2)
+        *half = (uint16_t *)(void *)fitted;
+    else
+        *out = (float *)(void *)fitted;
     return 0;
 }
 
+/* The bytes of one stored value: "dtype" absent or "f32" 4, "f16" 2. */
+static int value_width(const cJSON *tensor, const char *name, const char *where, size_t *width, rs_error *err)
+{
+    const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(tensor, "dtype");
+    *width = 4;
+    if (!dtype || (cJSON_IsString(dtype) && strcmp(dtype->valuestring, "f32") == 0))
+        return 0;
+    if (cJSON_IsString(dtype) && strcmp(dtype->valuestring, "f16") == 0) {
+        *width = 2;
+        return 0;
+    }
+    return rs_fail(err, "%s: tensor %s: dtype must be \"f32\" or \"f16\"", where, name);
+}
+
 /* The checks every tensor gets before its values: an object, a shape equal to `expected`, one of "data" and
- * "base64". Sets *count to the number of values. */
+ * "base64", the dtype. Sets *count to the number of values and *width to the bytes of a stored one. */
 static int check_header(const cJSON *tensor, const char *name, const size_t *expected, int ndim, size_t *count,
-                        const cJSON **data, const cJSON **b64, const char *where, rs_error *err)
+                        size_t *width, const cJSON **data, const cJSON **b64, const char *where, rs_error *err)
 {
     if (!cJSON_IsObject(tensor))
         return rs_fail(err, "%s: tensor %s: expected an object with \"shape\" and \"data\" or \"base64\"", where,
@@ -277,76 +264,55 @@ static int check_header(const cJSON *tensor, const char *name, const size_t *exp
         return rs_fail(err, "%s: tensor %s: has both \"data\" and \"base64\"", where, name);
     if (!*data && !*b64)
         return rs_fail(err, "%s: tensor %s: missing \"data\" or \"base64\"", where, name);
-    const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(tensor, "dtype");
-    if (*data && dtype && !(cJSON_IsString(dtype) && (strcmp(dtype->valuestring, "f32") == 0 ||
-                                                      strcmp(dtype->valuestring, "f16") == 0)))
-        return rs_fail(err, "%s: tensor %s: dtype must be \"f32\" or \"f16\"", where, name);
-    return 0;
+    return value_width(tensor, name, where, width, err);
 }
 
 int rs_tensor_check_header(const cJSON *tensor, const char *name, const size_t *expected, int ndim, const char *where,
                            rs_error *err)
 {
-    size_t count;
+    size_t count, width;
     const cJSON *data, *b64;
-    return check_header(tensor, name, expected, ndim, &count, &data, &b64, where, err);
+    return check_header(tensor, name, expected, ndim, &count, &width, &data, &b64, where, err);
 }
 
 int rs_tensor_decode(const cJSON *tensor, const char *name, const size_t *expected, int ndim, float **out,
                      const char *where, rs_error *err)
 {
     *out = NULL;
-    size_t count;
+    size_t count, width;
     const cJSON *data, *b64;
-    if (check_header(tensor, name, expected, ndim, &count, &data, &b64, where, err) < 0)
+    if (check_header(tensor, name, expected, ndim, &count, &width, &data, &b64, where, err) < 0)
         return -1;
-    /* A file may declare a tensor far larger than the data it holds: the data's size is checked before the
-     * values are allocated (with values NULL, read_numbers only checks). */
-    if (data && cJSON_IsArray(data) &&
+    if (b64) {
+        if (!cJSON_IsString(b64))
+            return rs_fail(err, "%s: tensor %s: base64 is not a string", where, name);
+        size_t len = strlen(b64->valuestring);
+        /* A file may declare a tensor far larger than the data it holds: nothing is allocated for values the
+         * string cannot hold. */
+        if (len / 4 * 3 + 2 < count * 2) /* f16: 2 bytes a value */
+            return rs_fail(err, "%s: tensor %s: base64 holds at most %zu bytes but %zu values need at least %zu",
+                           where, name, len / 4 * 3 + 2, count, count * 2);
+        unsigned char *bytes;
+        size_t n;
+        rs_error b64_err;
+        if (rs_base64_decode(b64->valuestring, len, &bytes, &n, &b64_err) < 0)
+            return rs_fail(err, "%s: tensor %s: %s", where, name, b64_err.message);
+        return values_from_bytes(bytes, n, count, width, out, NULL, name, where, err);
+    }
+    /* The same for a list: its size is checked before the values are allocated (with values NULL,
+     * read_numbers only checks). */
+    if (cJSON_IsArray(data) &&
         ((ndim > 1 && data->child && cJSON_IsArray(data->child)) || (size_t)cJSON_GetArraySize(data) != count) &&
         read_numbers(data, expected, ndim, count, NULL, name, where, err) < 0)
         return -1;
-    if (b64 && cJSON_IsString(b64) && strlen(b64->valuestring) / 4 * 3 + 2 < count * 2) /* f16: 2 bytes a value */
-        return rs_fail(err, "%s: tensor %s: base64 holds at most %zu bytes but %zu values need at least %zu", where,
-                       name, strlen(b64->valuestring) / 4 * 3 + 2, count, count * 2);
     float *values = rs_alloc_array(count, sizeof *values, "tensor", err);
     if (!values)
         return -1;
-    int rc = data ? read_numbers(data, expected, ndim, count, values, name, where, err)
-                  : read_base64(tensor, b64, count, values, name, where, err);
-    if (rc < 0) {
+    if (read_numbers(data, expected, ndim, count, values, name, where, err) < 0) {
         free(values);
         return -1;
     }
     *out = values;
-    return 0;
-}
-
-/* The count f16 values of `halves` as f32 (exact). */
-static void widen_halves(const void *halves, float *out, size_t count)
-{
-    if (((uintptr_t)halves & 1) == 0) {
-        rs_halves_to_floats(halves, out, count);
-        return;
-    }
-    const unsigned char *bytes = halves;
-    for (size_t i = 0; i < count; i++) {
-        uint16_t half;
-        memcpy(&half, bytes + 2 * i, 2);
-        out[i] = rs_half_to_float(half);
-    }
-}
-
-/* Shrinks (or grows) a bulk buffer to exactly `bytes`. */
-static int fit(rs_bulk *bulk, size_t bytes, rs_error *err)
-{
-    if (bulk->values && bulk->capacity == bytes)
-        return 0;
-    void *p = realloc(bulk->values, bytes ? bytes : 1);
-    if (!p)
-        return rs_fail(err, "out of memory (tensor: %zu bytes)", bytes);
-    bulk->values = p;
-    bulk->capacity = bytes;
     return 0;
 }
 
@@ -356,74 +322,32 @@ int rs_tensor_decode_bulk(const cJSON *tensor, const char *name, const size_t *e
     *out = NULL;
     if (half)
         *half = NULL;
-    size_t count;
+    size_t count, width;
     const cJSON *data, *b64;
-    if (check_header(tensor, name, expected, ndim, &count, &data, &b64, where, err) < 0)
+    if (check_header(tensor, name, expected, ndim, &count, &width, &data, &b64, where, err) < 0)
         return -1;
     size_t bytes;
     if (!rs_mul_size(count, sizeof(float), &bytes))
         return rs_fail(err, "%s: tensor %s: too large", where, name);
-    if (bulk->is_base64) {
-        const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(tensor, "dtype");
-        size_t width = 4;
-        if (dtype) {
-            if (cJSON_IsString(dtype) && strcmp(dtype->valuestring, "f32") == 0)
-                width = 4;
-            else if (cJSON_IsString(dtype) && strcmp(dtype->valuestring, "f16") == 0)
-                width = 2;
-            else
-                return rs_fail(err, "%s: tensor %s: dtype must be \"f32\" or \"f16\"", where, name);
-        }
-        if (!b64 || bulk->count != count * width)
-            return rs_fail(err, "%s: tensor %s: base64 holds %zu bytes but %zu values need %zu", where, name,
-                           bulk->count, count, count * width);
-        const unsigned char *raw = bulk->values;
-        uint32_t bad = 0;
-        if (width == 4) {
-            for (size_t i = 0; i < count; i++) {
-                uint32_t bits;
-                memcpy(&bits, raw + 4 * i, 4);
-                bad |= (bits & 0x7f800000u) == 0x7f800000u;
-            }
-        } else {
-            for (size_t i = 0; i < count; i++) {
-                uint16_t bits;
-                memcpy(&bits, raw + 2 * i, 2);
-                bad |= (bits & 0x7c00u) == 0x7c00u;
-            }
-        }
-        if (bad)
-            return rs_fail(err, "%s: tensor %s: a value is not finite", where, name);
-        if (width == 2 && half) { /* the f16 values themselves, for a dense layer (dense.h) */
-            if (fit(bulk, count * 2, err) < 0)
-                return -1;
-            *half = bulk->values;
-            bulk->values = NULL;
-            bulk->capacity = 0;
-            return 0;
-        }
-        if (width == 2) {
-            float *values = rs_alloc_array(count, sizeof *values, "tensor", err);
-            if (!values)
-                return -1;
-            widen_halves(bulk->values, values, count);
-            free(bulk->values); /* the f16 bytes are not needed again: their memory goes now */
-            bulk->values = NULL;
-            bulk->capacity = 0;
-            *out = values;
-            return 0;
-        }
-    } else {
-        bool matches = bulk->depth == 1 ? bulk->count == count : ndim > 1 && bulk->depth == ndim;
-        for (int d = 0; matches && bulk->depth > 1 && d < ndim; d++)
-            matches = bulk->dims[d] == expected[d];
-        if (!data || !matches)
-            return rs_fail(err, "%s: tensor %s: data does not match the shape", where, name);
-    }
-    if (fit(bulk, bytes, err) < 0)
-        return -1;
-    *out = bulk->values;
+    if (bulk->is_base64 ? !b64 : !data)
+        return rs_fail(err, "%s: tensor %s: the pre-pass read another value", where, name);
+    unsigned char *values = bulk->values; /* taken over */
     bulk->values = NULL;
     bulk->capacity = 0;
+    if (bulk->is_base64)
+        return values_from_bytes(values, bulk->count, count, width, out, half, name, where, err);
+    bool matches = bulk->depth == 1 ? bulk->count == count : ndim > 1 && bulk->depth == ndim;
+    for (int d = 0; matches && bulk->depth > 1 && d < ndim; d++)
+        matches = bulk->dims[d] == expected[d];
+    if (!matches) {
+        free(values);
+        return rs_fail(err, "%s: tensor %s: data does not match the shape", where, name);
+    }
+    float *fitted = realloc(values, bytes ? bytes : 1);
+    if (!fitted) {
+        free(values);
+        return rs_fail(err, "out of memory (tensor: %zu bytes)", bytes);
+    }
+    *out = fitted;
     return 0;
 }

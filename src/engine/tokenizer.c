@@ -9,93 +9,6 @@
 #include "unicode_tables.h"
 #include "utf8.h"
 
-/* ---- options ---------------------------------------------------------------------------------------- */
-
-static bool *option_field(rs_tok_options *options, const char *key)
-{
-    if (strcmp(key, "lowercase") == 0)
-        return &options->lowercase;
-    if (strcmp(key, "fold_accents") == 0)
-        return &options->fold_accents;
-    if (strcmp(key, "split_punctuation") == 0)
-        return &options->split_punctuation;
-    if (strcmp(key, "split_elision") == 0)
-        return &options->split_elision;
-    if (strcmp(key, "capitalize") == 0)
-        return &options->capitalize;
-    return NULL;
-}
-
-/* Messages read "WHERE: tokenizer.PATH: what" so the user finds the key in the model file. */
-static int parse_fail(rs_error *err, const char *where, const char *path, const char *key, const char *what)
-{
-    return rs_fail(err, "%s%stokenizer%s%s%s%s: %s", where ? where : "", where ? ": " : "", path ? "." : "",
-                   path ? path : "", key ? "." : "", key ? key : "", what);
-}
-
-/* Sets the option named by item's key in every one of options[0..n). */
-static int set_option(rs_tok_options *options, size_t n, const cJSON *item, const char *where, const char *path,
-                      rs_error *err)
-{
-    const char *key = item->string ? item->string : "";
-    if (!option_field(&options[0], key))
-        return parse_fail(err, where, path, key, "unknown key");
-    if (!cJSON_IsBool(item))
-        return parse_fail(err, where, path, key, "expected true or false");
-    for (size_t i = 0; i < n; i++)
-        *option_field(&options[i], key) = cJSON_IsTrue(item);
-    return 0;
-}
-
-static int parse_sides(rs_tokenizer *tok, const cJSON *object, const char *where, rs_error *err)
-{
-    if (!object || cJSON_IsNull(object))
-        return 0;
-    if (!cJSON_IsObject(object))
-        return parse_fail(err, where, NULL, NULL, "expected an object");
-    /* Top-level keys first, whatever their order in the file, so that the per-side objects override them. */
-    rs_tok_options both[2];
-    memset(both, 0, sizeof both);
-    for (const cJSON *item = object->child; item; item = item->next) {
-        const char *key = item->string ? item->string : "";
-        if (strcmp(key, "source") == 0 || strcmp(key, "target") == 0)
-            continue;
-        if (set_option(both, 2, item, where, NULL, err) < 0)
-            return -1;
-    }
-    tok->source = both[0];
-    tok->target = both[1];
-    for (const cJSON *item = object->child; item; item = item->next) {
-        const char *key = item->string ? item->string : "";
-        rs_tok_options *side = strcmp(key, "source") == 0 ? &tok->source
-                               : strcmp(key, "target") == 0 ? &tok->target
-                                                            : NULL;
-        if (!side || cJSON_IsNull(item))
-            continue;
-        if (!cJSON_IsObject(item))
-            return parse_fail(err, where, key, NULL, "expected an object");
-        for (const cJSON *sub = item->child; sub; sub = sub->next) {
-            bool is_sentencepiece = sub->string && strcmp(sub->string, "sentencepiece") == 0;
-            if (is_sentencepiece ? rs_subword_parse_side(&side->sentencepiece, sub, where, key, err) < 0
-                                 : set_option(side, 1, sub, where, key, err) < 0)
-                return -1;
-        }
-        if (side->sentencepiece && rs_subword_check_alone(object, item, where, key, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-int rs_tokenizer_parse(rs_tokenizer *tok, const cJSON *object, const char *where, rs_error *err)
-{
-    memset(tok, 0, sizeof *tok);
-    if (parse_sides(tok, object, where, err) < 0) {
-        rs_tokenizer_free(tok);
-        return -1;
-    }
-    return 0;
-}
-
 void rs_tokenizer_free(rs_tokenizer *tok)
 {
     rs_subword_free(tok->source.sentencepiece);
@@ -122,41 +35,18 @@ void rs_tokens_clear(rs_tokens *tokens)
 
 void rs_tokens_free(rs_tokens *tokens)
 {
-    free(tokens->text);
-    free(tokens->starts);
-    free(tokens->ids);
+    free(tokens->text.at);
+    free(tokens->starts.at);
+    free(tokens->ids.at);
     rs_tokens_init(tokens);
 }
 
 /* Grows *buffer (of *cap elements of `size` bytes) to hold at least `need` elements. */
-static int grow(void **buffer, size_t *cap, size_t need, size_t size, rs_error *err)
-{
-    if (need <= *cap)
-        return 0;
-    size_t new_cap = *cap ? *cap : 64;
-    while (new_cap < need) {
-        if (new_cap > SIZE_MAX / 2)
-            return rs_fail(err, "out of memory (tokens)");
-        new_cap *= 2;
-    }
-    if (new_cap > SIZE_MAX / size)
-        return rs_fail(err, "out of memory (tokens)");
-    void *bigger = realloc(*buffer, new_cap * size);
-    if (!bigger)
-        return rs_fail(err, "out of memory (tokens)");
-    *buffer = bigger;
-    *cap = new_cap;
-    return 0;
-}
-
 static int reserve_text(rs_tokens *tokens, size_t extra, rs_error *err)
 {
     if (extra > SIZE_MAX - tokens->text_len)
         return rs_fail(err, "out of memory (tokens)");
-    void *text = tokens->text;
-    int rc = grow(&text, &tokens->text_cap, tokens->text_len + extra, 1, err);
-    tokens->text = text;
-    return rc;
+    return RS_GROW(tokens->text, tokens->text_len + extra, "tokens", err);
 }
 
 /* Ends the token that starts at text offset `start` (its bytes are already in text). */
@@ -169,13 +59,10 @@ static int finish_token(rs_tokens *tokens, size_t start, rs_error *err)
     }
     if (reserve_text(tokens, 1, err) < 0)
         return -1;
-    void *starts = tokens->starts;
-    int rc = grow(&starts, &tokens->starts_cap, tokens->count + 1, sizeof *tokens->starts, err);
-    tokens->starts = starts;
-    if (rc < 0)
+    if (RS_GROW(tokens->starts, tokens->count + 1, "tokens", err) < 0)
         return -1;
-    tokens->text[tokens->text_len++] = '\0';
-    tokens->starts[tokens->count++] = start;
+    tokens->text.at[tokens->text_len++] = '\0';
+    tokens->starts.at[tokens->count++] = start;
     return 0;
 }
 
@@ -185,7 +72,7 @@ int rs_tokens_push(rs_tokens *tokens, const char *token, size_t len, rs_error *e
         return -1;
     size_t start = tokens->text_len;
     if (len)
-        memcpy(tokens->text + start, token, len);
+        memcpy(tokens->text.at + start, token, len);
     tokens->text_len += len;
     if (finish_token(tokens, start, err) < 0) {
         tokens->text_len = start;
@@ -196,16 +83,13 @@ int rs_tokens_push(rs_tokens *tokens, const char *token, size_t len, rs_error *e
 
 int rs_tokens_push_id(rs_tokens *tokens, const char *token, size_t len, int32_t id, rs_error *err)
 {
-    void *ids = tokens->ids;
-    int rc = grow(&ids, &tokens->ids_cap, tokens->count + 1, sizeof *tokens->ids, err);
-    tokens->ids = ids;
-    if (rc < 0)
+    if (RS_GROW(tokens->ids, tokens->count + 1, "tokens", err) < 0)
         return -1;
     size_t slot = tokens->count;
     if (rs_tokens_push(tokens, token, len, err) < 0)
         return -1;
     if (tokens->count > slot) /* not dropped by the limit */
-        tokens->ids[slot] = id;
+        tokens->ids.at[slot] = id;
     return 0;
 }
 
@@ -258,9 +142,9 @@ static bool is_word_class(unsigned cls) { return cls == RS_UC_WORD || cls == RS_
 
 static int append_code_point(rs_tokens *out, uint32_t cp, rs_error *err)
 {
-    if (out->text_len + 4 > out->text_cap && reserve_text(out, 4, err) < 0)
+    if (out->text_len + 4 > out->text.cap && reserve_text(out, 4, err) < 0)
         return -1;
-    out->text_len += rs_utf8_encode(cp, out->text + out->text_len);
+    out->text_len += rs_utf8_encode(cp, out->text.at + out->text_len);
     return 0;
 }
 

@@ -6,9 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
 #include "error.h"
+#include "mem.h"
 #include "vocab.h"
 
 struct rs_sp_model;
@@ -31,12 +30,10 @@ typedef struct rs_tokenizer {
 
 /* A list of tokens: NUL-terminated strings packed in one buffer. */
 typedef struct rs_tokens {
-    char *text;      /* token bytes, each token followed by NUL */
-    size_t text_len; /* bytes used in text */
-    size_t text_cap;
-    size_t *starts; /* starts[i]: offset of token i in text */
+    RS_GROWABLE(char) text; /* token bytes, each token followed by NUL */
+    size_t text_len;        /* bytes used in text */
+    RS_GROWABLE(size_t) starts; /* starts.at[i]: offset of token i in text */
     size_t count;
-    size_t starts_cap;
     /* When limit > 0, tokens after the first `limit` are only counted in `dropped`, not stored, so that a
      * huge line needs no more memory than its longest token. rs_tokens_init sets 0: no limit. */
     size_t limit;
@@ -44,13 +41,8 @@ typedef struct rs_tokens {
     /* has_ids: ids[i] is token i's vocabulary id, given by the tokenizer (SentencePiece sides, whose pieces are
      * the vocabulary); else the caller looks the strings up. */
     bool has_ids;
-    int32_t *ids;
-    size_t ids_cap;
+    RS_GROWABLE(int32_t) ids;
 } rs_tokens;
-
-/* Reads the model's "tokenizer" object (NULL or {} gives the spec's whitespace default). `where` names the
- * file for messages, e.g. "models/x.json". Unknown keys and non-boolean values are errors. */
-int rs_tokenizer_parse(rs_tokenizer *tok, const cJSON *object, const char *where, rs_error *err);
 
 void rs_tokenizer_free(rs_tokenizer *tok);
 
@@ -75,7 +67,10 @@ void rs_tokens_free(rs_tokens *tokens);
 int rs_tokens_push(rs_tokens *tokens, const char *token, size_t len, rs_error *err);
 /* rs_tokens_push of a token with its vocabulary id (tokens->has_ids must be set). */
 int rs_tokens_push_id(rs_tokens *tokens, const char *token, size_t len, int32_t id, rs_error *err);
-static inline const char *rs_tokens_get(const rs_tokens *tokens, size_t i) { return tokens->text + tokens->starts[i]; }
+static inline const char *rs_tokens_get(const rs_tokens *tokens, size_t i)
+{
+    return tokens->text.at + tokens->starts.at[i];
+}
 
 /* Tokenizes one line of `len` bytes (any bytes: invalid UTF-8 becomes U+FFFD, NUL separates; a trailing
  * "\n" and then "\r" are ignored) into `out` (cleared first). Fails only when memory runs out. A SentencePiece

@@ -130,7 +130,7 @@ static int prepare(rs_translator *t, rs_translator_line *line, const char *text,
     }
     for (size_t i = 0; i < count; i++) {
         const char *token = rs_tokens_get(&line->tokens, i);
-        int32_t id = line->tokens.has_ids ? line->tokens.ids[i]
+        int32_t id = line->tokens.has_ids ? line->tokens.ids.at[i]
                                           : rs_vocab_find(&m->source_vocab, token, strlen(token));
         line->source[n] = token;
         line->ids[n++] = id < 0 ? m->source_ids.unk : id;
@@ -217,7 +217,7 @@ static int prepare_target(rs_translator *t, rs_translator_line *line, const char
         return -1;
     for (size_t i = 0; i < count; i++) {
         const char *token = rs_tokens_get(&line->target_tokens, i);
-        int32_t id = line->target_tokens.has_ids ? line->target_tokens.ids[i]
+        int32_t id = line->target_tokens.has_ids ? line->target_tokens.ids.at[i]
                                                  : rs_vocab_find(&m->target_vocab, token, strlen(token));
         line->target_strings[i] = token;
         line->target_ids[i] = id < 0 ? m->target_ids.unk : id;

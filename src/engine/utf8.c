@@ -48,6 +48,19 @@ size_t rs_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
     return i;
 }
 
+bool rs_utf8_valid(const unsigned char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = rs_utf8_decode(s + i, len - i, &cp);
+        /* U+FFFD itself is EF BF BD; a replaced sequence of three bytes has a four-byte lead */
+        if (cp == RS_UTF8_REPLACEMENT && !(n == 3 && s[i] == 0xEF))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
 size_t rs_utf8_encode(uint32_t cp, char out[4])
 {
     if (cp < 0x80) {

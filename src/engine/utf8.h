@@ -5,6 +5,7 @@
 #ifndef RS_UTF8_H
 #define RS_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,9 @@
 /* Decodes the code point at s[0..len), len > 0: stores it (or U+FFFD) in *cp and returns the bytes consumed,
  * 1 to 4. */
 size_t rs_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+
+/* Whether s[0..len) is well-formed UTF-8 (no sequence that rs_utf8_decode replaces). */
+bool rs_utf8_valid(const unsigned char *s, size_t len);
 
 /* Writes the UTF-8 form of cp to out and returns its length, 1 to 4; surrogates and values above U+10FFFF
  * are written as U+FFFD. */

@@ -24,13 +24,15 @@ static void check_cli(const rs_cli *cli, int argc)
 {
     if (cli->help || cli->version)
         return;
-    CHECK(cli->search.beam >= 1 && cli->n_best >= 1 && cli->n_best <= cli->search.beam);
-    CHECK(cli->search.max_length >= 1 && cli->search.max_length_factor > 0 && cli->search.length_penalty >= 0);
+    const rs_search_options *search = &cli->session.decoding.search;
+    CHECK(search->beam >= 1 && cli->session.output.n_best >= 1 && cli->session.output.n_best <= search->beam);
+    CHECK(search->max_length >= 1 && search->max_length_factor > 0 && search->length_penalty >= 0);
     CHECK(cli->threads >= 0 && cli->threads <= RS_MAX_THREADS); /* 0: the default */
-    CHECK(cli->batch_size >= 1 && cli->batch_size <= RS_MAX_BATCH_SIZE && cli->max_source_tokens >= 1);
-    CHECK(cli->file_count >= 0 && cli->file_count < argc);
-    for (int i = 0; i < cli->file_count; i++)
-        CHECK(cli->files[i] != NULL);
+    const rs_decoding *d = &cli->session.decoding;
+    CHECK(d->batch_size >= 1 && d->batch_size <= RS_MAX_BATCH_SIZE && d->max_source_tokens >= 1);
+    CHECK(cli->session.file_count >= 0 && cli->session.file_count < argc);
+    for (int i = 0; i < cli->session.file_count; i++)
+        CHECK(cli->session.files[i] != NULL);
     CHECK(!cli->output || *cli->output);
     CHECK(!cli->model_path || *cli->model_path);
 }

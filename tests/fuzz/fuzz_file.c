@@ -34,11 +34,11 @@ static void same_floats(const float *a, const float *b, size_t count)
 /* The weights both loads must agree on (fuzz_model.c compares every tensor of the two in-memory paths). */
 static void same_models(const rs_model *a, const rs_model *b)
 {
-    const rs_config *c = &a->config;
     CHECK(memcmp(&a->config, &b->config, sizeof a->config) == 0);
     CHECK(a->source_vocab.size == b->source_vocab.size && a->target_vocab.size == b->target_vocab.size);
-    same_floats(a->weights.encoder_embedding, b->weights.encoder_embedding,
-                (size_t)c->source_vocab_size * (size_t)c->encoder_embedding_dim);
+    const rs_embedding *ea = &a->weights.encoder_embedding, *eb = &b->weights.encoder_embedding;
+    CHECK(ea->rows == eb->rows && ea->dim == eb->dim && ea->dtype == eb->dtype);
+    CHECK(memcmp(ea->values, eb->values, rs_embedding_bytes(ea)) == 0);
     const rs_dense_layer *x = &a->weights.output, *y = &b->weights.output;
     CHECK(x->out_dim == y->out_dim && x->in_dim == y->in_dim && x->dtype == y->dtype);
     CHECK(memcmp(x->packed, y->packed, rs_dense_bytes(x)) == 0);

@@ -44,7 +44,7 @@ static void check_line(const rs_sp_model *model, const char *line, size_t len, r
         pieces[i] = rs_tokens_get(tokens, i);
         size_t n = strlen(pieces[i]);
         CHECK(n > 0);
-        int32_t id = tokens->ids[i], found = rs_sp_find(model, pieces[i], n);
+        int32_t id = tokens->ids.at[i], found = rs_sp_find(model, pieces[i], n);
         CHECK(id >= 0 && (size_t)id < model->pieces.size);
         CHECK(id == found || id == model->unk_id);
         CHECK(rs_strbuf_append(joined, pieces[i], n, &err) == 0);

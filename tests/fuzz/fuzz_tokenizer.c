@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "loader.h"
 #include "tokenizer.h"
 #include "unicode_tables.h"
 #include "utf8.h"

@@ -48,7 +48,7 @@ static int segment(const rs_sp_model *model, const char *line, size_t len, int i
         if (i)
             putchar(' ');
         if (ids)
-            printf("%d", (int)tokens.ids[i]);
+            printf("%d", (int)tokens.ids.at[i]);
         else
             fputs(rs_tokens_get(&tokens, i), stdout);
     }

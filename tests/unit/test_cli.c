@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "writers.h"
 
 #define MAX_ARGS 32
 
@@ -40,20 +41,21 @@ static void test_defaults(void **state)
     rs_error err;
     assert_int_equal(parse(&cli, &err, NULL), 0);
     assert_null(cli.model_path);
-    assert_int_equal(cli.search.beam, 5);
-    assert_int_equal(cli.n_best, 1);
-    assert_int_equal(cli.search.max_length, 256);
-    assert_true(cli.search.max_length_factor == 3.0);
-    assert_true(cli.search.length_penalty == 0.6);
-    assert_int_equal(cli.format, RS_FORMAT_TEXT);
-    assert_false(cli.attention || cli.alignments || cli.search.keep_attention);
+    assert_int_equal(cli.session.decoding.search.beam, 5);
+    assert_int_equal(cli.session.output.n_best, 1);
+    assert_int_equal(cli.session.decoding.search.max_length, 256);
+    assert_true(cli.session.decoding.search.max_length_factor == 3.0);
+    assert_true(cli.session.decoding.search.length_penalty == 0.6);
+    assert_string_equal(cli.session.format->name, "text");
+    assert_false(cli.session.output.attention || cli.session.output.alignments ||
+                 cli.session.decoding.search.keep_attention);
     assert_null(cli.align_csv);
     assert_null(cli.check_file);
     assert_int_equal(cli.threads, 0); /* not given: main.c asks rs_default_threads() */
     assert_false(cli.quantize_int8);
-    assert_int_equal(cli.batch_size, 32);
-    assert_int_equal(cli.max_source_tokens, 1024);
-    assert_int_equal(cli.file_count, 0);
+    assert_int_equal(cli.session.decoding.batch_size, 32);
+    assert_int_equal(cli.session.decoding.max_source_tokens, 1024);
+    assert_int_equal(cli.session.file_count, 0);
 }
 
 static void test_all_options(void **state)
@@ -67,31 +69,32 @@ static void test_all_options(void **state)
                    "--quantize", "int8", "-", "in2.txt", NULL);
     assert_int_equal(rc, 0);
     assert_string_equal(cli.model_path, "m.json");
-    assert_int_equal(cli.search.beam, 8);
-    assert_int_equal(cli.n_best, 3);
-    assert_int_equal(cli.search.max_length, 40);
-    assert_true(cli.search.max_length_factor == 1.5);
-    assert_true(cli.search.length_penalty == 0.0);
-    assert_int_equal(cli.format, RS_FORMAT_JSONL);
-    assert_true(cli.attention && cli.alignments && cli.search.keep_attention);
+    assert_int_equal(cli.session.decoding.search.beam, 8);
+    assert_int_equal(cli.session.output.n_best, 3);
+    assert_int_equal(cli.session.decoding.search.max_length, 40);
+    assert_true(cli.session.decoding.search.max_length_factor == 1.5);
+    assert_true(cli.session.decoding.search.length_penalty == 0.0);
+    assert_string_equal(cli.session.format->name, "jsonl");
+    assert_true(cli.session.output.attention && cli.session.output.alignments &&
+                cli.session.decoding.search.keep_attention);
     assert_string_equal(cli.align_csv, "-");
     assert_int_equal(cli.threads, 4);
     assert_true(cli.quantize_int8);
-    assert_int_equal(cli.batch_size, 7);
-    assert_int_equal(cli.max_source_tokens, 9);
-    assert_int_equal(cli.file_count, 3); /* options may follow files; "-" is a file */
-    assert_string_equal(cli.files[0], "in1.txt");
-    assert_string_equal(cli.files[1], "-");
-    assert_string_equal(cli.files[2], "in2.txt");
+    assert_int_equal(cli.session.decoding.batch_size, 7);
+    assert_int_equal(cli.session.decoding.max_source_tokens, 9);
+    assert_int_equal(cli.session.file_count, 3); /* options may follow files; "-" is a file */
+    assert_string_equal(cli.session.files[0], "in1.txt");
+    assert_string_equal(cli.session.files[1], "-");
+    assert_string_equal(cli.session.files[2], "in2.txt");
 
     /* more threads than RS_MAX_THREADS count as that many (issue 13: -t 100000 took 302 MB) */
     assert_int_equal(parse(&cli, &err, "-t", "100000", "-o", "out.txt", NULL), 0);
     assert_int_equal(cli.threads, RS_MAX_THREADS);
     assert_string_equal(cli.output, "out.txt");
     assert_int_equal(parse(&cli, &err, "--beam=1", "--n-best=1", "--", "-b", NULL), 0);
-    assert_int_equal(cli.search.beam, 1);
-    assert_int_equal(cli.file_count, 1);
-    assert_string_equal(cli.files[0], "-b");
+    assert_int_equal(cli.session.decoding.search.beam, 1);
+    assert_int_equal(cli.session.file_count, 1);
+    assert_string_equal(cli.session.files[0], "-b");
 
     assert_int_equal(parse(&cli, &err, "--help", "--beam", "x", NULL), -1); /* options are all checked */
     assert_int_equal(parse(&cli, &err, "-V", NULL), 0);
@@ -140,7 +143,7 @@ static void test_combinations(void **state)
     assert_int_equal(parse(&cli, &err, "--check", "t.tsv", "--format", "jsonl", NULL), -1);
     assert_int_equal(parse(&cli, &err, "--check", "t.tsv", "-n", "2", NULL), -1);
     assert_int_equal(parse(&cli, &err, "--align-csv", "out.csv", NULL), 0);
-    assert_true(cli.search.keep_attention);
+    assert_true(cli.session.decoding.search.keep_attention);
 }
 
 int main(void)

@@ -70,7 +70,7 @@ static void test_token_limit_counts_the_rest(void **state)
     assert_int_equal(rs_tokenize(&options, big, len, &tokens, &err), 0);
     assert_int_equal(tokens.count, 3);
     assert_int_equal(tokens.dropped, len / 2 - 3);
-    assert_true(tokens.text_cap < 1024 && tokens.starts_cap < 1024);
+    assert_true(tokens.text.cap < 1024 && tokens.starts.cap < 1024);
     free(big);
     rs_tokens_free(&tokens);
 }

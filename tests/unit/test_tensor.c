@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "base64.h"
 #include "tensor.h"
 
 static void test_half_to_float(void **state)

@@ -11,6 +11,9 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
+#include "loader.h"
 #include "tokenizer.h"
 #include "unicode_tables.h"
 #include "utf8.h"
@@ -384,7 +387,7 @@ static void test_tokens_list(void **state)
     assert_string_equal(rs_tokens_get(&tokens, 0), "w0");
     assert_string_equal(rs_tokens_get(&tokens, 9999), "w9999");
     rs_tokens_free(&tokens);
-    assert_null(tokens.text);
+    assert_null(tokens.text.at);
     rs_tokens_free(&tokens); /* freeing twice is harmless */
 }
 
