@@ -175,13 +175,14 @@ VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=
 ASAN_PY_TESTS ?= test_attribution test_check test_cli test_determinism test_differential test_hostile test_html \
 	test_interpret test_io test_parity test_progress test_readme test_reliability test_subword test_words
 # NATIVE_PY_TESTS test Python code (scripts/: BLEU, plots, the PyTorch reference and export, AER, the Python
-# tokenizer and generated tables) or run a binary of their own (test_regression: ./rnnsearch on the bundled
+# tokenizer and generated tables, scripts/faithfulness.py, whose --explain runs test_attribution checks under
+# ASan) or run a binary of their own (test_regression: ./rnnsearch on the bundled
 # models, as test_readme and test_words do under ASan; test_faults: build/faults/rnnsearch, which counts
 # allocations itself; test_library: the plain build/librnnsearch.so.1, against the command line whose paths the
 # ASan suites run). Under ASan they would repeat `make test`'s work on the same binaries: they run in make test
 # (and make check-full) only.
-NATIVE_PY_TESTS ?= test_aer test_bleu test_export test_faults test_library test_plot test_reference \
-	test_regression test_suites test_tokenizer
+NATIVE_PY_TESTS ?= test_aer test_bleu test_export test_faithfulness test_faults test_library test_plot \
+	test_reference test_regression test_suites test_tokenizer
 # The Python suites run under valgrind: those that start rnnsearch on small models, many times (the others spawn
 # it on bigger models or rarely; they run in `make test` and `make check-asan`).
 VALGRIND_PY_TESTS ?= test_hostile test_io test_parity
