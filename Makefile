@@ -172,7 +172,7 @@ VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=
 # Every Python suite is in one of these two lists (tests/test_suites.py checks it):
 # ASAN_PY_TESTS run the build under test (tests/clitools.py's RNNSEARCH_BIN and wrapper, RNNSEARCH_UNIT_DIR's
 # sp_segment): make check-asan runs them on build/asan.
-ASAN_PY_TESTS ?= test_attribution test_check test_cli test_determinism test_differential test_hostile test_html \
+ASAN_PY_TESTS ?= test_align test_attribution test_check test_cli test_determinism test_differential test_hostile test_html \
 	test_interpret test_io test_parity test_progress test_readme test_reliability test_subword test_words
 # NATIVE_PY_TESTS test Python code (scripts/: BLEU, plots, the PyTorch reference and export, AER, the Python
 # tokenizer and generated tables, scripts/faithfulness.py, whose --explain runs test_attribution checks under
