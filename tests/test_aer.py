@@ -181,6 +181,7 @@ class SymmetrisationTest(unittest.TestCase):
         self.assertEqual((t2s, s2t), ({(0, 0)}, {(0, 0)}))
 
 
+@unittest.skipUnless(hansards_folder(), "the Hansards alignment data is not there (scripts/get-data.sh)")
 class EndToEndTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
