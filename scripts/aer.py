@@ -30,6 +30,9 @@ there is no symmetrisation (grow-diag needs the EN->FR model too): compare with 
 --methods attention,occlusion,saliency,grad_input,ig (--engine rnnsearch only) prints instead a table of AER
 per attribution method (rnnsearch --forced --explain=METHODS) and symmetrisation: the argmax per target token,
 the argmax per source token (the same matrix read by column), their intersection, union and grow-diag-final.
+With --reverse-model FILE (default models/eng-fra.json when it exists; --no-reverse: never), each method gets a
+second row whose source direction is the English -> French model's argmax, forced on the French, and whose
+symmetrisations are rnnsearch's own (--align-method M --symmetrize RULE --reverse-model FILE).
 
 Engines: --engine torch (the default) runs scripts/model.py's V1Model with teacher forcing through
 model.step (eval mode, no gradients); --engine rnnsearch runs `BINARY -m MODEL --forced --format jsonl -a`
@@ -53,6 +56,8 @@ import data  # noqa: E402
 import tokenizer as tok  # noqa: E402
 
 METHODS = ("argmax", "argmax-words", "threshold")
+# the English -> French model of the reverse-model rows, once trained (the open-vocabulary issue)
+DEFAULT_REVERSE = os.path.join(ROOT, "models", "eng-fra.json")
 # lilt/alignment-scripts README, results on this same Hansards test set (AER %).
 ANCHORS = [("fast_align", 15.9, 16.4, 10.5), ("Mgiza (GIZA++)", 9.8, 8.0, 5.9)]
 
@@ -395,6 +400,48 @@ def symmetrised(matrix, first, count):
             "grow-diag-final": grow_diag_final(t2s, s2t)}
 
 
+def pharaoh_token_links(text):
+    """rnnsearch's "s-t" pairs -> {(target token, source token)}."""
+    return {(int(t), int(s)) for s, t in (p.split("-") for p in text.split())}
+
+
+def evaluate_reverse(model_path, reverse_path, pairs, binary, methods, ig_steps=None):
+    """Rows "METHOD (reverse model)": the target-argmax column is this model's argmax alone, source-argmax the
+    reverse model's (English -> French, forced on the French) alone, and the symmetrisations rnnsearch's own
+    `--symmetrize RULE --reverse-model` links. Returns {row: {symmetrisation: (aer, precision, recall)}}."""
+    with open(model_path, encoding="utf-8") as f:
+        config = json.load(f).get("tokenizer") or {}
+    src_opts, tgt_opts = tok.side_options(config, "source"), tok.side_options(config, "target")
+    extra = ["--ig-steps", str(ig_steps)] if ig_steps else []
+    maps = []
+    for f, e, _, _ in pairs:
+        src_map, _ = map_tokens(tok.tokenize(f, src_opts), word_tokens(f, src_opts))
+        tgt_map, _ = map_tokens(tok.tokenize(e, tgt_opts), word_tokens(e, tgt_opts))
+        maps.append((src_map, tgt_map))
+    results = {}
+    for m in methods:
+        runs = {}
+        for sym in ("none",) + SYMMETRISATIONS[2:]:
+            hyps = []
+            options = ["--align-method", m, "--symmetrize", sym] + extra
+            forced_rnnsearch(binary, model_path, [(f, e) for f, e, _, _ in pairs],
+                             options + (["--reverse-model", reverse_path] if sym != "none" else []), hyps)
+            runs["target-argmax" if sym == "none" else sym] = [pharaoh_token_links(h["alignment"]) for h in hyps]
+        hyps = []
+        forced_rnnsearch(binary, reverse_path, [(e, f) for f, e, _, _ in pairs], ["--align-method", m] + extra, hyps)
+        runs["source-argmax"] = [{(s, t) for t, s in pharaoh_token_links(h["alignment"])} for h in hyps]
+        row = {}
+        for sym in SYMMETRISATIONS:
+            score = Score()
+            for k, (_, _, sure, possible) in enumerate(pairs):
+                src_map, tgt_map = maps[k]
+                ok = src_map is not None and tgt_map is not None
+                score.add(word_links(runs[sym][k], tgt_map, src_map) if ok else set(), sure, possible)
+            row[sym] = (score.aer(), score.precision(), score.recall())
+        results[f"{m} (reverse model)"] = row
+    return results
+
+
 def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None):
     """AER of every method x symmetrisation, from `rnnsearch --forced --explain=METHODS`; returns
     {method: {symmetrisation: (aer, precision, recall)}}."""
@@ -431,7 +478,8 @@ def print_methods_table(results, out=sys.stdout):
         cells = [f"{100 * row[s][0]:.1f} ({100 * row[s][1]:.0f}/{100 * row[s][2]:.0f})" for s in SYMMETRISATIONS]
         out.write(f"| {m} | " + " | ".join(cells) + " |\n")
     out.write("AER % (precision/recall) of word links from each method's [target x source] matrix: the argmax\n"
-              "per target token, per source token, and their symmetrisations.\n")
+              "per target token, per source token, and their symmetrisations; a row \"(reverse model)\" takes the\n"
+              "source-argmax direction from the English -> French model instead (rnnsearch --reverse-model).\n")
 
 
 def method_label(method, threshold):
@@ -488,6 +536,10 @@ def main(argv=None):
     parser.add_argument("--methods", help="instead: a table of AER per attribution method (a comma list of "
                         "rnnsearch --explain=METHODS) x symmetrisation, from --binary")
     parser.add_argument("--ig-steps", type=int, help="with --methods: rnnsearch --ig-steps (default: adaptive)")
+    parser.add_argument("--reverse-model", metavar="FILE",
+                        help="with --methods: an English -> French model for rows symmetrised with it (rnnsearch "
+                             "--reverse-model; default models/eng-fra.json when it exists)")
+    parser.add_argument("--no-reverse", action="store_true", help="with --methods: no reverse-model rows")
     args = parser.parse_args(argv)
     if not 0.0 < args.threshold <= 1.0:
         parser.error("--threshold must be in (0, 1]")
@@ -495,8 +547,12 @@ def main(argv=None):
     folder = args.data or os.path.join(data.data_root(), "alignment", "hansards-enfr")
     if args.methods:
         try:
-            results = evaluate_methods(args.model, read_set(folder, args.limit), args.binary,
-                                       args.methods.split(","), args.ig_steps)
+            pairs = read_set(folder, args.limit)
+            results = evaluate_methods(args.model, pairs, args.binary, args.methods.split(","), args.ig_steps)
+            reverse = args.reverse_model or (DEFAULT_REVERSE if os.path.exists(DEFAULT_REVERSE) else None)
+            if reverse and not args.no_reverse:
+                results.update(evaluate_reverse(args.model, reverse, pairs, args.binary, args.methods.split(","),
+                                                args.ig_steps))
         except (OSError, ValueError, KeyError) as e:
             sys.exit(f"aer.py: {e}")
         print(json.dumps(results, indent=1)) if args.json else print_methods_table(results)

@@ -3,7 +3,13 @@
 model-randomization sanity check of Adebayo et al. (2018).
 
   /usr/bin/python3 scripts/faithfulness.py [-m models/deu-eng.json] [--lines 100] [--methods ...] \\
-      [--input DATA/multi30k/test_2016_flickr.de] [--plot curves.png] [--json]
+      [--input DATA/multi30k/test_2016_flickr.de] [--plot curves.png] [--json] [--jobs 2]
+  /usr/bin/python3 scripts/faithfulness.py --replot run1.json run2.json --plot curves.png
+
+Long runs (1000 sentences; ig costs seconds per sentence) print a progress line per chunk on standard error
+(--quiet: none) and run --jobs rnnsearch processes at a time. --replot draws one figure from the --json reports
+of several runs (say every method but ig over 1000 sentences and all five over fewer), each method's curves from
+the first report that has it.
 
 A script rather than a tool mode: it only drives ./rnnsearch (greedy translation, then --forced decoding of
 that translation against perturbed sources, and --explain=METHODS) and aggregates, which is plain Python.
@@ -20,12 +26,15 @@ architecture and vocabularies), for the same y; the mean Spearman correlation of
 vectors between the two models should be near 0 for a method that depends on what the model learned.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -49,15 +58,49 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=1, help="seed of the random order and the randomized model")
     p.add_argument("--plot", help="write the mean deletion/insertion curves to this PNG")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
+    p.add_argument("--jobs", type=int, default=2, help="rnnsearch processes at a time (default 2)")
+    p.add_argument("--replot", nargs="+", metavar="JSON",
+                   help="instead: draw --plot from the --json reports of earlier runs (each method from the first "
+                        "report that has it)")
     return p.parse_args(argv)
 
 
-def run_jsonl(args, model, options, lines):
-    done = subprocess.run([args.binary, "-m", model, "--format", "jsonl"] + options,
-                          input="".join(line + "\n" for line in lines).encode(), capture_output=True)
-    if done.returncode != 0:
-        sys.exit(f"faithfulness.py: rnnsearch failed: {done.stderr.decode().strip()}")
-    return [json.loads(line) for line in done.stdout.decode().splitlines()]
+def progress(what, done, total, started):
+    """One line on standard error per chunk: a run over 1000 sentences takes hours on a loaded machine."""
+    elapsed = time.monotonic() - started
+    eta = elapsed / done * (total - done) if done else 0.0
+    sys.stderr.write(f"faithfulness.py: {what}: {done}/{total} lines, {elapsed / 60:.1f} min, "
+                     f"ETA {eta / 60:.1f} min\n")
+    sys.stderr.flush()
+
+
+def run_jsonl(args, model, options, lines, what="forced decoding", chunk=None):
+    """rnnsearch's JSONL objects for `lines`, `chunk` lines per process (default: all in one), --jobs processes
+    at a time (one thread each), with a progress line per chunk: a loaded machine gives each process a share."""
+    chunk = chunk or max(len(lines), 1)
+    parts = [lines[start:start + chunk] for start in range(0, len(lines), chunk)]
+    started, finished = time.monotonic(), [0]
+    lock = threading.Lock()
+
+    def one(part):
+        done = subprocess.run([args.binary, "-m", model, "--format", "jsonl", "-t", "1"] + options,
+                              input="".join(line + "\n" for line in part).encode(), capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"rnnsearch failed: {done.stderr.decode().strip()}")
+        objs = [json.loads(line) for line in done.stdout.decode().splitlines()]
+        with lock:
+            finished[0] += len(part)
+            if not args.quiet:
+                progress(what, finished[0], len(lines), started)
+        return objs
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+            results = list(pool.map(one, parts))
+    except RuntimeError as e:
+        sys.exit(f"faithfulness.py: {e}")
+    return [obj for objs in results for obj in objs]
 
 
 def importances(args, model, sources, targets, methods, first):
@@ -67,29 +110,43 @@ def importances(args, model, sources, targets, methods, first):
     if args.ig_steps:
         options += ["--ig-steps", str(args.ig_steps)]
     out = []
-    for obj, tokens in zip(run_jsonl(args, model, options, [f"{s}\t{t}" for s, t in zip(sources, targets)]),
-                           sources):
+    what = "attributions, " + ("trained model" if model == args.model else "randomized model")
+    # ig costs seconds per sentence: small chunks keep the progress lines coming
+    chunk = 5 if "ig" in methods else 50
+    for obj, tokens in zip(run_jsonl(args, model, options, [f"{s}\t{t}" for s, t in zip(sources, targets)],
+                                     what, chunk), sources):
         h = obj["hypotheses"][0]
         n = len(tokens.split())
         out.append({m: np.asarray(h[m])[:, first:first + n].sum(axis=0) for m in methods})
     return out
 
 
-def curve_logps(args, sources, targets, orders, deletion):
-    """log p(y) per token of y along each order: k = 0 .. n tokens deleted (or restored)."""
-    lines, index = [], []
-    for s, (src, tgt, order) in enumerate(zip(sources, targets, orders)):
+def curve_lines(sources, targets, orders, deletion):
+    """The forced lines of each sentence's curve: k = 0 .. n tokens deleted (or restored) in its order."""
+    out = []
+    for src, tgt, order in zip(sources, targets, orders):
         words = src.split()
+        lines = []
         for k in range(len(words) + 1):
             chosen = set(order[:k])
             kept = [w if (j in chosen) != deletion else UNKNOWN for j, w in enumerate(words)]
             lines.append(" ".join(kept) + "\t" + tgt)
-            index.append(s)
-    curves = [[] for _ in sources]
-    for s, obj in zip(index, run_jsonl(args, args.model, ["--forced"], lines)):
+        out.append(lines)
+    return out
+
+
+def all_curves(args, sources, targets, orders):
+    """{order name: (deletion curves, insertion curves)}: log p(y) per token of y along each order. Every
+    distinct forced line is decoded once (the full and the empty source recur in every order)."""
+    plans = {(m, d): curve_lines(sources, targets, order, d) for m, order in orders.items() for d in (True, False)}
+    distinct = sorted({line for curves in plans.values() for lines in curves for line in lines})
+    objs = run_jsonl(args, args.model, ["--forced"], distinct, "deletion and insertion curves", 500)
+    score = {}
+    for line, obj in zip(distinct, objs):
         h = obj["hypotheses"][0]
-        curves[s].append(h["score"] / max(len(h["tokens"]) + 1, 1))
-    return curves
+        score[line] = h["score"] / max(len(h["tokens"]) + 1, 1)
+    return {m: tuple([[score[line] for line in lines] for lines in plans[(m, d)]] for d in (True, False))
+            for m in orders}
 
 
 def aopc(curves, deletion):
@@ -122,10 +179,15 @@ def spearman(a, b):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.replot:
+        if not args.plot:
+            sys.exit("faithfulness.py: --replot needs --plot FILE")
+        replot(args.replot, args.plot)
+        return
     methods = args.methods.split(",")
     with open(args.input, encoding="utf-8") as f:
         raw = [line.rstrip("\n") for line in f][:args.lines]
-    translated = run_jsonl(args, args.model, ["-b", "1"], raw)
+    translated = run_jsonl(args, args.model, ["-b", "1"], raw, "greedy translation")
     with open(args.model, encoding="utf-8") as f:
         source_side = json.load(f)["source"]
     first, last = int(bool(source_side.get("add_bos"))), int(bool(source_side.get("add_eos", True)))
@@ -139,9 +201,7 @@ def main(argv=None):
     results, mean_curves = {}, {}
     orders = {m: [list(np.argsort(-s[m], kind="stable")) for s in scores] for m in methods}
     orders["random"] = [rng.sample(range(len(s.split())), len(s.split())) for s in sources]
-    for m, order in orders.items():
-        dele = curve_logps(args, sources, targets, order, True)
-        ins = curve_logps(args, sources, targets, order, False)
+    for m, (dele, ins) in all_curves(args, sources, targets, orders).items():
         results[m] = {"aopc_deletion": aopc(dele, True), "aopc_insertion": aopc(ins, False)}
         mean_curves[m] = (dele, ins)
     random_model = randomized_model(args.model, args.seed)
@@ -153,9 +213,10 @@ def main(argv=None):
         rhos = [spearman(a[m], b[m]) for a, b in zip(scores, random_scores)]
         rhos = [r for r in rhos if r is not None]
         results[m]["randomization_rho"] = float(np.mean(rhos)) if rhos else None
-    report = {"model": args.model, "sentences": len(sources), "results": results}
+    report = {"model": args.model, "sentences": len(sources), "results": results,
+              "curves": {m: {"deletion": mean_curve(d), "insertion": mean_curve(i)} for m, (d, i) in mean_curves.items()}}
     if args.plot:
-        plot(mean_curves, args.plot)
+        plot({m: (c["deletion"], c["insertion"]) for m, c in report["curves"].items()}, args.plot)
     if args.json:
         print(json.dumps(report, indent=1))
         return
@@ -167,16 +228,42 @@ def main(argv=None):
               f"{'-' if rho is None else f'{rho:.3f}'} |")
 
 
+GRID = np.linspace(0, 1, 11)
+
+
+def mean_curve(curves):
+    """The sentences' curves (k = 0 .. n tokens) on a common grid of fractions 0, 0.1, .. 1, averaged."""
+    ys = [np.interp(GRID, np.linspace(0, 1, len(c)), c) for c in curves if len(c) > 1]
+    return [float(y) for y in np.mean(ys, axis=0)]
+
+
+def replot(paths, out):
+    """One figure from the --json reports of several runs (say every method but ig over 1000 sentences, and ig
+    over fewer): each method's curves from the first report that has it, labelled with its sentence count
+    when the reports' counts differ."""
+    reports = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            reports.append(json.load(f))
+    counts = {r["sentences"] for r in reports}
+    curves = {}
+    for r in reports:
+        for m, c in r["curves"].items():
+            if m in {k.split(" (")[0] for k in curves}:
+                continue
+            label = f"{m} ({r['sentences']})" if len(counts) > 1 else m
+            curves[label] = (c["deletion"], c["insertion"])
+    plot(curves, out)
+
+
 def plot(curves, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    grid = np.linspace(0, 1, 11)
     for m, (dele, ins) in curves.items():
-        for ax, cs in zip(axes, (dele, ins)):
-            ys = [np.interp(grid, np.linspace(0, 1, len(c)), c) for c in cs if len(c) > 1]
-            ax.plot(grid, np.mean(ys, axis=0), label=m, linestyle="--" if m == "random" else "-")
+        for ax, ys in zip(axes, (dele, ins)):
+            ax.plot(GRID, ys, label=m, linestyle="--" if m.startswith("random") else "-")
     for ax, title in zip(axes, ("deletion (most important first)", "insertion (most important first)")):
         ax.set_title(title)
         ax.set_xlabel("fraction of source tokens deleted" if "deletion" in title else "fraction restored")

@@ -21,6 +21,9 @@ import tokenizer as tok  # noqa: E402
 # The fra-eng model's tokenizer (scripts/train.py, corpus tatoeba).
 TOKENIZER = {"lowercase": True, "split_punctuation": True, "source": {"split_elision": True},
              "target": {"capitalize": True}}
+# The same with the sides swapped: an English -> French model's.
+REVERSE_TOKENIZER = {"lowercase": True, "split_punctuation": True, "source": {},
+                     "target": {"split_elision": True, "capitalize": True}}
 SOURCE = tok.side_options(TOKENIZER, "source")
 TARGET = tok.side_options(TOKENIZER, "target")
 BINARY = os.path.join(ROOT, "rnnsearch")
@@ -199,6 +202,12 @@ class EndToEndTest(unittest.TestCase):
         cls.model = os.path.join(cls.tmp.name, "tiny-fra-eng.json")
         save_v1(cls.model, model, src_vocab, tgt_vocab, tokenizer=TOKENIZER, dtype="f32",
                 meta={"source_language": "fr", "target_language": "en"})
+        # the English -> French direction, sides swapped (vocabularies and tokenizer): --reverse-model's rows
+        torch.manual_seed(8)
+        reverse = RNNSearch(config, len(tgt_vocab), len(src_vocab))
+        cls.reverse = os.path.join(cls.tmp.name, "tiny-eng-fra.json")
+        save_v1(cls.reverse, reverse, tgt_vocab, src_vocab, tokenizer=REVERSE_TOKENIZER, dtype="f32",
+                meta={"source_language": "en", "target_language": "fr"})
         cls.fake = os.path.join(cls.tmp.name, "rnnsearch")
         with open(cls.fake, "w") as f:
             f.write(FAKE_BINARY.format(scripts=SCRIPTS))
@@ -276,6 +285,37 @@ class EndToEndTest(unittest.TestCase):
                 self.assertEqual(len(got), len(want))
                 for x, y in zip(got, want):
                     self.assertAlmostEqual(x, y, delta=1e-4)
+
+    def test_methods_and_reverse_model(self):
+        """--methods with a reverse model: the tool's own symmetrisation of a method without a reverse model is
+        aer.py's Python (column argmax of the same matrix), and the reverse-model rows are scored."""
+        if not os.access(BINARY, os.X_OK):
+            self.skipTest("./rnnsearch is not built")
+        pairs = aer.read_set(hansards_folder(), 20)
+        hyps = []
+        outputs = aer.forced_rnnsearch(BINARY, self.model, [(f, e) for f, e, _, _ in pairs],
+                                       ["--explain=occlusion"], hyps)
+        for sym in ("intersection", "grow-diag-final"):
+            tool = []
+            aer.forced_rnnsearch(BINARY, self.model, [(f, e) for f, e, _, _ in pairs],
+                                 ["--align-method", "occlusion", "--symmetrize", sym], tool)
+            for k, (source, tokens, _) in enumerate(outputs):
+                count = len(source) - 1  # no bos, one eos
+                want = aer.symmetrised(hyps[k]["occlusion"][:-1], 0, count)[sym]
+                self.assertEqual(aer.pharaoh_token_links(tool[k]["alignment"]), want, f"{sym} pair {k}")
+        results = aer.evaluate_reverse(self.model, self.reverse, pairs, BINARY, ["attention", "occlusion"])
+        self.assertEqual(set(results), {"attention (reverse model)", "occlusion (reverse model)"})
+        for row in results.values():
+            self.assertEqual(set(row), set(aer.SYMMETRISATIONS))
+            for value, precision, recall in row.values():
+                for x in (value, precision, recall):
+                    self.assertTrue(0.0 <= x <= 1.0)
+            # intersection is within both directions, union holds both
+            self.assertLessEqual(row["intersection"][2], min(row["target-argmax"][2], row["source-argmax"][2]))
+            self.assertGreaterEqual(row["union"][2], max(row["target-argmax"][2], row["source-argmax"][2]))
+        table = self.run_aer("--methods", "attention", "--reverse-model", self.reverse)
+        self.assertIn("attention (reverse model)", table)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "align.h"
 #include "attribution.h"
 #include "heatmap_files.h"
 #include "html_report.h"
@@ -40,6 +41,10 @@ enum {
     OPT_IG_STEPS,
     OPT_HEATMAP_SCALE,
     OPT_WORD_SCORES,
+    OPT_ALIGN_METHOD,
+    OPT_ALIGN_THRESHOLD,
+    OPT_SYMMETRIZE,
+    OPT_REVERSE_MODEL,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -72,6 +77,10 @@ static const struct option LONG_OPTIONS[] = {
     {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
     {"ig-steps", required_argument, NULL, OPT_IG_STEPS},
     {"word-scores", no_argument, NULL, OPT_WORD_SCORES},
+    {"align-method", required_argument, NULL, OPT_ALIGN_METHOD},
+    {"align-threshold", required_argument, NULL, OPT_ALIGN_THRESHOLD},
+    {"symmetrize", required_argument, NULL, OPT_SYMMETRIZE},
+    {"reverse-model", required_argument, NULL, OPT_REVERSE_MODEL},
     {"threads", required_argument, NULL, 't'},
     {"quantize", required_argument, NULL, OPT_QUANTIZE},
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
@@ -165,6 +174,69 @@ static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_erro
             return rs_fail(err, "--ig-steps: %d is too large (at most %d)", s->ig_steps, RS_MAX_IG_STEPS);
         return 0;
     }
+}
+
+/* --align-method, --align-threshold, --symmetrize and --reverse-model (align.h): each asks for --alignments by
+ * that rule. */
+static int parse_align_option(rs_cli *cli, int c, const char *arg, rs_error *err)
+{
+    rs_session_options *s = &cli->session;
+    s->output.alignments = true;
+    s->align_rule = true;
+    switch (c) {
+    case OPT_ALIGN_METHOD:
+        for (int m = 0; m < RS_METHOD_COUNT; m++)
+            if (strcmp(arg, rs_method_name((rs_method)m)) == 0) {
+                s->align_method = m;
+                return 0;
+            }
+        return rs_fail(err, "--align-method: unknown method '%s' (expected attention, occlusion, saliency, "
+                            "grad_input or ig)", arg);
+    case OPT_ALIGN_THRESHOLD: {
+        char *end = NULL;
+        errno = 0;
+        double value = strtod(arg, &end);
+        if (*arg == '\0' || *end != '\0' || errno == ERANGE || !isfinite(value))
+            return rs_fail(err, "--align-threshold: expected a number, got '%s'", arg);
+        s->align_threshold_given = true;
+        s->align_threshold = value;
+        return 0;
+    }
+    case OPT_SYMMETRIZE: {
+        rs_symmetrize mode;
+        if (rs_symmetrize_parse(arg, &mode, err) < 0)
+            return -1;
+        s->symmetrize = (int)mode;
+        return 0;
+    }
+    default: /* OPT_REVERSE_MODEL */
+        if (*arg == '\0')
+            return rs_fail(err, "--reverse-model: expected a model file or name");
+        s->reverse_model = arg;
+        return 0;
+    }
+}
+
+/* The alignment rule's combinations: what it needs and what it cannot go with. */
+static int check_align_rule(rs_cli *cli, rs_error *err)
+{
+    rs_session_options *s = &cli->session;
+    rs_output_options *o = &cli->session.output;
+    if (!s->align_rule)
+        return 0;
+    if (cli->check_file)
+        return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --align-method, "
+                            "--align-threshold, --symmetrize or --reverse-model");
+    if (s->reverse_model && s->symmetrize == RS_SYMMETRIZE_NONE)
+        return rs_fail(err, "--reverse-model gives the second direction of a symmetrization: it needs "
+                            "--symmetrize intersection, union or grow-diag-final");
+    if (o->explain && !o->explain_methods && s->align_method != RS_METHOD_ATTENTION)
+        return rs_fail(err, "--align-method %s with bare --explain: give --explain=METHODS instead",
+                       rs_method_name((rs_method)s->align_method));
+    /* the method's matrix is computed for the links: with --explain=METHODS it is shown like the others */
+    if (o->explain_methods)
+        o->explain_methods |= RS_METHOD_BIT(s->align_method);
+    return 0;
 }
 
 /* The options that exclude each other, once all are read. */
@@ -298,6 +370,11 @@ static int parse_output_option(rs_cli *cli, int c, const char *arg, rs_error *er
     case OPT_WORD_SCORES:
     case OPT_IG_STEPS:
         return parse_attribution_option(cli, c, arg, err);
+    case OPT_ALIGN_METHOD:
+    case OPT_ALIGN_THRESHOLD:
+    case OPT_SYMMETRIZE:
+    case OPT_REVERSE_MODEL:
+        return parse_align_option(cli, c, arg, err);
     default:
         return 1;
     }
@@ -461,7 +538,7 @@ int rs_cli_parse(rs_cli *cli, int argc, char **argv, rs_error *err)
     s->files = argv + optind;
     s->file_count = argc - optind;
 
-    if (check_combinations(cli, err) < 0)
+    if (check_combinations(cli, err) < 0 || check_align_rule(cli, err) < 0)
         return -1;
     d->search.keep_attention = o->attention || o->alignments || cli->align_csv != NULL || s->heatmap != NULL ||
                                  s->html != NULL || o->replace_unk || o->stats || o->explain;
@@ -491,6 +568,14 @@ void rs_cli_help(FILE *out)
           "      --align-csv FILE      write the alignment CSV to FILE ('-': to standard output, instead of\n"
           "                            the translations)\n"
           "      --alignments          add hard alignments `s-t` (text: after ` ||| `; jsonl: \"alignment\")\n"
+          "      --align-method M      --alignments from method M's matrix: attention (default), occlusion,\n"
+          "                            saliency, grad_input or ig (word to word; see the README)\n"
+          "      --align-threshold X   link every source word scoring >= X instead of the argmax\n"
+          "      --symmetrize RULE     none (default), intersection, union or grow-diag-final of the target\n"
+          "                            words' links and the source words' (the column argmax of the same\n"
+          "                            matrix, or the reverse model's links)\n"
+          "      --reverse-model FILE  a model of the reverse direction (its source side this model's\n"
+          "                            target side) for --symmetrize: forced on target -> source\n"
           "      --check FILE          regression test: translate each `source<TAB>expected` line of FILE and\n"
           "                            report the lines whose output differs (exit 1 if any)\n"
           "      --forced              forced decoding: each line is `source<TAB>target`; the output is the\n"

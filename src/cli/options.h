@@ -26,6 +26,9 @@ typedef struct rs_output_options {
     int n_best;      /* hypotheses printed per line */
     bool attention;  /* -a: matrices (text) or the "attention" field (JSONL) */
     bool alignments; /* --alignments: Pharaoh `s-t` pairs */
+    /* [hypothesis]: the links of --align-method/--symmetrize (align.h), printed instead of the attention
+     * argmax, set by the caller for each line; NULL for that default */
+    const char *const *links;
     bool replace_unk; /* --replace-unk: an unk target token shows the most attended source token */
     bool stats;       /* --stats: attention entropy per target step and coverage per source position */
     bool explain;     /* --explain: occlusion and rank correlation */
@@ -67,6 +70,14 @@ typedef struct rs_session_options {
     const char *heatmap;    /* --heatmap: NULL or the SVG file name pattern (heatmap_files.h) */
     const char *html;       /* --html: NULL or the report's file name (html_report.h) */
     int ig_steps;           /* --ig-steps */
+    /* --align-method, --align-threshold, --symmetrize, --reverse-model (align.h): any of them sets align_rule
+     * (and output.alignments); without it --alignments keeps its attention argmax */
+    bool align_rule;
+    int align_method;          /* rs_method */
+    bool align_threshold_given;
+    double align_threshold;
+    int symmetrize;            /* rs_symmetrize */
+    const char *reverse_model; /* NULL, a file or a model name */
     char **files;           /* input files ("-" is standard input); none: standard input */
     int file_count;
 } rs_session_options;

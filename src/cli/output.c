@@ -343,7 +343,8 @@ int rs_format_text(rs_strbuf *out, const rs_model *m, const rs_translation *tr, 
             return -1;
         const rs_translation *words = o->words ? &o->words->view : tr;
         if (o->alignments && (rs_strbuf_puts(out, " ||| ", err) < 0 ||
-                              rs_format_pharaoh(out, words, &words->hypotheses[k], err) < 0))
+                              (o->links ? rs_strbuf_puts(out, o->links[k], err)
+                                        : rs_format_pharaoh(out, words, &words->hypotheses[k], err)) < 0))
             return -1;
         if (rs_strbuf_putc(out, '\n', err) < 0)
             return -1;
@@ -705,7 +706,8 @@ int rs_format_jsonl(rs_strbuf *out, const rs_model *m, const rs_translation *tr,
             return -1;
         const rs_translation *view = o->words ? &o->words->view : tr;
         if (o->alignments && (rs_strbuf_puts(out, ", \"alignment\": \"", err) < 0 ||
-                              rs_format_pharaoh(out, view, &view->hypotheses[k], err) < 0 ||
+                              (o->links ? rs_strbuf_puts(out, o->links[k], err)
+                                        : rs_format_pharaoh(out, view, &view->hypotheses[k], err)) < 0 ||
                               rs_strbuf_putc(out, '"', err) < 0))
             return -1;
         if (o->words && format_target_words_json(out, o, k, err) < 0)

@@ -52,11 +52,22 @@ int rs_session_init(rs_session *s, const rs_session_options *options, const rs_m
                                 err) < 0)
             return -1;
     }
-    if (options->output.explain && (out || options->html)) {
+    /* a method other than the attention gives its links through the explainer, shown or not */
+    bool links_explained = options->align_rule && options->align_method != RS_METHOD_ATTENTION && out;
+    if ((options->output.explain && (out || options->html)) || links_explained) {
         s->explaining = true;
+        unsigned methods =
+            options->output.explain ? options->output.explain_methods : RS_METHOD_BIT(options->align_method);
         if (rs_explainer_init(&s->explainer, model, err) < 0 ||
-            (options->output.explain_methods &&
-             rs_explainer_set_methods(&s->explainer, options->output.explain_methods, options->ig_steps, err) < 0))
+            (methods && rs_explainer_set_methods(&s->explainer, methods, options->ig_steps, err) < 0))
+            return -1;
+    }
+    if (options->align_rule && out) {
+        s->aligning = true;
+        rs_align_rule rule = {(rs_method)options->align_method, options->align_threshold_given,
+                              options->align_threshold, (rs_symmetrize)options->symmetrize};
+        if (rs_aligner_init(&s->aligner, model, &rule, options->reverse_model, &options->decoding.search,
+                            options->decoding.max_source_tokens, options->ig_steps, err) < 0)
             return -1;
     }
     if (options->output.scores && out) {
@@ -134,6 +145,8 @@ void rs_session_free(rs_session *s)
         rs_html_report_abandon(&s->html);
     if (s->explaining)
         rs_explainer_free(&s->explainer);
+    if (s->aligning)
+        rs_aligner_free(&s->aligner);
     if (s->scoring)
         rs_scorer_free(&s->scorer);
     rs_joiner_free(&s->translator);
@@ -181,6 +194,11 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
             rs_warn("%s:%lld: %zu tokens, only the first %d are translated (--max-source-tokens)", name,
                     first_line + i, tr->dropped_tokens + (size_t)tr->token_count, tr->token_count);
         const rs_translation *decoded = &s->results[i];
+        /* links of a cut target would silently leave its last words unaligned */
+        if (decoded->dropped_target_tokens && s->aligning)
+            return rs_fail(err, "%s:%lld: forced target of %zu tokens is longer than --max-source-tokens %d, "
+                                "too long to align", name, first_line + i,
+                           decoded->dropped_target_tokens + (size_t)decoded->target_count, decoded->target_count);
         if (decoded->dropped_target_tokens)
             rs_warn("%s:%lld: target of %zu tokens, only the first %d are decoded (--max-source-tokens)", name,
                     first_line + i, decoded->dropped_target_tokens + (size_t)decoded->target_count,
@@ -189,9 +207,18 @@ static int write_batch(rs_session *s, int count, const char *name, long long fir
                       : tr->hypothesis_count < s->output.n_best ? tr->hypothesis_count
                                                                 : s->output.n_best;
         s->output.explained = NULL;
+        const rs_explanation *explained = NULL;
         if (s->explaining && printed > 0 &&
-            rs_joiner_explain(&s->translator, &s->explainer, i, tr, printed, &s->output.explained, err) < 0)
+            rs_joiner_explain(&s->translator, &s->explainer, i, tr, printed, &explained, err) < 0)
             return -1;
+        if (s->options->output.explain)
+            s->output.explained = explained;
+        s->output.links = NULL;
+        if (s->aligning && printed > 0) {
+            if (rs_align(&s->aligner, tr, printed, explained, err) < 0)
+                return -1;
+            s->output.links = s->aligner.texts;
+        }
         s->output.word_scores = NULL;
         if (s->scoring && printed > 0) {
             if ((tr->sentence_count > 1

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "align.h"
 #include "error.h"
 #include "explain.h"
 #include "heatmap_files.h"
@@ -32,8 +33,10 @@ typedef struct rs_session {
     rs_output_options output;
     rs_sink *out; /* translations; NULL with --align-csv - */
     rs_sink *csv; /* the alignment CSV, or NULL */
-    rs_explainer explainer; /* --explain */
+    rs_explainer explainer; /* --explain, and --align-method's matrix */
     bool explaining;
+    rs_aligner aligner; /* --align-method, --align-threshold, --symmetrize, --reverse-model */
+    bool aligning;
     rs_scorer scorer; /* --word-scores */
     bool scoring;
     rs_heatmap_files heatmaps; /* --heatmap */

@@ -242,7 +242,5 @@ int rs_attribute(rs_attributor *a, const int32_t *ids, int length, const int32_t
             rc = integrated_gradients(a, ids, length, targets, steps, own_logp, ig, ig_error, err);
     }
     free(own_logp);
-    /* the float32 copies of the weights are as big as the model: not kept between sentences */
-    rs_backward_release_weights(&a->backward);
     return rc;
 }

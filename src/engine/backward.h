@@ -26,8 +26,9 @@ typedef struct rs_backward {
     int steps;  /* T of the last run */
     RS_GROWABLE(float) arena;
     /* the weight matrices transposed as float32, so that the backward products are rs_linear's (which reads
-     * each weight once for all rows): made on the first rs_backward_run, freed by rs_backward_release_weights
-     * (rs_attribute calls it when done, so these copies live only during one attribution) */
+     * each weight once for all rows): made on the first rs_backward_run and kept for every later one (they
+     * depend on the model alone; remaking them per sentence cost as much as a saliency pass on short
+     * sentences), freed by rs_backward_free or rs_backward_release_weights */
     float **transposed;
     int transposed_count;
     /* the forward pass */
@@ -73,7 +74,8 @@ typedef struct rs_backward {
 void rs_backward_init(rs_backward *backward, const rs_model *model);
 void rs_backward_free(rs_backward *backward);
 
-/* Frees the transposed float32 weights (the next rs_backward_run makes them again). */
+/* Frees the transposed float32 weights now (the next rs_backward_run makes them again): for a caller that
+ * wants their memory back between attributions. */
 void rs_backward_release_weights(rs_backward *backward);
 
 /* The teacher-forced forward pass alone: source ids[0 .. length) whose embeddings are multiplied by `scale`

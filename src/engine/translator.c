@@ -244,6 +244,53 @@ int rs_translate_forced_batch(rs_translator *t, const char *const *lines, const 
     return search_lines(t, count, true, o, out, err);
 }
 
+int rs_translate_forced_ids(rs_translator *t, const int32_t *source, const char *const *source_strings,
+                            int source_count, const int32_t *target, const char *const *target_strings,
+                            int target_count, const rs_search_options *o, rs_translation *out, rs_error *err)
+{
+    const rs_model *m = t->model;
+    if (reserve_lines(t, 1, err) < 0)
+        return -1;
+    rs_translator_line *line = &t->lines[0];
+    memset(out, 0, sizeof *out);
+    out->first_token = m->add_bos ? 1 : 0;
+    if (source_count <= 0)
+        return 0; /* nothing to decode, as a line without tokens */
+    if ((size_t)source_count > t->max_source_tokens)
+        return rs_fail(err, "source of %d tokens, more than the limit %zu", source_count, t->max_source_tokens);
+    out->token_count = source_count;
+    line->length = source_count + (m->add_bos ? 1 : 0) + (m->add_eos ? 1 : 0);
+    line->target_count = target_count;
+    if (rs_workspace_fit(&line->source_space, source_layout, line, "source tokens", err) < 0 ||
+        rs_workspace_fit(&line->target_space, target_layout, line, "target tokens", err) < 0)
+        return -1;
+    int n = 0;
+    if (m->add_bos) {
+        line->source[n] = rs_vocab_string(&m->source_vocab, m->source_ids.bos);
+        line->ids[n++] = m->source_ids.bos;
+    }
+    for (int i = 0; i < source_count; i++) {
+        line->source[n] = source_strings[i];
+        line->ids[n++] = source[i];
+    }
+    if (m->add_eos) {
+        line->source[n] = rs_vocab_string(&m->source_vocab, m->source_ids.eos);
+        line->ids[n++] = m->source_ids.eos;
+    }
+    for (int i = 0; i < target_count; i++) {
+        line->target_strings[i] = target_strings[i];
+        line->target_ids[i] = target[i];
+    }
+    out->source = line->source;
+    out->ids = line->ids;
+    out->length = line->length;
+    out->target_tokens = line->target_strings;
+    out->target_count = target_count;
+    if (encode_lines(t, out, 1, err) < 0)
+        return -1;
+    return search_lines(t, 1, true, o, out, err);
+}
+
 int rs_translate(rs_translator *t, const char *line, size_t len, const rs_search_options *o, rs_translation *out,
                  rs_error *err)
 {

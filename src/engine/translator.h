@@ -98,6 +98,13 @@ int rs_translate_forced_batch(rs_translator *translator, const char *const *line
                               const char *const *targets, const size_t *target_lens, int count,
                               const rs_search_options *options, rs_translation *out, rs_error *err);
 
+/* Forced decoding of one line given as ids (and the strings shown for them): source[0 .. source_count) of the
+ * source vocabulary, bos/eos added as the model says, against target[0 .. target_count) of the target
+ * vocabulary; --reverse-model passes a hypothesis across this way, its ids being the reverse model's. */
+int rs_translate_forced_ids(rs_translator *translator, const int32_t *source, const char *const *source_strings,
+                            int source_count, const int32_t *target, const char *const *target_strings,
+                            int target_count, const rs_search_options *options, rs_translation *out, rs_error *err);
+
 /* rs_translate_batch of one line. */
 int rs_translate(rs_translator *translator, const char *line, size_t len, const rs_search_options *options,
                  rs_translation *out, rs_error *err);
