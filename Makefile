@@ -74,7 +74,8 @@ build/lib/%.o build/asan/lib/%.o build/fuzz/lib/%.o build/coverage/lib/%.o: RS_I
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,tests/bin/%,$(TEST_SRCS))
 
-.PHONY: all lib test unit check check-asan check-valgrind fuzz fuzz-merge faults coverage bench install uninstall clean FORCE
+.PHONY: all lib test unit check check-full check-build check-asan check-asan-full check-valgrind fuzz fuzz-merge faults \
+	coverage bench install uninstall clean FORCE
 
 all: rnnsearch lib
 
@@ -143,7 +144,9 @@ unit: $(TEST_BINS)
 SP_TOOL = tests/bin/sp_segment
 
 # tests/run.sh runs the unit tests too (and the Python suites); without it, only the unit tests run.
-test: rnnsearch lib $(TEST_BINS) $(SP_TOOL) build/faults/rnnsearch
+TEST_BUILD = rnnsearch lib $(TEST_BINS) $(SP_TOOL) build/faults/rnnsearch
+
+test: $(TEST_BUILD)
 	@if [ -f tests/run.sh ]; then bash tests/run.sh; else $(MAKE) --no-print-directory unit; fi
 
 # rnnsearch against PyTorch eager on a model of tutorial-3 size (scripts/bench.py): builds the model files,
@@ -154,9 +157,11 @@ bench: rnnsearch
 	$(BENCH_PYTHON) scripts/bench.py $(BENCH_ARGS)
 
 # ---- reliability: sanitizers, valgrind, fuzzing (tests/fuzz/README.md) ----
-# `make check` is what CI runs (tests/check.sh): the whole suite (make test), then the whole suite again with
-# the ASan + UBSan build (make check-asan: build/asan/rnnsearch and build/asan/bin/test_*), then under valgrind
-# (make check-valgrind: the unit tests and VALGRIND_PY_TESTS); it ends with the three summaries summed.
+# `make check` is what CI runs (tests/check.sh): it builds what the three phases need (make check-build), then
+# runs the whole suite (make test), the suites that run C code again with the ASan + UBSan build (make check-asan:
+# build/asan/rnnsearch, build/asan/bin/test_* and ASAN_PY_TESTS), then under valgrind (make check-valgrind: the
+# unit tests and VALGRIND_PY_TESTS); it ends with the three summaries summed. `make check-full` is the same with
+# every Python suite in the ASan phase.
 # The Python suites reach the binary through tests/clitools.py (RNNSEARCH_BIN, RNNSEARCH_TEST_WRAPPER).
 # ASan + UBSan with the usual compiler (gcc and clang both have them); libFuzzer needs clang.
 ASAN_CC ?= $(CC)
@@ -170,8 +175,22 @@ ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:detect_stack
 	RNNSEARCH_BIN=build/asan/rnnsearch RNNSEARCH_UNIT_DIR=build/asan/bin
 VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect
-# The Python suites run under valgrind: those that start ./rnnsearch on small models (the others spawn it
-# rarely or test Python code; they run in `make test` and `make check-asan`).
+# Every Python suite is in one of these two lists (tests/test_suites.py checks it):
+# ASAN_PY_TESTS run the build under test (tests/clitools.py's RNNSEARCH_BIN and wrapper, RNNSEARCH_UNIT_DIR's
+# sp_segment): make check-asan runs them on build/asan.
+ASAN_PY_TESTS ?= test_align test_attribution test_check test_cli test_determinism test_differential test_hostile test_html \
+	test_interpret test_io test_parity test_progress test_readme test_reliability test_subword test_words
+# NATIVE_PY_TESTS test Python code (scripts/: BLEU, plots, the PyTorch reference and export, AER, the Python
+# tokenizer and generated tables, scripts/faithfulness.py, whose --explain runs test_attribution checks under
+# ASan) or run a binary of their own (test_regression: ./rnnsearch on the bundled
+# models, as test_readme and test_words do under ASan; test_faults: build/faults/rnnsearch, which counts
+# allocations itself; test_library: the plain build/librnnsearch.so.1, against the command line whose paths the
+# ASan suites run). Under ASan they would repeat `make test`'s work on the same binaries: they run in make test
+# (and make check-full) only.
+NATIVE_PY_TESTS ?= test_aer test_bleu test_export test_faithfulness test_faults test_library test_plot \
+	test_reference test_regression test_suites test_tokenizer
+# The Python suites run under valgrind: those that start rnnsearch on small models, many times (the others spawn
+# it on bigger models or rarely; they run in `make test` and `make check-asan`).
 VALGRIND_PY_TESTS ?= test_hostile test_io test_parity
 
 build/asan build/asan/bin build/fuzz:
@@ -182,6 +201,10 @@ build/asan/%.o: src/%.c
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+# The portable table at -O0: at -O1 GCC unrolls its 16-lane array loops (kernels.c's UNROLL) and ASan then takes
+# about 7 CPU minutes on this one file, the longest step of `make check` (at -O0, 9 s). It runs only where no
+# x86 table can (RNNSEARCH_ISA=portable, test_kernels' comparisons), so its speed does not matter.
+build/asan/engine/kernels.o: SAN_FLAGS += -O0
 $(patsubst %,build/asan/engine/kernels_%.o,$(KERNEL_ISAS)): build/asan/engine/kernels_%.o: $(KERNEL_SRC)
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(SAN_FLAGS) -MMD -MP \
@@ -196,14 +219,26 @@ build/asan/bin/%: tests/unit/%.c $(ASAN_TEST_OBJS) | build/asan/bin
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP \
 		-MF build/asan/$*.test.d -o $@ $< $(ASAN_TEST_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS)
 
-check-asan: build/asan/rnnsearch lib $(ASAN_TEST_BINS) build/asan/bin/sp_segment
+# lib: test_library's (make check-asan-full runs it)
+ASAN_BUILD = build/asan/rnnsearch lib $(ASAN_TEST_BINS) build/asan/bin/sp_segment
+
+check-asan: $(ASAN_BUILD)
+	$(ASAN_ENV) RNNSEARCH_PY_TESTS="$(ASAN_PY_TESTS)" bash tests/run.sh
+
+check-asan-full: $(ASAN_BUILD)
 	$(ASAN_ENV) bash tests/run.sh
 
 check-valgrind: rnnsearch $(TEST_BINS)
 	RNNSEARCH_TEST_WRAPPER="$(VALGRIND)" RNNSEARCH_PY_TESTS="$(VALGRIND_PY_TESTS)" bash tests/run.sh
 
+# What the phases of `make check` run, built in one make so that both cores stay busy (tests/check.sh).
+check-build: $(TEST_BUILD) $(ASAN_BUILD)
+
 check:
 	@bash tests/check.sh
+
+check-full:
+	@CHECK_PHASES="test check-asan-full check-valgrind" bash tests/check.sh
 
 # libFuzzer harnesses (clang): each runs FUZZ_SECONDS; new inputs go to build/fuzz/corpus/NAME, crashes to
 # build/fuzz/NAME-crash-*. The seeds are tests/fuzz/corpus/NAME, and tests/fuzz/regressions/NAME the inputs

@@ -20,9 +20,14 @@ def wrapper():
     return shlex.split(os.environ.get("RNNSEARCH_TEST_WRAPPER", ""))
 
 
+def memory_checked():
+    """True under a memory checker: valgrind (RNNSEARCH_TEST_WRAPPER) or another build (RNNSEARCH_BIN: ASan)."""
+    return bool(wrapper() or os.environ.get("RNNSEARCH_BIN"))
+
+
 def timeout():
     # Memory checkers slow a run down by 20-50 times (valgrind), or 2-5 times (the ASan build).
-    return 600 if wrapper() or os.environ.get("RNNSEARCH_BIN") else 60
+    return 600 if memory_checked() else 60
 
 
 def fixture(name):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import unittest
 
+import refcache
 from clitools import BINARY, ROOT, child_env, fixture, run as run_rnnsearch, timeout, wrapper
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -46,13 +47,24 @@ class AutogradTest(unittest.TestCase):
     """Relative error max |C - autograd| / max |autograd| per matrix <= 1e-4 (autograd in float64)."""
 
     def compare(self, name, objs):
-        v1 = V1Model(fixture(f"{name}.json"))
+        path = fixture(f"{name}.json")
+        loaded = []
+
+        def reference_of(args):  # the model is loaded only when a reference is not in the cache
+            if not loaded:
+                loaded.append(V1Model(path))
+            return attribute.attribute(loaded[0], *args)
+
         checked = 0
         for obj in objs:
             for hyp in obj["hypotheses"]:
                 if not hyp["saliency"]:
                     continue
-                reference = attribute.attribute(v1, obj["source"], hyp["tokens"], len(hyp["saliency"]), IG_STEPS)
+                args = (obj["source"], hyp["tokens"], len(hyp["saliency"]), IG_STEPS)
+                reference = refcache.cached("autograd", [("file", path), ("file", attribute.__file__),
+                                                         ("file", sys.modules[V1Model.__module__].__file__),
+                                                         attribute.torch.__version__, args],
+                                            lambda: reference_of(args))
                 for method in ("saliency", "grad_input", "ig"):
                     error = attribute.relative_error(hyp[method], reference[method])
                     self.assertLessEqual(error, TOLERANCE, f"{name} {method} line {obj['id']}: {error:.3g}")

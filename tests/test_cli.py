@@ -1216,9 +1216,11 @@ class InstallTest(CliTestCase):
         os.mkdir(cls.repo)
         for name in ("Makefile", "rnnsearch"):
             shutil.copy2(os.path.join(ROOT, name), cls.repo)
+        # not the other builds nor the suites' cache (tests/refcache.py), which suites running beside this one write
+        others = shutil.ignore_patterns("asan", "fuzz", "coverage", "faults", "test-cache")
         for name in ("src", "build"):
             if os.path.isdir(os.path.join(ROOT, name)):
-                shutil.copytree(os.path.join(ROOT, name), os.path.join(cls.repo, name), symlinks=True)
+                shutil.copytree(os.path.join(ROOT, name), os.path.join(cls.repo, name), symlinks=True, ignore=others)
         os.mkdir(os.path.join(cls.repo, "models"))
         shutil.copy(MODEL, os.path.join(cls.repo, "models", "deu-eng.json"))
         shutil.copy(TINY, os.path.join(cls.repo, "models", "tiny-xx.json"))  # every models/*.json is installed

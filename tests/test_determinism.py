@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import tinymodel  # noqa: E402
-from clitools import BINARY, FIXTURES, child_env, describe, run, wrapper  # noqa: E402
+from clitools import BINARY, FIXTURES, child_env, describe, memory_checked, run, wrapper  # noqa: E402
 
 BATCH_SIZES = ("1", "7", "32")
 THREADS = ("1", "2")
@@ -79,8 +79,8 @@ class DeterminismTest(unittest.TestCase):
         results = {}
         for batch in BATCH_SIZES:
             for threads in THREADS:
-                if wrapper() and (batch, threads) not in (("1", "1"), ("32", "2")):
-                    continue  # under a memory checker: the two extremes only
+                if memory_checked() and (batch, threads) not in (("1", "1"), ("32", "2")):
+                    continue  # under a memory checker (ASan too): the two extremes, their paths; make test: all
                 args = ["-m", model, "--format", "jsonl", "-a", "--batch-size", batch, "-t", threads] + search
                 result = run(args + [source])
                 self.assertEqual(result.returncode, 0, describe(args, result))

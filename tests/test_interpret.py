@@ -20,8 +20,10 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 FIXTURES = os.path.join(HERE, "fixtures")
-BINARY = os.path.join(ROOT, "rnnsearch")
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+from clitools import BINARY, timeout  # noqa: E402  (the build under test: make check-asan sets RNNSEARCH_BIN)
 
 SVG = "{http://www.w3.org/2000/svg}"
 BLOCKS = " \u2591\u2592\u2593\u2588"
@@ -50,7 +52,7 @@ def rnnsearch(args, stdin=b"", env=None):
     if isinstance(stdin, str):
         stdin = stdin.encode("utf-8")
     return subprocess.run(wrapper() + [BINARY] + list(args), input=stdin, capture_output=True,
-                          env=env or child_env(), timeout=600 if wrapper() else 60)
+                          env=env or child_env(), timeout=timeout())
 
 
 def on_terminal(args, stdin, env):
@@ -76,7 +78,7 @@ def on_terminal(args, stdin, env):
             break
         chunks.append(data)
     os.close(master)
-    status = process.wait(timeout=60)
+    status = process.wait(timeout=timeout())
     process.stderr.close()
     return status, b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
 

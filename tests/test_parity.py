@@ -1,6 +1,7 @@
 """./rnnsearch against the PyTorch reference: every fixture of tests/fixtures/manifest.json, decoded with the
 same options, must give the same tokens, scores within 1e-4 and attention within 1e-5; and its beam of
-vocabulary size must find the exhaustive best of the tiny model. Skipped when ./rnnsearch is not built."""
+vocabulary size must find the exhaustive best of the tiny model. Skipped when ./rnnsearch is not built. The
+build under test is clitools' (make check-asan's and make check-valgrind's)."""
 import json
 import os
 import subprocess
@@ -11,13 +12,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import naive  # noqa: E402
-from jsonl_compare import FIXTURES, ROOT, compare, manifest, read_lines  # noqa: E402
-
-BINARY = os.path.join(ROOT, "rnnsearch")
+from clitools import BINARY, timeout, wrapper  # noqa: E402
+from jsonl_compare import FIXTURES, compare, manifest, read_lines  # noqa: E402
 
 
 def rnnsearch(args, stdin=None):
-    return subprocess.run([BINARY] + args, input=stdin, capture_output=True, timeout=120)
+    return subprocess.run(wrapper() + [BINARY] + args, input=stdin, capture_output=True, timeout=timeout() * 2)
 
 
 @unittest.skipUnless(os.access(BINARY, os.X_OK), "./rnnsearch is not built (run `make`): parity not tested")

@@ -234,13 +234,22 @@ def many_lines(count, seed=1):
                    for _ in range(count)).encode()
 
 
+def default_stop_signals():
+    """tests/run.sh runs suites as background jobs of a non-interactive shell, which start with SIGINT ignored;
+    rnnsearch rightly keeps an inherited ignored signal ignored (src/cli/signals.c), so the child gets the
+    default disposition back before it starts."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+
+
 class SignalTest(ReliabilityCase):
     """SIGINT, SIGTERM, SIGHUP at random points: output ends on a record boundary, output files keep their old
     contents, exit 128 + n (src/cli/signals.h)."""
 
     def start(self, args, stdin=subprocess.DEVNULL):
         return subprocess.Popen(clitools.wrapper() + [clitools.BINARY, "-m", self.model, "--quiet"] + args, stdin=stdin,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clitools.child_env())
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clitools.child_env(),
+                                preexec_fn=default_stop_signals)
 
     def test_killed_runs_end_on_a_record_boundary(self):
         source = self.write("in.de", many_lines(3000))
