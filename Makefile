@@ -60,11 +60,17 @@ RS_CPPFLAGS += -DRS_X86_KERNELS
 endif
 KERNEL_SRC = src/engine/kernels.c
 OBJS += $(patsubst %,build/engine/kernels_%.o,$(KERNEL_ISAS))
-LIB_OBJS := $(filter-out build/cli/main.o,$(OBJS))
+# The library is the engine and its facade; the program is main.o and the front end's objects linked with it.
+LIB_OBJS := $(filter build/engine/% build/lib/%,$(OBJS))
+CLI_OBJS := $(filter-out build/cli/main.o,$(filter build/cli/%,$(OBJS)))
+# The unit tests see every part but main().
+TEST_OBJS := $(filter-out build/cli/main.o,$(OBJS))
 
 # Every build flavour (build/, build/asan/, build/fuzz/, build/coverage/) compiles the engine without the front
 # end's headers.
 build/engine/%.o build/asan/engine/%.o build/fuzz/engine/%.o build/coverage/engine/%.o: RS_INC = -Isrc/engine
+# The facade sees the engine and its own public header, not the front end: the library holds no cli object.
+build/lib/%.o build/asan/lib/%.o build/fuzz/lib/%.o build/coverage/lib/%.o: RS_INC = -Isrc/engine -Isrc/include
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,tests/bin/%,$(TEST_SRCS))
 
@@ -74,12 +80,12 @@ TEST_BINS := $(patsubst tests/unit/%.c,tests/bin/%,$(TEST_SRCS))
 all: rnnsearch lib
 
 # The library: static and shared (soname librnnsearch.so.1, with the usual links in build/), and its
-# pkg-config file. The command line is its first user: ./rnnsearch is main.o linked with librnnsearch.a, which
-# holds every object but main.o (the facade of src/lib/ uses the front end's word views and token strings).
+# pkg-config file. It holds the engine and the facade of src/lib/ only. The command line is its first user:
+# ./rnnsearch is main.o and the front end's objects (src/cli/) linked with librnnsearch.a.
 lib: $(STATIC_LIB) build/$(SONAME) build/librnnsearch.so build/rnnsearch.pc
 
-rnnsearch: build/cli/main.o $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ build/cli/main.o $(STATIC_LIB) $(RS_LDLIBS) $(LDLIBS)
+rnnsearch: build/cli/main.o $(CLI_OBJS) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ build/cli/main.o $(CLI_OBJS) $(STATIC_LIB) $(RS_LDLIBS) $(LDLIBS)
 
 $(STATIC_LIB): $(LIB_OBJS)
 	rm -f $@
@@ -126,9 +132,9 @@ $(OBJS): build/cflags.stamp
 
 FORCE:
 
-tests/bin/%: tests/unit/%.c $(LIB_OBJS) | tests/bin
+tests/bin/%: tests/unit/%.c $(TEST_OBJS) | tests/bin
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(CFLAGS) -MMD -MP -MF build/$*.test.d \
-		$(LDFLAGS) -o $@ $< $(LIB_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS) $(LDLIBS)
+		$(LDFLAGS) -o $@ $< $(TEST_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS) $(LDLIBS)
 
 # The unit tests alone.
 unit: $(TEST_BINS)
@@ -162,7 +168,7 @@ ASAN_CC ?= $(CC)
 FUZZ_CC ?= clang
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 ASAN_OBJS := $(patsubst src/%.c,build/asan/%.o,$(SRCS)) $(patsubst %,build/asan/engine/kernels_%.o,$(KERNEL_ISAS))
-ASAN_LIB_OBJS := $(filter-out build/asan/cli/main.o,$(ASAN_OBJS))
+ASAN_TEST_OBJS := $(filter-out build/asan/cli/main.o,$(ASAN_OBJS))
 ASAN_TEST_BINS := $(patsubst tests/unit/%.c,build/asan/bin/%,$(TEST_SRCS))
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:detect_stack_use_after_return=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
@@ -209,9 +215,9 @@ build/asan/cli/main.o build/asan/lib/rnnsearch.o: build/flags.stamp
 build/asan/rnnsearch: $(ASAN_OBJS)
 	$(ASAN_CC) $(SAN_FLAGS) -o $@ $(ASAN_OBJS) $(RS_LDLIBS)
 
-build/asan/bin/%: tests/unit/%.c $(ASAN_LIB_OBJS) | build/asan/bin
+build/asan/bin/%: tests/unit/%.c $(ASAN_TEST_OBJS) | build/asan/bin
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP \
-		-MF build/asan/$*.test.d -o $@ $< $(ASAN_LIB_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS)
+		-MF build/asan/$*.test.d -o $@ $< $(ASAN_TEST_OBJS) $(CMOCKA_LIBS) $(RS_LDLIBS)
 
 # lib: test_library's (make check-asan-full runs it)
 ASAN_BUILD = build/asan/rnnsearch lib $(ASAN_TEST_BINS) build/asan/bin/sp_segment
@@ -304,7 +310,7 @@ COVERAGE_PY_TESTS ?= test_cli test_io test_hostile test_reliability test_interpr
 COV_FLAGS = -O0 -g --coverage
 COV_OBJS := $(patsubst src/%.c,build/coverage/%.o,$(SRCS)) \
 	$(patsubst %,build/coverage/engine/kernels_%.o,$(KERNEL_ISAS))
-COV_LIB_OBJS := $(filter-out build/coverage/cli/main.o,$(COV_OBJS))
+COV_TEST_OBJS := $(filter-out build/coverage/cli/main.o,$(COV_OBJS))
 COV_TEST_BINS := $(patsubst tests/unit/%.c,build/coverage/bin/%,$(TEST_SRCS))
 
 build/coverage build/coverage/bin:
@@ -324,8 +330,8 @@ build/coverage/cli/main.o build/coverage/lib/rnnsearch.o: build/flags.stamp
 build/coverage/rnnsearch: $(COV_OBJS)
 	$(CC) $(COV_FLAGS) -o $@ $(COV_OBJS) $(RS_LDLIBS)
 
-build/coverage/bin/%: tests/unit/%.c $(COV_LIB_OBJS) | build/coverage/bin
-	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(COV_FLAGS) -o $@ $< $(COV_LIB_OBJS) \
+build/coverage/bin/%: tests/unit/%.c $(COV_TEST_OBJS) | build/coverage/bin
+	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(RS_CFLAGS) $(COV_FLAGS) -o $@ $< $(COV_TEST_OBJS) \
 		$(CMOCKA_LIBS) $(RS_LDLIBS)
 
 coverage: build/coverage/rnnsearch $(COV_TEST_BINS)

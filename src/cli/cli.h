@@ -6,17 +6,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "defaults.h"
 #include "error.h"
 #include "options.h"
-
-#define RS_DEFAULT_BEAM 5
-#define RS_DEFAULT_MAX_LENGTH 256
-#define RS_DEFAULT_MAX_LENGTH_FACTOR 3.0
-#define RS_DEFAULT_LENGTH_PENALTY 0.6
-#define RS_DEFAULT_BATCH_SIZE 32
-#define RS_MAX_BATCH_SIZE 65536 /* larger --batch-size values count as this */
-#define RS_DEFAULT_MAX_SOURCE_TOKENS 1024
-#define RS_MAX_THREADS 256 /* larger --threads values count as this */
 
 /* The options, each stored in the option struct of the part that reads it (options.h): the session's, the
  * decoding's and the output's are filled here directly, not copied over afterwards. */

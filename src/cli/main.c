@@ -17,6 +17,7 @@
 #include "kernels.h"
 #include "model.h"
 #include "model_find.h"
+#include "model_list.h"
 #include "ops.h"
 #include "outfile.h"
 #include "rnnsearch.h"
@@ -64,7 +65,7 @@ static int print_help(rs_sink *out)
     return rc < 0 ? write_failure(out, &err) : EXIT_SUCCESS;
 }
 
-/* --list-models: the table of model_find.h on standard output. */
+/* --list-models: the table of model_list.h on standard output. */
 static int list_models(rs_sink *out)
 {
     rs_error err;

@@ -10,6 +10,7 @@
 #include "model.h"
 #include "options.h"
 #include "strbuf.h"
+#include "target_text.h"
 #include "translator.h"
 
 
@@ -44,16 +45,6 @@ int rs_format_pharaoh(rs_strbuf *out, const rs_translation *tr, const rs_hypothe
 /* rs_format_csv with the options' n_best and replace_unk. */
 int rs_format_csv_rows(rs_strbuf *out, const rs_model *model, const rs_translation *tr, long long id,
                        const rs_output_options *options, rs_error *err);
-
-/* The detokenized text of a hypothesis (eos excluded); replace_unk as --replace-unk. */
-int rs_format_hypothesis_text(rs_strbuf *out, const rs_model *model, const rs_translation *tr,
-                              const rs_hypothesis *hyp, bool replace_unk, rs_error *err);
-
-/* The string shown for target step t of hyp: a forced target's own token, else the target vocabulary's string,
- * except (replace_unk) that an unk becomes the source token (added bos/eos excluded) with the largest attention
- * weight at that step, the lowest index on a tie. */
-const char *rs_format_step_token(const rs_model *model, const rs_translation *tr, const rs_hypothesis *hyp, int t,
-                                 bool replace_unk);
 
 /* Appends a double the way Python's repr() writes it (shortest round-trip digits, ".0" on whole numbers). */
 int rs_format_double(rs_strbuf *out, double value, rs_error *err);

@@ -2,13 +2,16 @@
  * over every source position. The scores are one table (attention.c): additive v . tanh(Wq q + bq + Wk h_j + bk),
  * dot q . h_j, scaled_dot q . h_j / sqrt(K), general q . (W h_j). Each score splits into what depends only on
  * the source (the "keys", computed once per sentence), what depends only on the query (computed once per step
- * for all rows) and the energies of one row. Adding a score: an entry in that table, its name in config.c and
- * its tensors in the loader (model.c), with their tests. */
+ * for all rows) and the energies of one row. Each entry holds the score's forward (keys, query, energies) and its
+ * gradient for backward.h (which dense layers it needs transposed, its energies with what their gradient
+ * reads, and the energies' and keys' cotangents). Adding a score: an entry in that table, its name in config.c
+ * (rs_score), its tensors in the loader (model.c), with their tests. */
 #ifndef RS_ATTENTION_H
 #define RS_ATTENTION_H
 
 #include <stddef.h>
 
+#include "dense.h"
 #include "model.h"
 
 /* Floats per source position in the keys: A (additive), Hd (general) or K (dot, scaled_dot). */
@@ -32,5 +35,40 @@ double rs_attention_row_cost(const rs_config *config, int length);
  * source's keys. Each row is computed alone. */
 void rs_attention_weights(const rs_model *model, const float *queries, size_t ld_queries, int n, const float *keys,
                           int length, float *weights, size_t ld_weights);
+
+/* The gradient side, for backward.h's own forward and backward passes (plain loops, float32 copies of the
+ * score's weights). The score's dense layers that the gradient multiplies by, transposed by the caller: */
+enum { RS_SCORE_GRAD_QUERY, RS_SCORE_GRAD_KEY, RS_SCORE_GRAD_LAYERS };
+
+/* layers[RS_SCORE_GRAD_*]: the model's layer of that role, NULL where the score has none. */
+void rs_attention_grad_layers(const rs_model *model, const rs_dense_layer *layers[RS_SCORE_GRAD_LAYERS]);
+
+/* The energies[length] of one decoder state (the top layer's, Hd floats) over the keys, keeping in saved[length,
+ * A] what the gradient reads back (additive: tanh(Wq q + bq + key_j)); query: scratch of max(A, 1) floats. */
+void rs_attention_energies_taped(const rs_model *model, const float *state, const float *keys, int length,
+                                 float *query, float *saved, float *energies);
+
+/* One decoder step of the gradient, for rows of cotangents at once. */
+typedef struct rs_score_grad {
+    size_t rows;               /* cotangent rows */
+    size_t length;             /* S */
+    const float *keys;         /* [S, key_dim] */
+    const float *state;        /* [Hd]: the state the energies were computed from */
+    const float *saved;        /* [S, A]: what rs_attention_energies_taped kept for that state */
+    const float *d_energies;   /* [rows, S] */
+    float *d_keys;             /* [rows, S, key_dim]: the keys' cotangents are added here */
+    float *d_state;            /* [rows, Hd]: the state's cotangents are added here */
+    float *d_query;            /* scratch [rows, max(A, Hd)] */
+    float *scratch;            /* scratch [rows, max(key_dim, Hd)] */
+    const float *const *transposed; /* [RS_SCORE_GRAD_LAYERS]: rs_attention_grad_layers' layers as [in, out] */
+} rs_score_grad;
+
+/* The cotangents of the energies carried to the keys and the state (both added to). */
+void rs_attention_energies_backward(const rs_model *model, const rs_score_grad *grad);
+
+/* d_memory[n, K] += the keys' cotangents d_keys[n, key_dim] carried back through rs_attention_keys; scratch
+ * [n, K]. */
+void rs_attention_keys_backward(const rs_model *model, size_t n, const float *d_keys, float *d_memory,
+                                const float *const *transposed, float *scratch);
 
 #endif

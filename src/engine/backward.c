@@ -1,7 +1,6 @@
 #include "backward.h"
 
 #include <math.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,9 +61,10 @@ void rs_backward_free(rs_backward *b)
     memset(b, 0, sizeof *b);
 }
 
-/* Slots of backward->transposed: the output layer, the attention's matrices, the bridge, then the decoder's
- * GRU layers (input then hidden weights, each layer in turn) and the encoder's (each layer and direction). */
-enum { SLOT_OUTPUT, SLOT_QUERY, SLOT_KEY, SLOT_GENERAL, SLOT_BRIDGE, SLOT_LAYERS };
+/* Slots of backward->transposed: the output layer, the attention score's layers (attention.h), the bridge, then
+ * the decoder's GRU layers (input then hidden weights, each layer in turn) and the encoder's (each layer and
+ * direction). */
+enum { SLOT_OUTPUT, SLOT_SCORE, SLOT_BRIDGE = SLOT_SCORE + RS_SCORE_GRAD_LAYERS, SLOT_LAYERS };
 
 static int slot_decoder(int layer, int hidden)
 {
@@ -111,12 +111,12 @@ static int prepare_weights(rs_backward *b, rs_error *err)
     if (!b->transposed)
         return -1;
     b->transposed_count = count;
-    bool additive = c->score == RS_SCORE_ADDITIVE, general = c->score == RS_SCORE_GENERAL;
+    const rs_dense_layer *score_layers[RS_SCORE_GRAD_LAYERS];
+    rs_attention_grad_layers(b->model, score_layers);
     int rc = transpose_into(&b->transposed[SLOT_OUTPUT], &w->output, err);
-    if (rc == 0 && additive)
-        rc = transpose_into(&b->transposed[SLOT_QUERY], &w->query, err);
-    if (rc == 0 && (additive || general))
-        rc = transpose_into(&b->transposed[SLOT_KEY], additive ? &w->key : &w->general, err);
+    for (int i = 0; rc == 0 && i < RS_SCORE_GRAD_LAYERS; i++)
+        if (score_layers[i])
+            rc = transpose_into(&b->transposed[SLOT_SCORE + i], score_layers[i], err);
     if (rc == 0 && c->bridge == RS_BRIDGE_LINEAR_TANH)
         rc = transpose_into(&b->transposed[SLOT_BRIDGE], &w->bridge, err);
     for (int l = 0; rc == 0 && l < c->decoder_layers; l++) {
@@ -250,21 +250,8 @@ static void encode_forward(rs_backward *b, const dims *d, const int32_t *ids, fl
 /* a_t (weights row tau) and c_t (in input row tau) for the query q, the top layer's state before step tau. */
 static void attend_forward(rs_backward *b, const dims *d, size_t tau, const float *q)
 {
-    const rs_model *m = b->model;
     float *w = b->weights + tau * d->s;
-    if (m->config.score == RS_SCORE_ADDITIVE) {
-        rs_dense_ld(b->query, d->a, q, d->hd, 1, &m->weights.query);
-        for (size_t j = 0; j < d->s; j++) {
-            float *u = b->tanh_act + (tau * d->s + j) * d->a, e = 0.0f;
-            for (size_t x = 0; x < d->a; x++) {
-                u[x] = tanhf(b->query[x] + b->keys[j * d->a + x]);
-                e += m->weights.v_weight[x] * u[x];
-            }
-            w[j] = e;
-        }
-    } else {
-        rs_linear(w, d->s, q, d->hd, 1, b->keys, (int)d->s, (int)d->kd, NULL);
-    }
+    rs_attention_energies_taped(b->model, q, b->keys, (int)d->s, b->query, b->tanh_act + tau * d->s * d->a, w);
     rs_softmax(w, d->s);
     rs_matmul(b->input + tau * d->din + d->et, d->din, w, d->s, b->enc_out + (d->le - 1) * d->s * d->k, d->k, 1,
               (int)d->s, (int)d->k);
@@ -336,10 +323,7 @@ static void product(float *out, size_t ld_out, const float *a, size_t ld_a, cons
 static void add_product(float *out, size_t ld_out, const float *a, size_t ld_a, const float *wt, size_t n, size_t k,
                         size_t m, float *scratch)
 {
-    product(scratch, m, a, ld_a, wt, n, k, m);
-    for (size_t i = 0; i < n; i++)
-        for (size_t c = 0; c < m; c++)
-            out[i * ld_out + c] += scratch[i * m + c];
+    rs_linear_accumulate(out, ld_out, a, ld_a, (int)n, wt, (int)m, (int)k, scratch);
 }
 
 /* The element-wise part of a GRU step backwards for one cotangent row dh of h' (gates and prev as the forward
@@ -386,45 +370,19 @@ static void decoder_layers_backward(rs_backward *b, const dims *d, size_t tau)
     }
 }
 
-/* The scores' part of the attention backwards at step tau: d_scores (rows [tau, T)) holds the cotangents of the
- * energies e_j; adds those of the keys to d_keys and those of the query (the top state before step tau) to
- * d_state. */
+/* The scores' part of the attention backwards at step tau (the score's own, attention.h): d_scores (rows
+ * [tau, T)) holds the cotangents of the energies e_j; adds those of the keys to d_keys and those of the query
+ * (the top state before step tau) to d_state. */
 static void scores_backward(rs_backward *b, const dims *d, size_t tau)
 {
-    const rs_model *m = b->model;
-    size_t rows = d->t - tau;
-    float *dq_top = b->d_state + ((d->ld - 1) * d->t + tau) * d->hd;
-    if (m->config.score == RS_SCORE_ADDITIVE) {
-        const float *v = m->weights.v_weight;
-        memset(b->d_query, 0, rows * d->a * sizeof *b->d_query);
-        for (size_t r = 0; r < rows; r++) {
-            float *dq = b->d_query + r * d->a;
-            for (size_t j = 0; j < d->s; j++) {
-                const float *u = b->tanh_act + (tau * d->s + j) * d->a;
-                float de = b->d_scores[(tau + r) * d->s + j];
-                float *dk = b->d_keys + ((tau + r) * d->s + j) * d->a;
-                for (size_t x = 0; x < d->a; x++) {
-                    float dpre = de * v[x] * (1.0f - u[x] * u[x]);
-                    dk[x] += dpre;
-                    dq[x] += dpre;
-                }
-            }
-        }
-        add_product(dq_top, d->hd, b->d_query, d->a, b->transposed[SLOT_QUERY], rows, d->a, d->hd, b->scratch);
-        return;
-    }
-    const float *q = b->dec_prev + (tau * d->ld + d->ld - 1) * d->hd;
-    rs_matmul(b->scratch, d->kd, b->d_scores + tau * d->s, d->s, b->keys, d->kd, (int)rows, (int)d->s, (int)d->kd);
-    for (size_t i = 0; i < rows; i++)
-        for (size_t x = 0; x < d->kd; x++)
-            dq_top[i * d->hd + x] += b->scratch[i * d->kd + x];
-    for (size_t r = 0; r < rows; r++)
-        for (size_t j = 0; j < d->s; j++) {
-            float de = b->d_scores[(tau + r) * d->s + j];
-            float *dk = b->d_keys + ((tau + r) * d->s + j) * d->kd;
-            for (size_t x = 0; x < d->kd; x++)
-                dk[x] += de * q[x];
-        }
+    const rs_score_grad grad = {
+        .rows = d->t - tau, .length = d->s, .keys = b->keys,
+        .state = b->dec_prev + (tau * d->ld + d->ld - 1) * d->hd, .saved = b->tanh_act + tau * d->s * d->a,
+        .d_energies = b->d_scores + tau * d->s, .d_keys = b->d_keys + tau * d->s * d->kd,
+        .d_state = b->d_state + ((d->ld - 1) * d->t + tau) * d->hd, .d_query = b->d_query, .scratch = b->scratch,
+        .transposed = (const float *const *)(b->transposed + SLOT_SCORE),
+    };
+    rs_attention_energies_backward(b->model, &grad);
 }
 
 /* The attention at step tau backwards from the cotangents of c_t in d_context (rows [tau, T)). */
@@ -487,29 +445,6 @@ static void output_backward(rs_backward *b, const dims *d, const int32_t *target
     for (size_t t = 0; t < d->t; t++)
         for (size_t i = 0; i < d->dout; i++)
             b->d_features[t * d->dout + i] = wo_t[i * d->vt + (size_t)targets[t]] - b->d_features[t * d->dout + i];
-}
-
-/* d_memory += the keys' cotangents carried back to the encoder outputs. */
-static void keys_backward(rs_backward *b, const dims *d)
-{
-    const rs_model *m = b->model;
-    size_t n = d->t * d->s, count = n * d->k;
-    switch (m->config.score) {
-    case RS_SCORE_ADDITIVE:
-    case RS_SCORE_GENERAL:
-        add_product(b->d_memory, d->k, b->d_keys, d->kd, b->transposed[SLOT_KEY], n, d->kd, d->k, b->scratch);
-        break;
-    case RS_SCORE_SCALED_DOT: {
-        float scale = (float)sqrt((double)d->k); /* as the keys were divided (attention.c) */
-        for (size_t i = 0; i < count; i++)
-            b->d_memory[i] += b->d_keys[i] / scale;
-        break;
-    }
-    case RS_SCORE_DOT:
-        for (size_t i = 0; i < count; i++)
-            b->d_memory[i] += b->d_keys[i];
-        break;
-    }
 }
 
 /* The bridge backwards: the cotangents of s_0 (d_state) become those of the top encoder layer's final states
@@ -587,7 +522,8 @@ int rs_backward_run(rs_backward *b, const int32_t *ids, int length, const int32_
     output_backward(b, &d, targets);
     for (size_t tau = d.t; tau-- > 0;)
         decode_backward_step(b, &d, tau);
-    keys_backward(b, &d);
+    rs_attention_keys_backward(b->model, d.t * d.s, b->d_keys, b->d_memory,
+                               (const float *const *)(b->transposed + SLOT_SCORE), b->scratch);
     bridge_backward(b, &d);
     /* the layers from the top down, the cotangents alternating between d_memory and d_layer */
     float *d_out = b->d_memory, *d_in = b->d_layer;

@@ -3,7 +3,7 @@
  * (dense.h: the very products the translation uses, whatever precision the weights are stored in), keeps
  * every activation the backward pass needs; the backward pass then carries, for every target step t at once,
  * the cotangent of log p(y_t | y_<t, x) back through the output layer, the decoder GRU layers, the attention
- * (every score), the bridge and the (bi)directional encoder layers down to the source embeddings.
+ * (every score, through its entry in the score table: attention.h), the bridge and the (bi)directional encoder layers down to the source embeddings.
  *
  * The T cotangents travel together as the rows of one matrix: at decoder step tau the rows t >= tau are live,
  * and every product with a weight matrix is done once for all of them. The cost is that of about T forward
@@ -43,11 +43,11 @@ typedef struct rs_backward {
     float *initial;   /* [Ld, Hd]: s_0 */
     float *finals;    /* [Le * D, He]: each encoder layer and direction's final state */
     float *keys;      /* [S, key_dim] */
-    float *query;     /* [max(A, 1)]: Wq q + bq (additive) */
+    float *query;     /* [max(A, 1)]: the score's projected query (additive: Wq q + bq; attention.h) */
     float *dec_prev;  /* [T, Ld, Hd]: each decoder layer's state before step t */
     float *dec_gates; /* [T, Ld, 4Hd] */
     float *weights;   /* [T, S]: attention */
-    float *tanh_act;  /* [T, S, A]: tanh(Wq q + bq + key_j) (additive) */
+    float *tanh_act;  /* [T, S, A]: what the score keeps for its gradient (additive: tanh(Wq q + bq + key_j)) */
     float *input;     /* [T, Et + K]: E(y_{t-1}), c_t */
     float *features;  /* [Do] */
     float *probs;     /* [T, Vt]: p(. | y_<t, x) */

@@ -49,6 +49,16 @@ void rs_linear(float *out, size_t ld_out, const float *in, size_t ld_in, int n, 
     rs_kernels_active()->linear(out, ld_out, in, ld_in, n, weight, out_dim, in_dim, bias);
 }
 
+void rs_linear_accumulate(float *out, size_t ld_out, const float *in, size_t ld_in, int n, const float *weight,
+                          int out_dim, int in_dim, float *scratch)
+{
+    size_t m = (size_t)out_dim;
+    rs_linear(scratch, m, in, ld_in, n, weight, out_dim, in_dim, NULL);
+    for (size_t i = 0; i < (size_t)n; i++)
+        for (size_t c = 0; c < m; c++)
+            out[i * ld_out + c] += scratch[i * m + c];
+}
+
 void rs_matmul(float *out, size_t ld_out, const float *a, size_t ld_a, const float *b, size_t ld_b, int n, int k,
                int m)
 {

@@ -18,6 +18,11 @@ void rs_log_softmax(float *x, size_t n);
 void rs_linear(float *out, size_t ld_out, const float *in, size_t ld_in, int n, const float *weight, int out_dim,
                int in_dim, const float *bias);
 
+/* out[i, :] += W . in[i, :] for rows i < n (rs_linear's layout, no bias), through scratch [n, out_dim]: the
+ * product whole first, then one addition per output (the gradients of backward.h sum in this order). */
+void rs_linear_accumulate(float *out, size_t ld_out, const float *in, size_t ld_in, int n, const float *weight,
+                          int out_dim, int in_dim, float *scratch);
+
 /* out[n, m] = a[n, k] . b[k, m] (plain matrix product, row-major, given leading dimensions). Each output is
  * one chain of fused multiply-adds in increasing k, whatever n. */
 void rs_matmul(float *out, size_t ld_out, const float *a, size_t ld_a, const float *b, size_t ld_b, int n, int k,

@@ -1,5 +1,5 @@
 /* The public API of include/rnnsearch.h: a facade over the engine the command line runs (joiner.h's
- * sentence-split translation, words.h's word views, explain.h's attributions, output.h's token strings and
+ * sentence-split translation, words.h's word views, explain.h's attributions, target_text.h's token strings and
  * text). What a call produces is copied into its result, because the engine's results live only until its
  * next call. */
 #include "rnnsearch.h"
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "attribution.h"
-#include "cli.h"
+#include "defaults.h"
 #include "error.h"
 #include "explain.h"
 #include "joiner.h"
@@ -22,7 +22,7 @@
 #include "model.h"
 #include "model_find.h"
 #include "ops.h"
-#include "output.h"
+#include "target_text.h"
 #include "strbuf.h"
 #include "words.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "mem.h"
-#include "output.h"
+#include "target_text.h"
 
 #define MARK_LEN 3
 

@@ -4,14 +4,15 @@
  *   2. models/ next to the executable (a build tree: the repository's bundled models),
  *   3. DATADIR/rnnsearch (where `make install` puts the bundled models).
  * The first NAME.json found wins. An argument is a name when it has no '/', does not end in ".json" and no
- * file of that name exists (so `-m FILE` still means the file, as the spec says); anything else is a path. */
+ * file of that name exists (so `-m FILE` still means the file, as the spec says); anything else is a path.
+ * The engine's, as the library's rs_model_open takes the same names; the --list-models table is the front
+ * end's (model_list.h). */
 #ifndef RS_MODEL_FIND_H
 #define RS_MODEL_FIND_H
 
 #include <stdbool.h>
 
 #include "error.h"
-#include "strbuf.h"
 
 /* Where `make install` puts the models: the Makefile compiles DATADIR in. */
 #ifndef RS_DATADIR
@@ -38,11 +39,5 @@ bool rs_model_is_name(const char *arg);
 /* The model file for -m's argument; NULL: $RNNSEARCH_MODEL when set and not empty (a file or a name), else the
  * default model's name. *path is malloc'd. Fails (naming the directories searched) when a name is nowhere. */
 int rs_model_find(const rs_model_dirs *dirs, const char *arg, char **path, rs_error *err);
-
-/* --list-models: a header and one line per NAME.json in the directories, in search order and by name within
- * one: `NAME  LANGUAGES  PATH`, languages from the file's meta (`de -> en`; `?` where meta does not say, or
- * the file cannot be read), and `(default)` after the model used without -m, `(shadowed)` after one that an
- * earlier directory's file of the same name hides. */
-int rs_model_list(const rs_model_dirs *dirs, rs_strbuf *out, rs_error *err);
 
 #endif
