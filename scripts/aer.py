@@ -53,6 +53,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import data  # noqa: E402
+import subword  # noqa: E402
 import tokenizer as tok  # noqa: E402
 
 METHODS = ("argmax", "argmax-words", "threshold")
@@ -101,25 +102,55 @@ def read_set(folder, limit=None):
 
 # ---- tokens to gold words ----
 
+WORD_MARK = "\u2581"  # SentencePiece's word mark: a piece's space
+
+
+class Side:
+    """One side of a model's tokenizer object: a SentencePiece segmenter (scripts/subword.py), whose tokens are
+    pieces, or word-level options (scripts/tokenizer.py)."""
+
+    def __init__(self, config, side):
+        self.segmenter = subword.side_segmenter(config, side)
+        self.options = None if self.segmenter else tok.side_options(config, side)
+        self.pieces = self.segmenter is not None
+
+    def tokenize(self, line):
+        return self.segmenter.encode(line) if self.pieces else tok.tokenize(line, self.options)
+
+    def ids(self, line):
+        """SentencePiece's own ids (a subword side's vocabulary is its pieces in id order): an unknown piece is
+        unk even where its text equals a vocabulary string, as rnnsearch and scripts/reference.py have it."""
+        return self.segmenter.sp.encode(line)
+
+    def word_tokens(self, line):
+        """The tokens of each whitespace-separated gold word, tokenized on its own."""
+        return [self.tokenize(word) for word in line.split()]
+
+
 def word_tokens(line, options):
-    """The tokens of each whitespace-separated gold word, tokenized on its own."""
+    """The tokens of each whitespace-separated gold word, tokenized on its own (word-level options)."""
     return [tok.tokenize(word, options) for word in line.split()]
 
 
-def map_tokens(model_tokens, words):
+def map_tokens(model_tokens, words, mark=""):
     """The gold word index of each model token, and whether the model's tokens were exactly the words' tokens
     concatenated. If they were not, tokens map by character offset (the tokenizer keeps every non-separator
-    character of a word, case-mapped or folded the same way whether or not it sees the whole line); None when
-    even the characters differ."""
+    character of a word, case-mapped or folded the same way whether or not it sees the whole line; a piece's
+    `mark`, SentencePiece's space, is not a character of the word); None when even the characters differ."""
     flat = [(t, k) for k, ts in enumerate(words) for t in ts]
     if [t for t, _ in flat] == list(model_tokens):
         return [k for _, k in flat], True
-    owner = [k for t, k in flat for _ in t]
-    if "".join(t for t, _ in flat) != "".join(model_tokens):
+
+    def chars(t):
+        return t.replace(mark, "") if mark else t
+    text = [chars(t) for t in model_tokens]
+    owner = [k for t, k in flat for _ in chars(t)]
+    if "".join(chars(t) for t, _ in flat) != "".join(text) or (text and not owner):
         return None, False
     out, offset = [], 0
-    for t in model_tokens:
-        out.append(owner[offset])
+    for t in text:
+        # a piece that is the mark alone opens the word of the characters after it
+        out.append(owner[min(offset, len(owner) - 1)])
         offset += len(t)
     return out, False
 
@@ -217,9 +248,15 @@ def aer(sentences):
 
 # ---- forced decoding ----
 
+def vocab_ids(index, unk, tokens):
+    """Ids of tokens: a string is looked up in the vocabulary (unk when absent), an int is an id already."""
+    return [t if isinstance(t, int) else index.get(t, unk) for t in tokens]
+
+
 def forced_torch(model_path, items, threads=1, batch_size=32):
-    """items: [(source tokens, target tokens)]. Returns per item the attention rows (target tokens, then eos)
-    over the source positions with bos/eos, as lists of floats, and the model's (add_bos, add_eos)."""
+    """items: [(source tokens, target tokens)], tokens as strings or ids (vocab_ids). Returns per item the
+    attention rows (target tokens, then eos) over the source positions with bos/eos, as lists of floats, and
+    the model's (add_bos, add_eos)."""
     import torch
     from model import V1Model
     torch.set_num_threads(threads)
@@ -232,13 +269,13 @@ def forced_torch(model_path, items, threads=1, batch_size=32):
         batch = todo[start:start + batch_size]
         srcs, tgts = [], []
         for k in batch:
-            ids = [v1.src_index.get(w, v1.src_unk) for w in items[k][0]]
+            ids = vocab_ids(v1.src_index, v1.src_unk, items[k][0])
             if v1.add_bos:
                 ids.insert(0, v1.src_bos)
             if v1.add_eos:
                 ids.append(v1.src_eos)
             srcs.append(ids)
-            tgts.append([v1.tgt_bos] + [v1.tgt_index.get(w, v1.tgt_unk) for w in items[k][1]])
+            tgts.append([v1.tgt_bos] + vocab_ids(v1.tgt_index, v1.tgt_unk, items[k][1]))
         src = torch.zeros(len(batch), max(map(len, srcs)), dtype=torch.long)
         tgt = torch.zeros(len(batch), max(map(len, tgts)), dtype=torch.long)
         for b, (s, t) in enumerate(zip(srcs, tgts)):
@@ -257,10 +294,11 @@ def forced_torch(model_path, items, threads=1, batch_size=32):
     return results, (v1.add_bos, v1.add_eos)
 
 
-def forced_rnnsearch(binary, model_path, lines, extra=(), hypotheses=None):
+def forced_rnnsearch(binary, model_path, lines, extra=(), hypotheses=None, objects=None):
     """lines: [(french line, english line)]. Returns per line (source tokens with bos/eos, hypothesis tokens,
     attention rows) from `BINARY -m MODEL --forced --format jsonl -a` (plus the options `extra`); each
-    hypothesis's whole JSON object is appended to the list `hypotheses` when one is given."""
+    hypothesis's whole JSON object is appended to the list `hypotheses` when one is given, each line's to
+    `objects`."""
     for f, e in lines:
         if "\t" in f or "\t" in e or "\n" in f or "\n" in e:
             raise ValueError("a sentence holds a tab or newline: cannot pass it to --forced")
@@ -282,7 +320,28 @@ def forced_rnnsearch(binary, model_path, lines, extra=(), hypotheses=None):
         results.append((obj["source"], hyp["tokens"], hyp.get("attention")))
         if hypotheses is not None:
             hypotheses.append(hyp)
+        if objects is not None:
+            objects.append(obj)
     return results
+
+
+def model_word_owners(word_of_piece, first, count, piece_owners):
+    """The gold word of each of the model's words over the positions first .. first + count - 1 (bos/eos
+    excluded, so the words count from 0 as rnnsearch's Pharaoh links count them): the gold word of the word's
+    first token. word_of_piece: a subword model's JSONL "source_word_of_piece" or "target_word_of_piece"; None
+    for a word-level model, whose tokens are its words. piece_owners: the tokens' gold words (map_tokens'); None
+    when it is None."""
+    if piece_owners is None:
+        return None
+    if word_of_piece is None:
+        return list(piece_owners)
+    inner = word_of_piece[first:first + count]
+    owners = {}
+    for p, w in enumerate(inner):
+        owners.setdefault(w - inner[0], piece_owners[p])
+    if sorted(owners) != list(range(len(owners))):
+        return None
+    return [owners[w] for w in range(len(owners))]
 
 
 # ---- the evaluation ----
@@ -293,20 +352,21 @@ def evaluate(model_path, pairs, engine="torch", binary=None, threshold=0.1, thre
     with open(model_path, encoding="utf-8") as f:
         doc = json.load(f)
     config = doc.get("tokenizer") or {}
-    src_opts, tgt_opts = tok.side_options(config, "source"), tok.side_options(config, "target")
+    src_side, tgt_side = Side(config, "source"), Side(config, "target")
     src_vocab, tgt_vocab = set(doc["source"]["vocab"]), set(doc["target"]["vocab"])
     add_bos, add_eos = bool(doc["source"].get("add_bos", False)), bool(doc["source"].get("add_eos", True))
     meta = doc.get("meta") or {}
     del doc
 
-    src_words = [word_tokens(f, src_opts) for f, _, _, _ in pairs]
-    tgt_words = [word_tokens(e, tgt_opts) for _, e, _, _ in pairs]
-    src_tokens = [tok.tokenize(f, src_opts) for f, _, _, _ in pairs]
-    tgt_tokens = [tok.tokenize(e, tgt_opts) for _, e, _, _ in pairs]
+    src_words = [src_side.word_tokens(f) for f, _, _, _ in pairs]
+    tgt_words = [tgt_side.word_tokens(e) for _, e, _, _ in pairs]
+    src_tokens = [src_side.tokenize(f) for f, _, _, _ in pairs]
+    tgt_tokens = [tgt_side.tokenize(e) for _, e, _, _ in pairs]
 
     if engine == "torch":
-        matrices, (add_bos, add_eos) = forced_torch(model_path, list(zip(src_tokens, tgt_tokens)), threads,
-                                                    batch_size)
+        items = [(src_side.ids(f) if src_side.pieces else src_tokens[k],
+                  tgt_side.ids(e) if tgt_side.pieces else tgt_tokens[k]) for k, (f, e, _, _) in enumerate(pairs)]
+        matrices, (add_bos, add_eos) = forced_torch(model_path, items, threads, batch_size)
     elif engine == "rnnsearch":
         outputs = forced_rnnsearch(binary, model_path, [(f, e) for f, e, _, _ in pairs])
         matrices = []
@@ -318,18 +378,21 @@ def evaluate(model_path, pairs, engine="torch", binary=None, threshold=0.1, thre
         raise ValueError(f"unknown engine {engine!r}")
 
     report = {"model": model_path, "engine": engine, "threshold": threshold, "sentences": len(pairs),
-              "skipped": 0, "tokenization_mismatches": 0, "meta_languages": [meta.get("source_language"),
-                                                                           meta.get("target_language")]}
+              "skipped": 0, "unmapped": 0, "tokenization_mismatches": 0,
+              "pieces": [src_side.pieces, tgt_side.pieces],
+              "meta_languages": [meta.get("source_language"), meta.get("target_language")]}
     scores = {m: Score() for m in METHODS}
     links_out = {m: [] for m in METHODS}
     first = 1 if add_bos else 0
     oov = [0, 0, 0, 0]  # source unknown, source total, target unknown, target total
     for k, (f, e, sure, possible) in enumerate(pairs):
-        src_map, src_exact = map_tokens(src_tokens[k], src_words[k])
-        tgt_map, tgt_exact = map_tokens(tgt_tokens[k], tgt_words[k])
+        src_map, src_exact = map_tokens(src_tokens[k], src_words[k], WORD_MARK if src_side.pieces else "")
+        tgt_map, tgt_exact = map_tokens(tgt_tokens[k], tgt_words[k], WORD_MARK if tgt_side.pieces else "")
         rows = matrices[k]
         if not (src_exact and tgt_exact):
             report["tokenization_mismatches"] += 1
+        if src_map is None or tgt_map is None:
+            report["unmapped"] += 1
         ok = (src_map is not None and tgt_map is not None and rows is not None
               and len(rows) == len(tgt_tokens[k]) + 1
               and all(len(r) == len(src_tokens[k]) + first + (1 if add_eos else 0) for r in rows))
@@ -405,70 +468,117 @@ def pharaoh_token_links(text):
     return {(int(t), int(s)) for s, t in (p.split("-") for p in text.split())}
 
 
-def evaluate_reverse(model_path, reverse_path, pairs, binary, methods, ig_steps=None):
+def load_sides(model_path):
+    """(source Side, target Side, add_bos, add_eos) of a model file."""
+    with open(model_path, encoding="utf-8") as f:
+        doc = json.load(f)
+    config = doc.get("tokenizer") or {}
+    return (Side(config, "source"), Side(config, "target"), bool(doc["source"].get("add_bos", False)),
+            bool(doc["source"].get("add_eos", True)))
+
+
+def token_owners(side, tokens, line):
+    """The gold word (whitespace word of line) of each of a side's tokens, or None (map_tokens)."""
+    return map_tokens(tokens, side.word_tokens(line), WORD_MARK if side.pieces else "")[0]
+
+
+def source_span(source, add_bos, add_eos):
+    """(first, count): where a JSONL "source" list's own tokens are, bos/eos aside."""
+    first = 1 if add_bos else 0
+    return first, len(source) - first - (1 if add_eos else 0)
+
+
+def word_owners(obj, sides, lines):
+    """(gold word of each source word, gold word of each target word) of one forced JSONL line, the words as
+    rnnsearch's Pharaoh links count them; each None when its tokens cannot be mapped. sides: load_sides';
+    lines: (source line, target line)."""
+    src_side, tgt_side, add_bos, add_eos = sides
+    source, hyp = obj["source"], obj["hypotheses"][0]
+    first, count = source_span(source, add_bos, add_eos)
+    src = model_word_owners(obj.get("source_word_of_piece"), first, count,
+                            token_owners(src_side, source[first:first + count], lines[0]))
+    tgt = model_word_owners(hyp.get("target_word_of_piece"), 0, len(hyp["tokens"]),
+                            token_owners(tgt_side, hyp["tokens"], lines[1]))
+    return src, tgt
+
+
+def evaluate_reverse(model_path, reverse_path, pairs, binary, methods, ig_steps=None, unmapped=None):
     """Rows "METHOD (reverse model)": the target-argmax column is this model's argmax alone, source-argmax the
     reverse model's (English -> French, forced on the French) alone, and the symmetrisations rnnsearch's own
-    `--symmetrize RULE --reverse-model` links. Returns {row: {symmetrisation: (aer, precision, recall)}}."""
-    with open(model_path, encoding="utf-8") as f:
-        config = json.load(f).get("tokenizer") or {}
-    src_opts, tgt_opts = tok.side_options(config, "source"), tok.side_options(config, "target")
+    `--symmetrize RULE --reverse-model` links, word to word (a subword model's words, README "Words and
+    pieces"), each word then mapped to the gold word holding it. Returns {row: {symmetrisation: (aer,
+    precision, recall)}}; the indices of pairs that cannot be mapped to the gold words go into the set
+    `unmapped` when one is given (they count as unaligned)."""
+    sides, reverse_sides = load_sides(model_path), load_sides(reverse_path)
     extra = ["--ig-steps", str(ig_steps)] if ig_steps else []
-    maps = []
-    for f, e, _, _ in pairs:
-        src_map, _ = map_tokens(tok.tokenize(f, src_opts), word_tokens(f, src_opts))
-        tgt_map, _ = map_tokens(tok.tokenize(e, tgt_opts), word_tokens(e, tgt_opts))
-        maps.append((src_map, tgt_map))
     results = {}
     for m in methods:
-        runs = {}
+        runs, objs, reverse_objs = {}, [], []
         for sym in ("none",) + SYMMETRISATIONS[2:]:
             hyps = []
             options = ["--align-method", m, "--symmetrize", sym] + extra
             forced_rnnsearch(binary, model_path, [(f, e) for f, e, _, _ in pairs],
-                             options + (["--reverse-model", reverse_path] if sym != "none" else []), hyps)
+                             options + (["--reverse-model", reverse_path] if sym != "none" else []), hyps,
+                             objs if sym == "none" else None)
             runs["target-argmax" if sym == "none" else sym] = [pharaoh_token_links(h["alignment"]) for h in hyps]
         hyps = []
-        forced_rnnsearch(binary, reverse_path, [(e, f) for f, e, _, _ in pairs], ["--align-method", m] + extra, hyps)
+        forced_rnnsearch(binary, reverse_path, [(e, f) for f, e, _, _ in pairs], ["--align-method", m] + extra, hyps,
+                         reverse_objs)
         runs["source-argmax"] = [{(s, t) for t, s in pharaoh_token_links(h["alignment"])} for h in hyps]
+        # the reverse model's words: English its source, French its target
+        maps = [word_owners(obj, sides, (f, e)) for obj, (f, e, _, _) in zip(objs, pairs)]
+        reverse_maps = [word_owners(obj, reverse_sides, (e, f))[::-1] for obj, (f, e, _, _) in zip(reverse_objs, pairs)]
         row = {}
         for sym in SYMMETRISATIONS:
             score = Score()
             for k, (_, _, sure, possible) in enumerate(pairs):
-                src_map, tgt_map = maps[k]
+                src_map, tgt_map = (reverse_maps if sym == "source-argmax" else maps)[k]
                 ok = src_map is not None and tgt_map is not None
+                if not ok and unmapped is not None:
+                    unmapped.add(k)
                 score.add(word_links(runs[sym][k], tgt_map, src_map) if ok else set(), sure, possible)
             row[sym] = (score.aer(), score.precision(), score.recall())
         results[f"{m} (reverse model)"] = row
     return results
 
 
-def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None):
+def method_links(rows, first, src_map, tgt_map, n_source_words, pieces):
+    """{symmetrisation: (english word, french word) links} of one method's [target token rows (eos row dropped)
+    x source positions] matrix. A word-level model's tokens are its words, as rnnsearch has them: the rules
+    run on tokens, whose links then go to their gold words. A subword model's matrix is made word level first
+    (README "Words and pieces": mean over a target word's pieces of the sums over a source word's pieces), the
+    words being the gold words, so the rules run on words, as rnnsearch's --align-method/--symmetrize do."""
+    if not pieces:
+        return {sym: word_links(links, tgt_map, src_map)
+                for sym, links in symmetrised(rows, first, len(src_map)).items()}
+    grouped = word_rows(rows, first, src_map, tgt_map, n_source_words)
+    sym_links = symmetrised([row for _, row in grouped], first, n_source_words)
+    return {sym: {(grouped[t][0], w) for t, w in links} for sym, links in sym_links.items()}
+
+
+def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None, unmapped=None):
     """AER of every method x symmetrisation, from `rnnsearch --forced --explain=METHODS`; returns
-    {method: {symmetrisation: (aer, precision, recall)}}."""
-    with open(model_path, encoding="utf-8") as f:
-        doc = json.load(f)
-    config = doc.get("tokenizer") or {}
-    src_opts, tgt_opts = tok.side_options(config, "source"), tok.side_options(config, "target")
-    add_bos = bool(doc["source"].get("add_bos", False))
-    del doc
+    {method: {symmetrisation: (aer, precision, recall)}}; the indices of pairs that cannot be mapped to the
+    gold words go into the set `unmapped` when one is given (they count as unaligned)."""
+    src_side, tgt_side, add_bos, add_eos = load_sides(model_path)
     extra = ["--explain=" + ",".join(methods)] + (["--ig-steps", str(ig_steps)] if ig_steps else [])
     hyps = []
     outputs = forced_rnnsearch(binary, model_path, [(f, e) for f, e, _, _ in pairs], extra, hyps)
-    first = 1 if add_bos else 0
     scores = {m: {s: Score() for s in SYMMETRISATIONS} for m in methods}
     for k, (f, e, sure, possible) in enumerate(pairs):
         source, tokens, _ = outputs[k]
-        count = len(tok.tokenize(f, src_opts))
-        src_map, _ = map_tokens(source[first:first + count], word_tokens(f, src_opts))
-        tgt_map, _ = map_tokens(tokens, word_tokens(e, tgt_opts))
+        first, count = source_span(source, add_bos, add_eos)
+        src_map = token_owners(src_side, source[first:first + count], f)
+        tgt_map = token_owners(tgt_side, tokens, e)
+        if (src_map is None or tgt_map is None) and unmapped is not None:
+            unmapped.add(k)
         for m in methods:
             matrix = hyps[k].get(m)
             ok = src_map is not None and tgt_map is not None and matrix and len(matrix) == len(tokens) + 1
-            for sym, links in (symmetrised(matrix[:-1], first, count) if ok else {}).items():
-                scores[m][sym].add(word_links(links, tgt_map, src_map), sure, possible)
-            if not ok:
-                for sym in SYMMETRISATIONS:
-                    scores[m][sym].add(set(), sure, possible)
+            links = method_links(matrix[:-1], first, src_map, tgt_map, len(f.split()),
+                                 src_side.pieces or tgt_side.pieces) if ok else {}
+            for sym in SYMMETRISATIONS:
+                scores[m][sym].add(links.get(sym, set()), sure, possible)
     return {m: {s: (x.aer(), x.precision(), x.recall()) for s, x in row.items()} for m, row in scores.items()}
 
 
@@ -490,13 +600,17 @@ def print_table(report, out=sys.stdout):
     r = report
     out.write(f"Hansards en-fr gold alignments: {r['sentences']} pairs, {r['sure_links']} sure links, "
               f"{r['possible_links']} possible (sure included)\n")
-    out.write(f"model {r['model']} (French -> English), engine {r['engine']}; out-of-vocabulary tokens: "
+    kind = "pieces" if all(r["pieces"]) else "tokens"
+    out.write(f"model {r['model']} (French -> English), engine {r['engine']}; out-of-vocabulary {kind}: "
               f"French {100 * r['source_oov']:.1f}%, English {100 * r['target_oov']:.1f}%\n")
+    if any(r["pieces"]):
+        out.write("subword pieces grouped into the gold words (README \"Words and pieces\")\n")
     if r["tokenization_mismatches"]:
         out.write(f"line tokenization differs from the gold words' tokens in {r['tokenization_mismatches']} pairs "
                   f"(mapped by character offsets)\n")
     if r["skipped"]:
-        out.write(f"{r['skipped']} pairs could not be scored and count as unaligned\n")
+        out.write(f"{r['skipped']} pairs could not be scored and count as unaligned ({r['unmapped']} of them "
+                  f"because their tokens could not be mapped to the gold words)\n")
     langs = r["meta_languages"]
     if langs[0] and (langs[0], langs[1]) != ("fr", "en"):
         out.write(f"warning: the model's meta says {langs[0]} -> {langs[1]}, this evaluation expects fr -> en\n")
@@ -546,15 +660,20 @@ def main(argv=None):
 
     folder = args.data or os.path.join(data.data_root(), "alignment", "hansards-enfr")
     if args.methods:
+        unmapped = set()
         try:
             pairs = read_set(folder, args.limit)
-            results = evaluate_methods(args.model, pairs, args.binary, args.methods.split(","), args.ig_steps)
+            results = evaluate_methods(args.model, pairs, args.binary, args.methods.split(","), args.ig_steps,
+                                       unmapped)
             reverse = args.reverse_model or (DEFAULT_REVERSE if os.path.exists(DEFAULT_REVERSE) else None)
             if reverse and not args.no_reverse:
                 results.update(evaluate_reverse(args.model, reverse, pairs, args.binary, args.methods.split(","),
-                                                args.ig_steps))
+                                                args.ig_steps, unmapped))
         except (OSError, ValueError, KeyError) as e:
             sys.exit(f"aer.py: {e}")
+        if unmapped:
+            sys.stderr.write(f"aer.py: warning: {len(unmapped)} of {len(pairs)} pairs could not be mapped to the gold "
+                             f"words (their tokens' characters differ from the words'); they count as unaligned\n")
         print(json.dumps(results, indent=1)) if args.json else print_methods_table(results)
         return
     try:

@@ -1,7 +1,7 @@
 """scripts/aer.py: the AER arithmetic on hand-made cases, gold parsing, the token -> gold word mapping on tricky
-words, hard links from attention rows, and an end-to-end run on 20 Hansards pairs with a tiny random model
-(both engines: --engine rnnsearch through a stand-in for `rnnsearch --forced` written here, and the real
-binary when it has --forced)."""
+words and on SentencePiece pieces, hard links from attention rows, an end-to-end run on 20 Hansards pairs with a
+tiny random model (both engines: --engine rnnsearch through a stand-in for `rnnsearch --forced` written here,
+and the real binary when it has --forced), and the subword fixture's word links against rnnsearch's own."""
 import json
 import os
 import subprocess
@@ -16,6 +16,7 @@ SCRIPTS = os.path.join(ROOT, "scripts")
 sys.path.insert(0, SCRIPTS)
 
 import aer  # noqa: E402
+import tinymodel  # noqa: E402
 import tokenizer as tok  # noqa: E402
 
 # The fra-eng model's tokenizer (scripts/train.py, corpus tatoeba).
@@ -27,6 +28,8 @@ REVERSE_TOKENIZER = {"lowercase": True, "split_punctuation": True, "source": {},
 SOURCE = tok.side_options(TOKENIZER, "source")
 TARGET = tok.side_options(TOKENIZER, "target")
 BINARY = os.path.join(ROOT, "rnnsearch")
+# a small random model with SentencePiece BPE sides (README "Subword models")
+SUBWORD = os.path.join(HERE, "fixtures", "subword.json")
 
 
 def hansards_folder():
@@ -95,6 +98,48 @@ class TokenMappingTest(unittest.TestCase):
         self.assertEqual(aer.map_tokens(["abc"], words), ([0], False))
         self.assertEqual(aer.map_tokens(["ax"], words), (None, False))
         self.assertEqual(aer.map_tokens([], []), ([], True))
+
+
+class PieceMappingTest(unittest.TestCase):
+    """SentencePiece pieces to the gold's whitespace words."""
+    MARK = aer.WORD_MARK
+
+    def test_pieces_of_each_word(self):
+        words = [["\u2581L", "'"], ["\u2581homme"], ["\u2581", "."]]
+        self.assertEqual(aer.map_tokens(["\u2581L", "'", "\u2581homme", "\u2581", "."], words, self.MARK),
+                         ([0, 0, 1, 2, 2], True))
+
+    def test_by_characters(self):
+        # the line's pieces cut elsewhere than each word's own: by characters, the mark being none; a piece that
+        # is the mark alone opens the word of the characters after it
+        words = [["\u2581ab"], ["\u2581c", "d"]]
+        self.assertEqual(aer.map_tokens(["\u2581a", "b", "\u2581", "cd"], words, self.MARK), ([0, 0, 1, 1], False))
+        self.assertEqual(aer.map_tokens(["\u2581x"], [["\u2581y"]], self.MARK), (None, False))
+        self.assertEqual(aer.map_tokens(["\u2581"], [], self.MARK), (None, False))
+        # a word-level token keeps U+2581 as a character of its own
+        self.assertEqual(aer.map_tokens(["\u2581a"], [["a"]]), (None, False))
+
+    def test_normalization_splits_a_gold_word(self):
+        """SentencePiece's normalization makes a zero-width space a space, so the gold word "Hund<ZWSP>läuft" is
+        two of the model's words; every piece still maps to the gold word it came from."""
+        with open(SUBWORD, encoding="utf-8") as f:
+            side = aer.Side(json.load(f)["tokenizer"], "source")
+        line = "Ein Hund\u200bläuft ."
+        pieces = side.tokenize(line)
+        self.assertEqual(pieces, ["\u2581", "E", "in", "\u2581", "H", "und", "\u2581", "l", "ä", "u", "f", "t",
+                                  "\u2581", "."])
+        owners, exact = aer.map_tokens(pieces, side.word_tokens(line), self.MARK)
+        self.assertEqual((owners, exact), ([0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2], True))
+        # rnnsearch's JSONL groups the pieces into its words: Ein Hund läuft . </s>
+        word_of_piece = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 4]
+        self.assertEqual(aer.model_word_owners(word_of_piece, 0, len(pieces), owners), [0, 1, 1, 2])
+        self.assertIsNone(aer.model_word_owners(word_of_piece, 0, len(pieces), None))
+        self.assertEqual(aer.model_word_owners(None, 0, 3, [0, 0, 1]), [0, 0, 1])  # word level: tokens are words
+        # a subword matrix is folded into the gold words: the two model words' pieces make one column
+        rows = [[0.1] * 14 + [0.6]]
+        self.assertEqual(aer.word_rows(rows, 0, owners, [0], 3)[0][0], 0)
+        for got, want in zip(aer.word_rows(rows, 0, owners, [0], 3)[0][1], [0.3, 0.9, 0.2, 0.6]):
+            self.assertAlmostEqual(got, want)
 
 
 class HardLinksTest(unittest.TestCase):
@@ -316,6 +361,103 @@ class EndToEndTest(unittest.TestCase):
             self.assertGreaterEqual(row["union"][2], max(row["target-argmax"][2], row["source-argmax"][2]))
         table = self.run_aer("--methods", "attention", "--reverse-model", self.reverse)
         self.assertIn("attention (reverse model)", table)
+
+
+def build_subword_reverse(path):
+    """An English -> French-direction partner of the subword fixture (sides and vocabularies swapped), as
+    tests/test_align.py builds it."""
+    with open(SUBWORD, encoding="utf-8") as f:
+        sub = json.load(f)
+    reverse = tinymodel.build(config=sub["config"], src_words=sub["target"]["vocab"][3:],
+                              tgt_words=sub["source"]["vocab"][3:], seed=5,
+                              tokenizer={"source": sub["tokenizer"]["target"], "target": sub["tokenizer"]["source"]})
+    tinymodel.write(path, reverse)
+
+
+@unittest.skipUnless(hansards_folder(), "the Hansards alignment data is not there (scripts/get-data.sh)")
+@unittest.skipUnless(os.access(BINARY, os.X_OK), "./rnnsearch is not built")
+class SubwordTest(unittest.TestCase):
+    """The subword fixture on Hansards pairs (French and English through its German/English pieces: many
+    single-letter pieces, so words of many pieces): aer.py's word links are rnnsearch's own."""
+    PAIRS = 8
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.reverse = os.path.join(cls.tmp.name, "subword-reverse.json")
+        build_subword_reverse(cls.reverse)
+        cls.pairs = aer.read_set(hansards_folder(), cls.PAIRS)
+        cls.lines = [(f, e) for f, e, _, _ in cls.pairs]
+        cls.sides = aer.load_sides(SUBWORD)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_methods_links_are_rnnsearch_word_links(self):
+        """Each method's matrix made word level and symmetrised by aer.py gives the links of rnnsearch
+        --align-method M --symmetrize RULE (here the model's words are the gold words, as the mapping shows)."""
+        for method in ("occlusion", "grad_input"):
+            hyps, objs = [], []
+            outputs = aer.forced_rnnsearch(BINARY, SUBWORD, self.lines, ["--explain=" + method], hyps, objs)
+            for k, (f, e) in enumerate(self.lines):
+                self.assertEqual(aer.word_owners(objs[k], self.sides, (f, e)),
+                                 (list(range(len(f.split()))), list(range(len(e.split())))))
+            for sym, rule in (("target-argmax", "none"), ("intersection", "intersection"), ("union", "union"),
+                              ("grow-diag-final", "grow-diag-final")):
+                tool = []
+                aer.forced_rnnsearch(BINARY, SUBWORD, self.lines, ["--align-method", method, "--symmetrize", rule],
+                                     tool)
+                for k, (f, e) in enumerate(self.lines):
+                    source, tokens, _ = outputs[k]
+                    first, count = aer.source_span(source, self.sides[2], self.sides[3])
+                    self.assertGreater(count, len(f.split()))  # words of several pieces
+                    src_map = aer.token_owners(self.sides[0], source[first:first + count], f)
+                    tgt_map = aer.token_owners(self.sides[1], tokens, e)
+                    got = aer.method_links(hyps[k][method][:-1], first, src_map, tgt_map, len(f.split()), True)
+                    self.assertEqual(got[sym], aer.pharaoh_token_links(tool[k]["alignment"]),
+                                     f"{method} {sym} pair {k}")
+
+    def test_attention_links_and_engines(self):
+        """The argmax of the word-level attention is rnnsearch's --alignments; both engines give the same."""
+        c_report = aer.evaluate(SUBWORD, self.pairs, "rnnsearch", BINARY)
+        torch_report = aer.evaluate(SUBWORD, self.pairs, "torch")
+        for report in (c_report, torch_report):
+            self.assertEqual((report["skipped"], report["unmapped"], report["tokenization_mismatches"]), (0, 0, 0))
+            self.assertEqual(report["pieces"], [True, True])
+        tool = []
+        aer.forced_rnnsearch(BINARY, SUBWORD, self.lines, ["--alignments"], tool)
+        self.assertEqual(c_report["links"]["argmax"], [aer.pharaoh_token_links(h["alignment"]) for h in tool])
+        for method in aer.METHODS:
+            self.assertEqual(torch_report["links"][method], c_report["links"][method], method)
+
+    def test_reverse_model_rows(self):
+        """The reverse-model rows' own direction is the --methods table's target-argmax, and every row is
+        scored."""
+        unmapped = set()
+        results = aer.evaluate_reverse(SUBWORD, self.reverse, self.pairs, BINARY, ["occlusion"], unmapped=unmapped)
+        plain = aer.evaluate_methods(SUBWORD, self.pairs, BINARY, ["occlusion"], unmapped=unmapped)
+        self.assertEqual(unmapped, set())
+        row = results["occlusion (reverse model)"]
+        self.assertEqual(set(row), set(aer.SYMMETRISATIONS))
+        self.assertEqual(row["target-argmax"], plain["occlusion"]["target-argmax"])
+        self.assertLessEqual(row["intersection"][2], min(row["target-argmax"][2], row["source-argmax"][2]))
+        self.assertGreaterEqual(row["union"][2], max(row["target-argmax"][2], row["source-argmax"][2]))
+
+    def test_command_line(self):
+        def run_aer(*args):
+            done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "aer.py"), "-m", SUBWORD, "--limit",
+                                   str(self.PAIRS)] + list(args), capture_output=True, timeout=300)
+            self.assertEqual(done.returncode, 0, done.stderr.decode())
+            self.assertEqual(done.stderr, b"")
+            return done.stdout.decode("utf-8")
+        pharaoh = os.path.join(self.tmp.name, "links.txt")
+        self.assertIn("subword pieces grouped into the gold words", run_aer("--pharaoh", pharaoh))
+        with open(pharaoh) as f:
+            self.assertEqual(len(f.read().splitlines()), self.PAIRS)
+        self.assertIn("engine rnnsearch", run_aer("--engine", "rnnsearch"))
+        table = run_aer("--methods", "attention,occlusion", "--reverse-model", self.reverse)
+        self.assertIn("| occlusion (reverse model) |", table)
 
 
 if __name__ == "__main__":
