@@ -14,11 +14,16 @@ English target token and one for eos, one column per source position (bos/eos in
 re-tokenized on its own with the model's tokenizer (side 'source' for French, 'target' for English), so that
 every model token maps to the gold word it came from; the model's own tokenization of the whole line is
 checked against the concatenation (they agree unless the tokenizer looked across spaces; when they differ the
-tokens are mapped to words by character offsets, and the count is reported). The token rows then become word
-rows as README.md "Words and pieces" defines them for subword pieces (the same holds for a word the tokenizer
-split, such as "l'homme"): the weight of English word u on French word w is the mean over u's tokens of the
-sum of the weights on w's tokens; bos/eos stay columns of their own. Hard alignments, word to word; the eos
-row and bos/eos columns never make links:
+tokens are mapped to words by character offsets, and the count is reported; a pair whose characters differ
+too cannot be mapped: it is counted, reported and scored as unaligned). A subword model's side (a
+"sentencepiece" tokenizer object, scripts/subword.py) is segmented by SentencePiece, as the engine does (with
+--engine rnnsearch the pieces are the JSONL's), each gold word on its own the same way; a piece is text with
+U+2581 for a space and the model's normalization applied, so the character offsets skip U+2581 and compare
+normalized text (each word normalized on its own). The token rows then become word rows as README.md
+"Words and pieces" defines them for subword pieces (the same holds for a word the tokenizer split, such as
+"l'homme"), the words being the gold's whitespace words: the weight of English word u on French word w is the
+mean over u's tokens of the sum of the weights on w's tokens; bos/eos stay columns of their own. Hard
+alignments, word to word; the eos row and bos/eos columns never make links:
   argmax         each English word links to the source position it attends to most; nothing when that
                  position is bos/eos (attention on eos acts as a NULL link)
   argmax-words   each English word links to its most attended French word (bos/eos ignored)
@@ -30,14 +35,19 @@ there is no symmetrisation (grow-diag needs the EN->FR model too): compare with 
 --methods attention,occlusion,saliency,grad_input,ig (--engine rnnsearch only) prints instead a table of AER
 per attribution method (rnnsearch --forced --explain=METHODS) and symmetrisation: the argmax per target token,
 the argmax per source token (the same matrix read by column), their intersection, union and grow-diag-final.
+A word-level model's tokens are its words, as rnnsearch has them: the rules run on tokens, whose links then go
+to their gold words. A subword model's matrices are made word level first (gold words, as above), and the rules
+run on words, as rnnsearch's --align-method/--symmetrize do.
 With --reverse-model FILE (default models/eng-fra.json when it exists; --no-reverse: never), each method gets a
 second row whose source direction is the English -> French model's argmax, forced on the French, and whose
-symmetrisations are rnnsearch's own (--align-method M --symmetrize RULE --reverse-model FILE).
+symmetrisations are rnnsearch's own (--align-method M --symmetrize RULE --reverse-model FILE); rnnsearch's
+links are between its words (a subword model's pieces grouped as its JSONL "source_word_of_piece" and
+"target_word_of_piece" state), each of which goes to the gold word holding its first piece.
 
 Engines: --engine torch (the default) runs scripts/model.py's V1Model with teacher forcing through
 model.step (eval mode, no gradients); --engine rnnsearch runs `BINARY -m MODEL --forced --format jsonl -a`
-on lines "french<TAB>english" (with --no-split-sentences), each output line holding one hypothesis whose tokens are the given English
-tokens and whose attention has their rows plus eos.
+on lines "french<TAB>english" (with --no-split-sentences), each output line holding one hypothesis whose
+tokens are the given English tokens and whose attention has their rows plus eos.
 
 --pharaoh FILE writes the hard alignment of --pharaoh-method (default argmax), a line per pair, links
 "i-j" 0-based with i the English word and j the French word (enfr.gold's order).
@@ -636,13 +646,15 @@ def write_pharaoh(path, links):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-m", "--model", default=os.path.join(ROOT, "models", "fra-eng.json"),
-                        help="a French->English v1 model (default models/fra-eng.json)")
+                        help="a French->English v1 model, word level or subword (SentencePiece: its pieces are "
+                             "grouped into the gold's words; default models/fra-eng.json)")
     parser.add_argument("--engine", choices=["torch", "rnnsearch"], default="torch")
     parser.add_argument("--binary", default=os.path.join(ROOT, "rnnsearch"), help="for --engine rnnsearch")
     parser.add_argument("--threshold", type=float, default=0.1, help="for the threshold method (default 0.1)")
     parser.add_argument("--data", help="the hansards-enfr folder (default DATA/alignment/hansards-enfr)")
     parser.add_argument("--limit", type=int, help="only the first N pairs")
-    parser.add_argument("--pharaoh", metavar="FILE", help="write the hard alignments, 0-based english-french")
+    parser.add_argument("--pharaoh", metavar="FILE", help="write the hard alignments, 0-based english-french "
+                        "(gold words, a subword model's pieces grouped into them)")
     parser.add_argument("--pharaoh-method", choices=METHODS, default="argmax")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
