@@ -648,17 +648,19 @@ def main(argv=None):
     parser.add_argument("-m", "--model", default=os.path.join(ROOT, "models", "fra-eng.json"),
                         help="a French->English v1 model, word level or subword (SentencePiece: its pieces are "
                              "grouped into the gold's words; default models/fra-eng.json)")
-    parser.add_argument("--engine", choices=["torch", "rnnsearch"], default="torch")
+    parser.add_argument("--engine", choices=["torch", "rnnsearch"], default="torch",
+                        help="who does the forced decoding: PyTorch (scripts/model.py) or --binary (default torch)")
     parser.add_argument("--binary", default=os.path.join(ROOT, "rnnsearch"), help="for --engine rnnsearch")
     parser.add_argument("--threshold", type=float, default=0.1, help="for the threshold method (default 0.1)")
     parser.add_argument("--data", help="the hansards-enfr folder (default DATA/alignment/hansards-enfr)")
     parser.add_argument("--limit", type=int, help="only the first N pairs")
     parser.add_argument("--pharaoh", metavar="FILE", help="write the hard alignments, 0-based english-french "
                         "(gold words, a subword model's pieces grouped into them)")
-    parser.add_argument("--pharaoh-method", choices=METHODS, default="argmax")
+    parser.add_argument("--pharaoh-method", choices=METHODS, default="argmax",
+                        help="the rule whose links --pharaoh writes (default argmax)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=32, help="--engine torch: pairs per batch (default 32)")
     parser.add_argument("--methods", help="instead: a table of AER per attribution method (a comma list of "
                         "rnnsearch --explain=METHODS) x symmetrisation, from --binary")
     parser.add_argument("--ig-steps", type=int, help="with --methods: rnnsearch --ig-steps (default: adaptive)")

@@ -24,15 +24,20 @@ What is measured (medians of --repeats runs, with their spread; each side at its
   - greedy file throughput: the whole rnnsearch process on the input file (load included, --batch-size 256;
     f32, f16, and f16 with --quantize int8) against PyTorch's batched greedy decoding (model already loaded)
     at its best: batch 64 and 128, torch.set_num_threads 1 and 2 each with OPENBLAS_NUM_THREADS 1 and 2,
-    under torch.inference_mode(), the fastest of these reported;
+    under torch.inference_mode(), the fastest of these reported (the f16 file: only the f32 file's fastest
+    setting, as PyTorch computes it in f32 at the same speed);
   - beam 5 throughput: the same, on the first --beam-lines lines (PyTorch decodes a sentence at a time);
   - interactive latency: one sentence at a time, greedy: rnnsearch as a coprocess (a line written to its
-    pipe, its answer read back) against PyTorch batch 1;
+    pipe, its answer read back) against PyTorch batch 1 (f32, f16, and f16 with --quantize int8);
   - model load: rnnsearch with empty input (the whole process) against Python's json.load of the same file;
   - peak memory: max RSS of the whole rnnsearch process translating the file, against the f32 weights and
     against PyTorch's process;
   - GFLOP/s of the greedy file decode (matrix-product FLOPs counted from the outputs) against OpenBLAS sgemm
-    on 2048 x 2048 matrices measured in the same run.
+    on 2048 x 2048 matrices measured in the same run (in a process without PyTorch), and what that peak means:
+    the time the FLOPs would take at it, against PyTorch's time (the most any engine could gain);
+  - the memory floor of interactive use: a sentence alone reads every weight matrix once per step, so the
+    median interactive sentence's steps x the weight bytes / the memory read bandwidth (OpenBLAS sasum over
+    256 MB, same run) is a time no engine can beat at that precision.
 PyTorch runs in fresh processes (one per setting, after a warm-up), rnnsearch as a new process per run. Both
 sides decode the same input file (the same length distribution). The report names the CPU features each
 side used: rnnsearch's kernel table (`rnnsearch -V`) and torch.backends.cpu.get_cpu_capability().
@@ -41,8 +46,6 @@ its products (PyTorch widens them to f32 on load).
 Outputs must agree: the same text for every line, scores within 1e-3 (sums of up to 60 and more float32
 log-probabilities, added in another order)."""
 import argparse
-import ctypes
-import ctypes.util
 import json
 import math
 import os
@@ -59,7 +62,6 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import reference  # noqa: E402
@@ -285,23 +287,52 @@ def decode_flops(jsonl_lines):
     return 2.0 * total
 
 
-def sgemm_peak(threads, size=2048, repeats=3):
-    """GFLOP/s of OpenBLAS sgemm (single precision, row-major, n = size) with `threads` threads."""
-    name = ctypes.util.find_library("openblas") or "libopenblas.so.0"
-    lib = ctypes.CDLL(name)
-    lib.openblas_set_num_threads(threads)
-    a = np.random.rand(size, size).astype(np.float32)
-    b = np.random.rand(size, size).astype(np.float32)
-    c = np.zeros((size, size), dtype=np.float32)
-    p = ctypes.c_void_p
-    f = ctypes.c_float
+BLAS_PROBE = r"""
+import ctypes, ctypes.util, json, math, sys, time
+import numpy as np
+threads, shapes, repeats = int(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+lib = ctypes.CDLL(ctypes.util.find_library("openblas") or "libopenblas.so.0")
+lib.openblas_set_num_threads(threads)
+p, f = ctypes.c_void_p, ctypes.c_float
+out = {}
+for m, k, n in shapes:
+    a = np.random.rand(m, k).astype(np.float32)
+    b = np.random.rand(k, n).astype(np.float32)
+    c = np.zeros((m, n), dtype=np.float32)
     best = math.inf
-    for _ in range(repeats):
+    for _ in range(repeats + 1):  # the first call warms up the threads
         start = time.perf_counter()
-        lib.cblas_sgemm(101, 111, 111, size, size, size, f(1.0), p(a.ctypes.data), size, p(b.ctypes.data), size,
-                        f(0.0), p(c.ctypes.data), size)
+        lib.cblas_sgemm(101, 111, 111, m, n, k, f(1.0), p(a.ctypes.data), k, p(b.ctypes.data), n, f(0.0),
+                        p(c.ctypes.data), n)
         best = min(best, time.perf_counter() - start)
-    return 2.0 * size ** 3 / best / 1e9
+    out[f"{m}x{k}x{n}"] = 2.0 * m * n * k / best / 1e9
+lib.cblas_sasum.restype = ctypes.c_float
+x = np.random.rand(64 << 20).astype(np.float32)  # 256 MB: far past the caches
+best = math.inf
+for _ in range(repeats + 1):
+    start = time.perf_counter()
+    lib.cblas_sasum(x.size, p(x.ctypes.data), 1)
+    best = min(best, time.perf_counter() - start)
+out["read GB/s"] = x.nbytes / best / 1e9
+print(json.dumps(out))
+"""
+
+
+def blas_probe(threads, shapes, repeats=5):
+    """OpenBLAS with `threads` threads, in a fresh process without PyTorch (PyTorch's own BLAS threads in this
+    process slowed sgemm down by a third): GFLOP/s of sgemm (row-major, float32) for each (m, k, n) in shapes,
+    and the memory read bandwidth of sasum over 256 MB (key "read GB/s")."""
+    out = subprocess.run([sys.executable, "-c", BLAS_PROBE, str(threads), json.dumps(shapes), str(repeats)],
+                         capture_output=True, check=True, text=True,
+                         env=dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))).stdout
+    return json.loads(out)
+
+
+def weight_bytes_per_step(stored_bytes):
+    """Bytes of weights one greedy decoder step of one sentence reads: the output layer, the decoder GRU and the
+    attention's query layer (the embedding is one row), at `stored_bytes` bytes a value."""
+    hd, et, a, k = 512, 256, 512, 512
+    return stored_bytes * (VT * (hd + k + et) + 3 * hd * (et + k) + 3 * hd * hd + a * hd)
 
 
 # ---- the run ----
@@ -328,12 +359,14 @@ def main(argv=None):
     if argv[:1] == ["--torch-worker"]:
         return torch_worker(json.loads(argv[1]))
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--lines", type=int, default=400, help="lines of the greedy file")
-    p.add_argument("--beam-lines", type=int, default=40, help="lines decoded with beam 5")
-    p.add_argument("--interactive-lines", type=int, default=40)
+    p.add_argument("--repeats", type=int, default=3,
+                   help="timed runs per measure; medians and spread are over these (default 3)")
+    p.add_argument("--lines", type=int, default=400, help="lines of the greedy file (default 400)")
+    p.add_argument("--beam-lines", type=int, default=40, help="lines decoded with beam 5 (default 40)")
+    p.add_argument("--interactive-lines", type=int, default=40,
+                   help="lines sent one at a time through a pipe for the per-sentence latency (default 40)")
     p.add_argument("--beam-f16", action="store_true", help="also time beam 5 on the f16 model")
-    p.add_argument("--batch-size", type=int, default=256, help="rnnsearch --batch-size for the file")
+    p.add_argument("--batch-size", type=int, default=256, help="rnnsearch --batch-size for the file (default 256)")
     p.add_argument("--workdir", default=None, help="keep the files here (default: a temporary directory)")
     p.add_argument("--markdown", default=None, help="also write the results table to this file")
     p.add_argument("--reuse", action="store_true", help="use the model files already in --workdir")
@@ -376,13 +409,14 @@ def main(argv=None):
 
     capability = set()
 
-    def torch_runs(key, mode, input_path, beam, batches):
+    def torch_runs(key, mode, input_path, beam, batches, thread_settings=None):
         """PyTorch in fresh processes at every setting: batch sizes `batches`, torch threads 1 and 2, OpenBLAS
-        threads 1 and 2 (Debian's PyTorch calls OpenBLAS, whose threads it does not set). Returns (median
-        seconds of the fastest, its setting, the worker's output, its max RSS in MB, the spread of its runs)."""
+        threads 1 and 2 (Debian's PyTorch calls OpenBLAS, whose threads it does not set), or only the
+        (torch threads, OpenBLAS threads) pairs of thread_settings. Returns (median seconds of the fastest, its
+        setting, the worker's output, its max RSS in MB, the spread of its runs, its batch, its threads)."""
         best = None
         for batch in batches:
-            for threads, blas in ((1, 1), (1, 2), (2, 1), (2, 2)):
+            for threads, blas in thread_settings or ((1, 1), (1, 2), (2, 1), (2, 2)):
                 spec = {"model": paths[key], "input": input_path, "mode": mode, "beam": beam, "batch": batch,
                         "threads": threads, "repeats": args.repeats}
                 out_path = os.path.join(workdir, "torch.out.json")
@@ -398,7 +432,7 @@ def main(argv=None):
                 log(f"  PyTorch {mode} {setting}: {med:.3f} s (runs: {', '.join(f'{t:.3f}' for t in out['times'])})"
                     f", max RSS {rss:.0f} MB")
                 if best is None or med < best[0]:
-                    best = (med, setting, out, rss, spread(out["times"]))
+                    best = (med, setting, out, rss, spread(out["times"]), batch, (threads, blas))
         return best
 
     def compare_outputs(what, got_text, want_text, got_jsonl, want_jsonl):
@@ -408,6 +442,8 @@ def main(argv=None):
         log(f"  lines whose text differs from PyTorch's: {differ[what]}")
 
     torch_greedy = {}  # model file key -> torch_runs of the greedy file
+    latency = {}  # model name -> rnnsearch's median seconds per interactive sentence
+    torch_interactive = {}  # model file key -> torch_runs of the interactive sentences
 
     def decode(key, with_beam, quantize=None):
         """The greedy file, beam 5 (with_beam) and interactive rows for one model file (with --quantize)."""
@@ -425,8 +461,12 @@ def main(argv=None):
 
         t_ours, ours_threads, ours_spread = best_of_threads(ours_greedy, args.repeats, log, "rnnsearch")
         if key not in torch_greedy:
-            torch_greedy[key] = torch_runs(key, "file", source, 1, (64, 128))
-        t_torch, torch_setting, torch_out, torch_rss, torch_spread = torch_greedy[key]
+            # PyTorch widens f16 weights: its speed is the f32 model's, so the f16 file gets only the f32 file's
+            # fastest setting
+            best = torch_greedy.get("f32")
+            torch_greedy[key] = torch_runs(key, "file", source, 1, (best[5],) if best else (64, 128),
+                                           (best[6],) if best else None)
+        t_torch, torch_setting, torch_out, torch_rss, torch_spread = torch_greedy[key][:5]
         torch_peak[key] = torch_rss
         with open(ours_out, encoding="utf-8") as f:
             got = f.read().split("\n")[:-1]
@@ -446,10 +486,8 @@ def main(argv=None):
             f"{args.lines / t_ours:.0f} (-t {ours_threads}; {ours_spread} s)",
             f"{args.lines / t_torch:.0f} ({torch_setting}; {torch_spread} s)", t_torch / t_ours, f">= {target}x",
             t_torch / t_ours >= target)
-        if quantize:
-            return
 
-        if with_beam:
+        if with_beam and not quantize:
             log(f"beam 5 ({key})")
             beam_out = os.path.join(workdir, f"rnnsearch.{key}.beam.txt")
 
@@ -458,7 +496,7 @@ def main(argv=None):
                                   str(threads), beam_source], stdout_path=beam_out)[0]
 
             b_ours, b_ours_threads, b_spread = best_of_threads(ours_beam, args.repeats, log, "rnnsearch")
-            b_torch, b_torch_setting, torch_out, _, b_torch_spread = torch_runs(key, "file", beam_source, 5, (1,))
+            b_torch, b_torch_setting, torch_out, _, b_torch_spread = torch_runs(key, "file", beam_source, 5, (1,))[:5]
             with open(beam_out, encoding="utf-8") as f:
                 got = f.read().split("\n")[:-1]
             beam_jsonl = subprocess.run([BINARY, "-m", path, "-b", "5", "--format", "jsonl", beam_source],
@@ -474,8 +512,8 @@ def main(argv=None):
             sample = f.read().split("\n")[:-1]
 
         def ours_latency(threads):
-            proc = subprocess.Popen([BINARY, "-m", path, "-b", "1", "-t", str(threads)], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE)
+            proc = subprocess.Popen([BINARY, "-m", path, "-b", "1", "-t", str(threads)] + extra,
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             times = []
             for line in [sample[0]] + sample:  # the first answer (after the load) is not timed
                 start = time.perf_counter()
@@ -488,9 +526,16 @@ def main(argv=None):
             return statistics.median(times[1:])
 
         l_ours, l_ours_threads, _ = best_of_threads(ours_latency, args.repeats, log, "rnnsearch")
-        l_torch, l_torch_setting, _, _, _ = torch_runs(key, "interactive", interactive_source, 1, (1,))
-        row(f"interactive greedy, per sentence, {key} model (ms)", f"{1000 * l_ours:.2f} (-t {l_ours_threads})",
-            f"{1000 * l_torch:.2f} ({l_torch_setting})", l_torch / l_ours, ">= 8x", l_torch / l_ours >= 8)
+        latency[name] = l_ours
+        if key not in torch_interactive:  # as for the file: f16 only at f32's fastest setting
+            best = torch_interactive.get("f32")
+            torch_interactive[key] = torch_runs(key, "interactive", interactive_source, 1, (1,),
+                                                (best[6],) if best else None)
+        l_torch, l_torch_setting = torch_interactive[key][:2]
+        target = "(informative)" if quantize else ">= 8x"
+        row(f"interactive greedy, per sentence, {name} model (ms)", f"{1000 * l_ours:.2f} (-t {l_ours_threads})",
+            f"{1000 * l_torch:.2f} ({l_torch_setting})", l_torch / l_ours, target,
+            bool(quantize) or l_torch / l_ours >= 8)
 
     decode("f32", True)
     decode("f16", args.beam_f16)
@@ -538,12 +583,32 @@ def main(argv=None):
             torch_peak[key] / peak, "-", True)
 
     # GFLOP/s
-    log("OpenBLAS sgemm peak")
     flops = decode_flops(ours_jsonl)
-    peak_blas = sgemm_peak(ours_threads)
     achieved = flops / t_ours / 1e9
+    shape = (256, 512 + 512 + 256, VT)  # the output layer's product for 256 rows
+    probe = blas_probe(ours_threads, [(2048, 2048, 2048), shape])
+    peak_blas = probe["2048x2048x2048"]
+    log(f"OpenBLAS, {ours_threads} threads: sgemm 2048^3 {peak_blas:.1f} GFLOP/s, "
+        f"{'x'.join(map(str, shape))} {probe['x'.join(map(str, shape))]:.1f} GFLOP/s; "
+        f"memory read (sasum, 256 MB) {probe['read GB/s']:.1f} GB/s")
     row(f"greedy file GFLOP/s (whole process, f32, -t {ours_threads})", f"{achieved:.1f}",
-        f"{peak_blas:.1f} (sgemm {ours_threads} thr.)", achieved / peak_blas, ">= 0.8x", achieved / peak_blas >= 0.8)
+        f"{peak_blas:.1f} (sgemm 2048^3, {ours_threads} thr.)", achieved / peak_blas, ">= 0.8x",
+        achieved / peak_blas >= 0.8)
+    t_torch_greedy = torch_greedy["f32"][0]
+    row("greedy file: PyTorch's time, FLOPs at OpenBLAS's peak (s)",
+        f"{t_ours:.3f} (rnnsearch)", f"{flops / peak_blas / 1e9:.3f} (FLOPs / sgemm peak)",
+        t_torch_greedy / (flops / peak_blas / 1e9), "(the most any engine could gain on PyTorch)", True)
+    bandwidth = probe["read GB/s"]
+    # decoder steps (eos included) of the median interactive sentence
+    latency_steps = statistics.median(len(json.loads(x)["hypotheses"][0]["tokens"]) + 1
+                                      for x in ours_jsonl[:args.interactive_lines])
+    for key, value_bytes in (("f32", 4), ("f16", 2), ("f16 int8", 1)):
+        if key not in latency:
+            continue
+        floor = weight_bytes_per_step(value_bytes) * latency_steps / (bandwidth * 1e9)
+        row(f"interactive, {key}: the weights read at memory speed (ms)", f"{1000 * latency[key]:.2f} (measured)",
+            f"{1000 * floor:.2f} ({latency_steps:.0f} steps x {weight_bytes_per_step(value_bytes) / 1e6:.1f} MB"
+            f" / {bandwidth:.1f} GB/s)", floor / latency[key], "(the floor: no engine is faster)", True)
 
     # report
     kernels = subprocess.run([BINARY, "-V"], capture_output=True, text=True).stdout.split("\n")[1]

@@ -107,9 +107,9 @@ def pairs(corpus, part):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", choices=CORPORA)
-    parser.add_argument("part", choices=list(PARTS))
-    parser.add_argument("side", choices=["src", "tgt"])
+    parser.add_argument("corpus", choices=CORPORA, help="which corpus (tatoeba-rev: English -> French)")
+    parser.add_argument("part", choices=list(PARTS), help="which split")
+    parser.add_argument("side", choices=["src", "tgt"], help="print the source or the target side")
     args = parser.parse_args()
     index = 0 if args.side == "src" else 1
     out = sys.stdout

@@ -284,14 +284,16 @@ def write(path, config, tensors, src_vocab, tgt_vocab, save, dtype="f32", specia
 def main(argv=None):
     p = argparse.ArgumentParser(prog="export.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--from", dest="kind", required=True, choices=("rnnsearch", "tutorial", "bentrevett"))
+    p.add_argument("--from", dest="kind", required=True, choices=("rnnsearch", "tutorial", "bentrevett"),
+                   help="the checkpoint's kind: scripts/train.py, the PyTorch tutorial, or bentrevett's notebook 3")
     p.add_argument("checkpoint", nargs="?", help="rnnsearch / bentrevett checkpoint")
     p.add_argument("--encoder", help="tutorial: the EncoderRNN state_dict")
     p.add_argument("--decoder", help="tutorial: the AttnDecoderRNN state_dict")
-    p.add_argument("--src-vocab")
-    p.add_argument("--tgt-vocab")
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--dtype", choices=("f32", "f16", "list"), default="f32")
+    p.add_argument("--src-vocab", help="tutorial / bentrevett: source vocabulary file, one token per line")
+    p.add_argument("--tgt-vocab", help="tutorial / bentrevett: target vocabulary file, one token per line")
+    p.add_argument("-o", "--output", required=True, help="the v1 model file to write")
+    p.add_argument("--dtype", choices=("f32", "f16", "list"), default="f32",
+                   help="tensor storage: base64 float32 / float16, or number lists (default f32)")
     p.add_argument("--meta", help="JSON object (or file) merged into meta")
     p.add_argument("--tokenizer", help="JSON object (or file): the tokenizer options (replaces the default)")
     p.add_argument("--unk", help="unk token string (default <unk>)")

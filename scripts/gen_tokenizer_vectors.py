@@ -401,7 +401,7 @@ def write_files(out_dir):
 def main():
     default = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", default=default)
+    parser.add_argument("--out-dir", default=default, help="where to write (default %(default)s)")
     write_files(parser.parse_args().out_dir)
 
 

@@ -278,7 +278,7 @@ def emit(out_dir):
 def main():
     default = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "engine")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", default=default)
+    parser.add_argument("--out-dir", default=default, help="where to write (default %(default)s)")
     emit(parser.parse_args().out_dir)
 
 

@@ -265,7 +265,8 @@ def summarize(model_path, input_path, args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", default=os.path.join(HERE, "..", "tests", "fixtures"))
+    p.add_argument("--out", default=os.path.join(HERE, "..", "tests", "fixtures"),
+                   help="where to write the fixture models (default tests/fixtures)")
     p.add_argument("--only", action="append", metavar="NAME",
                    help="write only this fixture (repeatable), keeping the others in the manifest (default: all)")
     args = p.parse_args()

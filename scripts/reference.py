@@ -328,17 +328,18 @@ def read_inputs(paths):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="reference.py", description=__doc__.split("\n")[0])
-    p.add_argument("-m", "--model", required=True)
+    p.add_argument("-m", "--model", required=True, help="a v1 model file")
     p.add_argument("-b", "--beam", type=int, default=5, help="beam size; 1 = greedy (default 5)")
-    p.add_argument("-n", "--n-best", type=int, default=1)
-    p.add_argument("--max-length", type=int, default=256)
-    p.add_argument("--max-length-factor", type=float, default=3.0)
-    p.add_argument("--length-penalty", type=float, default=0.6)
-    p.add_argument("--format", choices=("text", "jsonl"), default="text")
-    p.add_argument("-a", "--attention", action="store_true")
+    p.add_argument("-n", "--n-best", type=int, default=1, help="hypotheses per line, as rnnsearch -n (default 1)")
+    p.add_argument("--max-length", type=int, default=256, help="at most this many target tokens (default 256)")
+    p.add_argument("--max-length-factor", type=float, default=3.0,
+                   help="and at most this times the source length (default 3.0)")
+    p.add_argument("--length-penalty", type=float, default=0.6, help="beam length penalty alpha (default 0.6)")
+    p.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default text)")
+    p.add_argument("-a", "--attention", action="store_true", help="jsonl: include the attention matrices")
     p.add_argument("--batch-size", type=int, default=1, help="greedy: sentences decoded at once")
-    p.add_argument("-t", "--threads", type=int, default=1)
-    p.add_argument("files", nargs="*")
+    p.add_argument("-t", "--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("files", nargs="*", help="input files (default: standard input)")
     args = p.parse_args(argv)
     if args.beam < 1 or args.n_best < 1 or args.n_best > args.beam or args.batch_size < 1 or args.threads < 1:
         p.error("need beam >= 1, 1 <= n-best <= beam, batch-size >= 1, threads >= 1")

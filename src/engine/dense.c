@@ -77,7 +77,7 @@ static void *alloc_panels(const rs_dense_layer *layer, rs_error *err)
     return rs_calloc_array(values ? values : 1, value_bytes(layer->dtype), "dense layer", err);
 }
 
-/* Makes the layer a `dtype` layer of W = values [out_dim, in_dim] (of that type), keeping its bias. */
+/* Makes the layer a `dtype` layer (f32 or f16) of W = values [out_dim, in_dim] (of that type), keeping its bias. */
 static int pack(rs_dense_layer *layer, rs_dtype dtype, const void *values, int out_dim, int in_dim, rs_error *err)
 {
     float *bias = layer->bias;
@@ -85,11 +85,24 @@ static int pack(rs_dense_layer *layer, rs_dtype dtype, const void *values, int o
     *layer = (rs_dense_layer){out_dim, in_dim, dtype, NULL, NULL, bias};
     if (!(layer->packed = alloc_panels(layer, err)))
         return -1;
-    size_t width = value_bytes(dtype);
-    for (int v = 0; v < out_dim; v++)
-        for (int k = 0; k < in_dim; k++)
-            memcpy((char *)layer->packed + packed_index(layer, v, k) * width,
-                   (const char *)values + ((size_t)v * (size_t)in_dim + (size_t)k) * width, width);
+    /* panel by panel: rows [v0, v0 + 16) of W become k-major columns of 16 (packed_index's order for f32 and
+     * f16), reading each row once in order */
+    size_t width = value_bytes(dtype), in = (size_t)in_dim;
+    for (int v0 = 0; v0 < out_dim; v0 += RS_PANEL) {
+        char *panel = (char *)layer->packed + packed_index(layer, v0, 0) * width;
+        int rows = out_dim - v0 < RS_PANEL ? out_dim - v0 : RS_PANEL;
+        for (int j = 0; j < rows; j++) {
+            const char *row = (const char *)values + (size_t)(v0 + j) * in * width;
+            if (width == sizeof(float))
+                for (size_t k = 0; k < in; k++)
+                    memcpy(panel + (k * RS_PANEL + (size_t)j) * sizeof(float), row + k * sizeof(float),
+                           sizeof(float));
+            else
+                for (size_t k = 0; k < in; k++)
+                    memcpy(panel + (k * RS_PANEL + (size_t)j) * sizeof(uint16_t), row + k * sizeof(uint16_t),
+                           sizeof(uint16_t));
+        }
+    }
     return 0;
 }
 
