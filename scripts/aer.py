@@ -598,8 +598,9 @@ def print_methods_table(results, out=sys.stdout):
         cells = [f"{100 * row[s][0]:.1f} ({100 * row[s][1]:.0f}/{100 * row[s][2]:.0f})" for s in SYMMETRISATIONS]
         out.write(f"| {m} | " + " | ".join(cells) + " |\n")
     out.write("AER % (precision/recall) of word links from each method's [target x source] matrix: the argmax\n"
-              "per target token, per source token, and their symmetrisations; a row \"(reverse model)\" takes the\n"
-              "source-argmax direction from the English -> French model instead (rnnsearch --reverse-model).\n")
+              "per target token, per source token (a subword model's: per word), and their symmetrisations; a row\n"
+              "\"(reverse model)\" takes the source-argmax direction from the English -> French model instead\n"
+              "(rnnsearch --reverse-model).\n")
 
 
 def method_label(method, threshold):
