@@ -512,7 +512,8 @@ def word_owners(obj, sides, lines):
     return src, tgt
 
 
-def evaluate_reverse(model_path, reverse_path, pairs, binary, methods, ig_steps=None, unmapped=None):
+def evaluate_reverse(model_path, reverse_path, pairs, binary, methods, ig_steps=None, unmapped=None,
+                     occlusion_unit="piece"):
     """Rows "METHOD (reverse model)": the target-argmax column is this model's argmax alone, source-argmax the
     reverse model's (English -> French, forced on the French) alone, and the symmetrisations rnnsearch's own
     `--symmetrize RULE --reverse-model` links, word to word (a subword model's words, README "Words and
@@ -520,7 +521,7 @@ def evaluate_reverse(model_path, reverse_path, pairs, binary, methods, ig_steps=
     precision, recall)}}; the indices of pairs that cannot be mapped to the gold words go into the set
     `unmapped` when one is given (they count as unaligned)."""
     sides, reverse_sides = load_sides(model_path), load_sides(reverse_path)
-    extra = ["--ig-steps", str(ig_steps)] if ig_steps else []
+    extra = (["--ig-steps", str(ig_steps)] if ig_steps else []) + ["--occlusion-unit", occlusion_unit]
     results = {}
     for m in methods:
         runs, objs, reverse_objs = {}, [], []
@@ -566,12 +567,13 @@ def method_links(rows, first, src_map, tgt_map, n_source_words, pieces):
     return {sym: {(grouped[t][0], w) for t, w in links} for sym, links in sym_links.items()}
 
 
-def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None, unmapped=None):
+def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None, unmapped=None, occlusion_unit="piece"):
     """AER of every method x symmetrisation, from `rnnsearch --forced --explain=METHODS`; returns
     {method: {symmetrisation: (aer, precision, recall)}}; the indices of pairs that cannot be mapped to the
     gold words go into the set `unmapped` when one is given (they count as unaligned)."""
     src_side, tgt_side, add_bos, add_eos = load_sides(model_path)
-    extra = ["--explain=" + ",".join(methods)] + (["--ig-steps", str(ig_steps)] if ig_steps else [])
+    extra = ["--explain=" + ",".join(methods), "--occlusion-unit", occlusion_unit] + \
+        (["--ig-steps", str(ig_steps)] if ig_steps else [])
     hyps = []
     outputs = forced_rnnsearch(binary, model_path, [(f, e) for f, e, _, _ in pairs], extra, hyps)
     scores = {m: {s: Score() for s in SYMMETRISATIONS} for m in methods}
@@ -665,6 +667,9 @@ def main(argv=None):
     parser.add_argument("--methods", help="instead: a table of AER per attribution method (a comma list of "
                         "rnnsearch --explain=METHODS) x symmetrisation, from --binary")
     parser.add_argument("--ig-steps", type=int, help="with --methods: rnnsearch --ig-steps (default: adaptive)")
+    parser.add_argument("--occlusion-unit", choices=["piece", "word"], default="piece",
+                        help="with --methods: rnnsearch --occlusion-unit (a subword model's words occluded whole "
+                             "with word; default piece)")
     parser.add_argument("--reverse-model", metavar="FILE",
                         help="with --methods: an English -> French model for rows symmetrised with it (rnnsearch "
                              "--reverse-model; default models/eng-fra.json when it exists)")
@@ -679,11 +684,11 @@ def main(argv=None):
         try:
             pairs = read_set(folder, args.limit)
             results = evaluate_methods(args.model, pairs, args.binary, args.methods.split(","), args.ig_steps,
-                                       unmapped)
+                                       unmapped, args.occlusion_unit)
             reverse = args.reverse_model or (DEFAULT_REVERSE if os.path.exists(DEFAULT_REVERSE) else None)
             if reverse and not args.no_reverse:
                 results.update(evaluate_reverse(args.model, reverse, pairs, args.binary, args.methods.split(","),
-                                                args.ig_steps, unmapped))
+                                                args.ig_steps, unmapped, args.occlusion_unit))
         except (OSError, ValueError, KeyError) as e:
             sys.exit(f"aer.py: {e}")
         if unmapped:

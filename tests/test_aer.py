@@ -397,17 +397,18 @@ class SubwordTest(unittest.TestCase):
     def test_methods_links_are_rnnsearch_word_links(self):
         """Each method's matrix made word level and symmetrised by aer.py gives the links of rnnsearch
         --align-method M --symmetrize RULE (here the model's words are the gold words, as the mapping shows)."""
-        for method in ("occlusion", "grad_input"):
+        for method, unit in (("occlusion", "piece"), ("occlusion", "word"), ("grad_input", "piece")):
             hyps, objs = [], []
-            outputs = aer.forced_rnnsearch(BINARY, SUBWORD, self.lines, ["--explain=" + method], hyps, objs)
+            outputs = aer.forced_rnnsearch(BINARY, SUBWORD, self.lines, ["--explain=" + method,
+                                                                         "--occlusion-unit", unit], hyps, objs)
             for k, (f, e) in enumerate(self.lines):
                 self.assertEqual(aer.word_owners(objs[k], self.sides, (f, e)),
                                  (list(range(len(f.split()))), list(range(len(e.split())))))
             for sym, rule in (("target-argmax", "none"), ("intersection", "intersection"), ("union", "union"),
                               ("grow-diag-final", "grow-diag-final")):
                 tool = []
-                aer.forced_rnnsearch(BINARY, SUBWORD, self.lines, ["--align-method", method, "--symmetrize", rule],
-                                     tool)
+                aer.forced_rnnsearch(BINARY, SUBWORD, self.lines, ["--align-method", method, "--symmetrize", rule,
+                                                                   "--occlusion-unit", unit], tool)
                 for k, (f, e) in enumerate(self.lines):
                     source, tokens, _ = outputs[k]
                     first, count = aer.source_span(source, self.sides[2], self.sides[3])
@@ -416,7 +417,7 @@ class SubwordTest(unittest.TestCase):
                     tgt_map = aer.token_owners(self.sides[1], tokens, e)
                     got = aer.method_links(hyps[k][method][:-1], first, src_map, tgt_map, len(f.split()), True)
                     self.assertEqual(got[sym], aer.pharaoh_token_links(tool[k]["alignment"]),
-                                     f"{method} {sym} pair {k}")
+                                     f"{method} {unit} {sym} pair {k}")
 
     def test_attention_links_and_engines(self):
         """The argmax of the word-level attention is rnnsearch's --alignments; both engines give the same."""

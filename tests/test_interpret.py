@@ -402,14 +402,30 @@ class StatsTest(Base):
         self.assertNotIn("attention", hyp)  # --stats alone does not add the attention field
 
 
-def pytorch_occlusion(v1, source_ids, target_ids, first, count):
+def word_groups(source, first, count):
+    """--occlusion-unit word's units: the positions of each word (a piece starting with U+2581 starts one; in a
+    model without such pieces every token is a word)."""
+    tokens = source[first:first + count]
+    pieces = any(t.startswith("\u2581") for t in tokens)
+    groups = []
+    for j, t in enumerate(tokens, start=first):
+        if not groups or not pieces or t.startswith("\u2581"):
+            groups.append([])
+        groups[-1].append(j)
+    return groups
+
+
+def pytorch_occlusion(v1, source_ids, target_ids, first, count, groups=None):
     """Importance [steps][positions] by PyTorch: log p(y_t) of the source minus that of the source with each
-    tokenizer token replaced by unk (bos/eos positions 0)."""
+    tokenizer token replaced by unk (bos/eos positions 0); with groups (lists of positions), each group
+    replaced together, its tokens sharing the drop equally."""
     import torch
+    groups = groups or [[j] for j in range(first, first + count)]
     variants = [list(source_ids)]
-    for j in range(first, first + count):
+    for group in groups:
         ids = list(source_ids)
-        ids[j] = v1.src_unk
+        for j in group:
+            ids[j] = v1.src_unk
         variants.append(ids)
     src = torch.tensor(variants, dtype=torch.long)
     lens = torch.full((len(variants),), len(source_ids), dtype=torch.long)
@@ -423,14 +439,15 @@ def pytorch_occlusion(v1, source_ids, target_ids, first, count):
             prev = torch.full((len(variants),), y, dtype=torch.long)
     logp = torch.stack(logp, dim=1).numpy()  # [variants, steps]
     result = np.zeros((len(target_ids), len(source_ids)))
-    for v, j in enumerate(range(first, first + count), start=1):
-        result[:, j] = logp[0] - logp[v]
+    for v, group in enumerate(groups, start=1):
+        for j in group:
+            result[:, j] = (logp[0] - logp[v]) / len(group)
     return result
 
 
 @unittest.skipUnless(os.access(BINARY, os.X_OK), "./rnnsearch is not built (run `make`)")
 class ExplainTest(Base):
-    def check_against_pytorch(self, name, lines, extra, forced_targets=None):
+    def check_against_pytorch(self, name, lines, extra, forced_targets=None, word_unit=False):
         from model import V1Model
         from scipy.stats import spearmanr
         path = fixture(name)
@@ -456,7 +473,8 @@ class ExplainTest(Base):
                 target_ids = [v1.tgt_index.get(w, v1.tgt_unk) for w in words]
                 if len(attention) == len(words) + 1:
                     target_ids.append(v1.tgt_eos)
-                expected = pytorch_occlusion(v1, source_ids, target_ids, first, count)
+                groups = word_groups(out["source"], first, count) if word_unit else None
+                expected = pytorch_occlusion(v1, source_ids, target_ids, first, count, groups)
                 # float32 on both sides, through up to 10 recurrent steps: up to 5e-4 apart has been seen
                 np.testing.assert_allclose(occlusion, expected, atol=1e-3, rtol=1e-3,
                                            err_msg=f"{name} line {out['id']} hypothesis {k}")
@@ -490,6 +508,22 @@ class ExplainTest(Base):
             lines = f.read().split("\n")[:-1]
         # the reference translates "¿Qué? ¡Sí!" as one sentence (splitting is tested in test_words.py)
         self.check_against_pytorch("tokenizer_bos.json", lines, ["-b", "1", "--no-split-sentences"])
+
+    def test_word_occlusion_against_pytorch(self):
+        """--occlusion-unit word hides each word's pieces together; in a word-level model it changes nothing."""
+        with open(fixture("subword.in"), encoding="utf-8") as f:
+            lines = f.read().split("\n")[:-1]
+        self.check_against_pytorch("subword.json", lines, ["-b", "1", "--occlusion-unit", "word"], word_unit=True)
+        self.check_against_pytorch("subword.json", lines, ["-b", "1", "--occlusion-unit", "piece"])
+        doc = load_doc(fixture("subword.json"))
+        out = jsonl(self.ok(["-m", fixture("subword.json"), "-b", "1", "--format", "jsonl", "--explain",
+                             "--occlusion-unit", "word"], "".join(line + "\n" for line in lines).encode()))
+        self.assertTrue(any(len(g) > 1 for o in out for g in word_groups(o["source"], *token_span(doc, o["source"]))),
+                        "no word of several pieces: the test would test nothing")
+        path, text = fixture("bi2_additive.json"), "".join(line + "\n" for line in COMMON_LINES).encode()
+        self.assertEqual(self.ok(["-m", path, "-b", "1", "--explain=occlusion", "--format", "jsonl"], text).stdout,
+                         self.ok(["-m", path, "-b", "1", "--explain=occlusion", "--format", "jsonl",
+                                  "--occlusion-unit", "word"], text).stdout)
 
     def test_n_best_against_pytorch(self):
         self.check_against_pytorch("bi2_additive.json", COMMON_LINES[:6], ["-b", "4", "-n", "3"])

@@ -248,7 +248,8 @@ static int load_reverse(rs_aligner *a, const char *arg, rs_error *err)
 }
 
 int rs_aligner_init(rs_aligner *a, const rs_model *model, const rs_align_rule *rule, const char *reverse_path,
-                    const rs_search_options *options, size_t max_source_tokens, int ig_steps, rs_error *err)
+                    const rs_search_options *options, size_t max_source_tokens, int ig_steps, bool occlude_words,
+                    rs_error *err)
 {
     memset(a, 0, sizeof *a);
     a->model = model;
@@ -267,6 +268,7 @@ int rs_aligner_init(rs_aligner *a, const rs_model *model, const rs_align_rule *r
     a->reverse_explaining = true;
     if (rs_explainer_init(&a->reverse_explainer, &a->reverse, err) < 0)
         return -1;
+    rs_explainer_set_occlusion_words(&a->reverse_explainer, occlude_words);
     return rs_explainer_set_methods(&a->reverse_explainer, RS_METHOD_BIT(rule->method), ig_steps, err);
 }
 

@@ -89,11 +89,13 @@ typedef struct rs_aligner {
     int links_cap;
 } rs_aligner;
 
-/* options: the decoding options (the reverse model's forced decoding takes them, beam 1). Loads the reverse
+/* options: the decoding options (the reverse model's forced decoding takes them, beam 1); ig_steps and
+ * occlude_words: its explainer's (--ig-steps, --occlusion-unit word). Loads the reverse
  * model when reverse_path is not NULL (a file or model name, model_find.h) and checks that
  * its vocabularies and tokenizers are this model's, sides swapped. */
 int rs_aligner_init(rs_aligner *aligner, const rs_model *model, const rs_align_rule *rule, const char *reverse_path,
-                    const rs_search_options *options, size_t max_source_tokens, int ig_steps, rs_error *err);
+                    const rs_search_options *options, size_t max_source_tokens, int ig_steps, bool occlude_words,
+                    rs_error *err);
 void rs_aligner_free(rs_aligner *aligner);
 
 /* The links of the first `count` hypotheses of tr into aligner->texts; `explained` holds their explanations

@@ -39,6 +39,7 @@ enum {
     OPT_NO_REPEAT_NGRAM,
     OPT_QUANTIZE,
     OPT_IG_STEPS,
+    OPT_OCCLUSION_UNIT,
     OPT_HEATMAP_SCALE,
     OPT_WORD_SCORES,
     OPT_ALIGN_METHOD,
@@ -76,6 +77,7 @@ static const struct option LONG_OPTIONS[] = {
     {"no-split-sentences", no_argument, NULL, OPT_NO_SPLIT_SENTENCES},
     {"piece-level", no_argument, NULL, OPT_PIECE_LEVEL},
     {"ig-steps", required_argument, NULL, OPT_IG_STEPS},
+    {"occlusion-unit", required_argument, NULL, OPT_OCCLUSION_UNIT},
     {"word-scores", no_argument, NULL, OPT_WORD_SCORES},
     {"align-method", required_argument, NULL, OPT_ALIGN_METHOD},
     {"align-threshold", required_argument, NULL, OPT_ALIGN_THRESHOLD},
@@ -154,7 +156,8 @@ static int parse_number(const char *text, int option, bool allow_zero, double *o
     return 0;
 }
 
-/* --explain[=METHODS], --word-scores and --ig-steps (attribution.h), kept out of rs_cli_parse's switch. */
+/* --explain[=METHODS], --word-scores, --ig-steps and --occlusion-unit (attribution.h, explain.h), kept out of
+ * rs_cli_parse's switch. */
 static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 {
     rs_session_options *s = &cli->session;
@@ -166,6 +169,11 @@ static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_erro
         return arg ? rs_methods_parse(arg, &o->explain_methods, err) : 0;
     case OPT_WORD_SCORES:
         o->scores = true;
+        return 0;
+    case OPT_OCCLUSION_UNIT:
+        if (strcmp(arg, "piece") != 0 && strcmp(arg, "word") != 0)
+            return rs_fail(err, "--occlusion-unit: expected piece or word, got '%s'", arg);
+        s->occlude_words = strcmp(arg, "word") == 0;
         return 0;
     default: /* OPT_IG_STEPS */
         if (parse_positive_int(arg, c, &s->ig_steps, err) < 0)
@@ -369,6 +377,7 @@ static int parse_output_option(rs_cli *cli, int c, const char *arg, rs_error *er
     case OPT_EXPLAIN:
     case OPT_WORD_SCORES:
     case OPT_IG_STEPS:
+    case OPT_OCCLUSION_UNIT:
         return parse_attribution_option(cli, c, arg, err);
     case OPT_ALIGN_METHOD:
     case OPT_ALIGN_THRESHOLD:
@@ -602,6 +611,8 @@ void rs_cli_help(FILE *out)
           "                            per method named after it, \"rank_correlations\", ...)\n"
           "      --ig-steps N          ig by N-node Gauss-Legendre quadrature (default: adaptive, until the\n"
           "                            completeness error is within 1%)\n"
+          "      --occlusion-unit U    what occlusion hides at a time: piece (default; a token) or word (all\n"
+          "                            pieces of a subword model's word, sharing its importance equally)\n"
           "      --word-scores         add log p and the output distribution's entropy of each target token\n"
           "                            (text: `logprob`/`output_entropy` lines; jsonl: \"word_scores\",\n"
           "                            \"output_entropy\")\n"

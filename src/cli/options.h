@@ -70,6 +70,7 @@ typedef struct rs_session_options {
     const char *heatmap;    /* --heatmap: NULL or the SVG file name pattern (heatmap_files.h) */
     const char *html;       /* --html: NULL or the report's file name (html_report.h) */
     int ig_steps;           /* --ig-steps */
+    bool occlude_words;     /* --occlusion-unit word */
     /* --align-method, --align-threshold, --symmetrize, --reverse-model (align.h): any of them sets align_rule
      * (and output.alignments); without it --alignments keeps its attention argmax */
     bool align_rule;

@@ -58,8 +58,10 @@ int rs_session_init(rs_session *s, const rs_session_options *options, const rs_m
         s->explaining = true;
         unsigned methods =
             options->output.explain ? options->output.explain_methods : RS_METHOD_BIT(options->align_method);
-        if (rs_explainer_init(&s->explainer, model, err) < 0 ||
-            (methods && rs_explainer_set_methods(&s->explainer, methods, options->ig_steps, err) < 0))
+        if (rs_explainer_init(&s->explainer, model, err) < 0)
+            return -1;
+        rs_explainer_set_occlusion_words(&s->explainer, options->occlude_words);
+        if (methods && rs_explainer_set_methods(&s->explainer, methods, options->ig_steps, err) < 0)
             return -1;
     }
     if (options->align_rule && out) {
@@ -67,7 +69,8 @@ int rs_session_init(rs_session *s, const rs_session_options *options, const rs_m
         rs_align_rule rule = {(rs_method)options->align_method, options->align_threshold_given,
                               options->align_threshold, (rs_symmetrize)options->symmetrize};
         if (rs_aligner_init(&s->aligner, model, &rule, options->reverse_model, &options->decoding.search,
-                            options->decoding.max_source_tokens, options->ig_steps, err) < 0)
+                            options->decoding.max_source_tokens, options->ig_steps, options->occlude_words,
+                            err) < 0)
             return -1;
     }
     if (options->output.scores && out) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "words.h"
 
 int rs_explainer_init(rs_explainer *x, const rs_model *model, rs_error *err)
 {
@@ -39,6 +40,11 @@ void rs_explainer_free(rs_explainer *x)
     memset(x, 0, sizeof *x);
 }
 
+void rs_explainer_set_occlusion_words(rs_explainer *x, bool words)
+{
+    x->occlude_words = words;
+}
+
 int rs_explainer_set_methods(rs_explainer *x, unsigned methods, int ig_steps, rs_error *err)
 {
     if (x->methods & RS_GRADIENT_METHODS)
@@ -58,6 +64,8 @@ static void layout(void *owner, rs_workspace *ws)
 {
     rs_explainer *x = owner;
     RS_TAKE(ws, x->occluded, (size_t)x->length, 1);
+    RS_TAKE(ws, x->unit_of, (size_t)x->length, 1);
+    RS_TAKE(ws, x->unit_size, (size_t)x->variants, 1);
     RS_TAKE(ws, x->logp, (size_t)x->variants, (size_t)x->steps);
     RS_TAKE(ws, x->todo, (size_t)x->variants, 1);
     RS_TAKE(ws, x->pair_x, x->methods ? (size_t)x->length : 0, 1);
@@ -107,8 +115,8 @@ static int reserve_explanations(rs_explainer *x, int count, rs_error *err)
     return 0;
 }
 
-/* Decodes the variants todo[0..n) (0: the original source, v >= 1: tokenizer token v - 1 occluded) teacher-
- * forced on the hypothesis, writing log p(y_t) of variant v at x->logp[v * steps + t]. */
+/* Decodes the variants todo[0..n) (0: the original source, v >= 1: every token of occlusion unit v - 1
+ * occluded) teacher-forced on the hypothesis, writing log p(y_t) of variant v at x->logp[v * steps + t]. */
 static int decode_variants(rs_explainer *x, const rs_translation *tr, const rs_hypothesis *h, int n, rs_error *err)
 {
     const rs_model *m = x->model;
@@ -122,8 +130,9 @@ static int decode_variants(rs_explainer *x, const rs_translation *tr, const rs_h
         for (int r = 0; r < rows; r++) {
             int v = x->todo[start + r];
             memcpy(x->occluded, tr->ids, length * sizeof *x->occluded);
-            if (v > 0)
-                x->occluded[tr->first_token + v - 1] = m->source_ids.unk;
+            for (int j = tr->first_token; v > 0 && j < tr->first_token + tr->token_count; j++)
+                if (x->unit_of[j] == v - 1)
+                    x->occluded[j] = m->source_ids.unk;
             if (rs_encode(&x->encoder, x->occluded, tr->length, &x->encodings[r], err) < 0)
                 return -1;
             x->batch[r] = &x->encodings[r];
@@ -141,7 +150,36 @@ static int decode_variants(rs_explainer *x, const rs_translation *tr, const rs_h
     return 0;
 }
 
-/* e->occlusion from the variants' log p, and (bare --explain) its rho with the attention. */
+/* x->unit_of[j]: the occlusion unit of tokenizer token j (-1 at added bos/eos), counting from 0; x->unit_size[u]:
+ * its tokens. A unit is a token, or with occlude_words a word (words.h: a subword model's pieces grouped). Returns
+ * the number of units. */
+static int occlusion_units(rs_explainer *x, const rs_translation *tr)
+{
+    int first = tr->first_token, end = tr->first_token + tr->token_count, units;
+    if (x->occlude_words) {
+        rs_group_words(tr->source, tr->length, first, end, rs_model_has_pieces(x->model), x->unit_of);
+        /* bos (a word of its own) takes number 0 when added: renumber from the first token */
+        int base = tr->token_count ? x->unit_of[first] : 0;
+        for (int j = first; j < end; j++)
+            x->unit_of[j] -= base;
+        units = tr->token_count ? x->unit_of[end - 1] + 1 : 0;
+    } else {
+        for (int j = first; j < end; j++)
+            x->unit_of[j] = j - first;
+        units = tr->token_count;
+    }
+    for (int j = 0; j < tr->length; j++)
+        if (j < first || j >= end)
+            x->unit_of[j] = -1;
+    for (int u = 0; u < units; u++)
+        x->unit_size[u] = 0;
+    for (int j = first; j < end; j++)
+        x->unit_size[x->unit_of[j]]++;
+    return units;
+}
+
+/* e->occlusion from the variants' log p, and (bare --explain) its rho with the attention. A unit's drop in log p
+ * is shared equally by its tokens, so that a word's pieces sum to the word's importance. */
 static int occlusion_of(rs_explainer *x, const rs_translation *tr, const rs_hypothesis *h, rs_explanation *e,
                         rs_error *err)
 {
@@ -149,13 +187,19 @@ static int occlusion_of(rs_explainer *x, const rs_translation *tr, const rs_hypo
     const int32_t *ids = tr->ids;
     int *todo = x->todo;
     size_t length = (size_t)tr->length, steps = (size_t)h->steps;
+    int first = tr->first_token, end = tr->first_token + tr->token_count;
 
-    /* A token that is already unk is occluded by nothing: its importance is exactly 0, not decoded. */
+    /* A unit whose tokens are all unk already is occluded by nothing: its importance is exactly 0, not decoded. */
+    int units = occlusion_units(x, tr);
     int n = 0;
     todo[n++] = 0;
-    for (int v = 1; v <= tr->token_count; v++)
-        if (ids[tr->first_token + v - 1] != m->source_ids.unk)
-            todo[n++] = v;
+    for (int u = 0; u < units; u++) {
+        bool known = false;
+        for (int j = first; j < end && !known; j++)
+            known = x->unit_of[j] == u && ids[j] != m->source_ids.unk;
+        if (known)
+            todo[n++] = u + 1;
+    }
     if (decode_variants(x, tr, h, n, err) < 0)
         return -1;
 
@@ -165,10 +209,13 @@ static int occlusion_of(rs_explainer *x, const rs_translation *tr, const rs_hypo
     for (size_t t = 0; t < steps; t++) {
         float *row = e->occlusion + t * length;
         memset(row, 0, length * sizeof *row);
-        for (int v = 1; v <= tr->token_count; v++)
-            if (ids[tr->first_token + v - 1] != m->source_ids.unk)
-                row[tr->first_token + v - 1] =
-                    (float)((double)base[t] - (double)x->logp[(size_t)v * steps + t]);
+        for (int k = 1; k < n; k++) {
+            int u = todo[k] - 1;
+            double share = ((double)base[t] - (double)x->logp[(size_t)todo[k] * steps + t]) / x->unit_size[u];
+            for (int j = first; j < end; j++)
+                if (x->unit_of[j] == u)
+                    row[j] = (float)share;
+        }
         if (x->methods) {
             e->rho[t] = NAN; /* the methods' rho replace it (method_rho) */
             continue;

@@ -3,7 +3,8 @@
  * on the hypothesis's tokens; the importance of j for target step t is
  *     log p(y_t | y_<t, source) - log p(y_t | y_<t, source with j occluded),
  * the drop in that token's log-probability (negative when the occlusion helps). Added bos/eos positions are not
- * occluded: their importance is 0. The original and the occluded sources are decoded together as one batch
+ * occluded: their importance is 0. With rs_explainer_set_occlusion_words the unit is a word instead of a token:
+ * all of a word's pieces are replaced together and share the drop equally. The original and the occluded sources are decoded together as one batch
  * (in chunks of RS_EXPLAIN_CHUNK rows), so the cost is about that of one forced decode per source word.
  *
  * Each step also gets Spearman's rho between its attention row and its importance row over the tokenizer's
@@ -66,6 +67,9 @@ typedef struct rs_explainer {
     /* the shape of the workspace: source positions, variants (the source and one per token), target steps */
     int length, variants, steps;
     int32_t *occluded;   /* [length]: one occluded copy of the source ids */
+    bool occlude_words;  /* occlusion units are words (a subword model's pieces together), not tokens */
+    int *unit_of;        /* [length]: each position's occlusion unit (-1 at added bos/eos) */
+    int *unit_size;      /* [variants]: tokens per unit */
     float *logp;         /* [variants, steps]: log p(y_t) of the original (variant 0) and each occluded source */
     int *todo;           /* [variants]: the variants that are decoded */
     rs_workspace workspace;
@@ -84,6 +88,11 @@ void rs_explanation_free(rs_explanation *e);
 
 int rs_explainer_init(rs_explainer *explainer, const rs_model *model, rs_error *err);
 void rs_explainer_free(rs_explainer *explainer);
+
+/* --occlusion-unit word: occlusion hides a whole word at a time (a subword model's pieces of one word
+ * together; in a word-level model every token is a word, so nothing changes), and each piece of the word gets
+ * an equal share of the word's importance; default (false): each token on its own. */
+void rs_explainer_set_occlusion_words(rs_explainer *explainer, bool words);
 
 /* Asks for the methods of --explain=METHODS (a mask of RS_METHOD_BIT) instead of bare --explain's occlusion;
  * ig_steps is ig's quadrature nodes (0: adaptive). */

@@ -136,6 +136,7 @@ typedef struct rnnsearch_options {
     unsigned explain;         /* --explain=METHODS: a mask of RNNSEARCH_METHOD_BIT (default 0: none) */
     int ig_steps;             /* --ig-steps (default 0: adaptive) */
     int batch_size;           /* --batch-size: sentences decoded together (default 32; results do not change) */
+    int occlusion_words;      /* 1: --occlusion-unit word (default 0: piece) */
 } rnnsearch_options;
 
 /* The command line's defaults. Always start from them: later versions may add fields. */

@@ -317,6 +317,8 @@ static int check_options(rnnsearch_model *m, const rnnsearch_options *o, bool fo
         return refuse(m, err, "ig_steps: expected 0 (adaptive) .. %d, got %d", RS_MAX_IG_STEPS, o->ig_steps);
     if (o->batch_size < 1)
         return refuse(m, err, "batch_size: expected a positive integer, got %d", o->batch_size);
+    if (o->occlusion_words != 0 && o->occlusion_words != 1)
+        return refuse(m, err, "occlusion_words: expected 0 (piece) or 1 (word), got %d", o->occlusion_words);
     return 0;
 }
 
@@ -384,6 +386,7 @@ static int prepare_explainer(rnnsearch_model *m, const rnnsearch_options *o, rs_
         m->explainer_ready = true;
         m->methods = 0;
     }
+    rs_explainer_set_occlusion_words(&m->explainer, o->occlusion_words);
     if (m->methods == o->explain && m->ig_steps == o->ig_steps)
         return 0;
     m->methods = 0;

@@ -75,7 +75,8 @@ class _Options(ctypes.Structure):
                 ("max_length_factor", ctypes.c_double), ("length_penalty", ctypes.c_double),
                 ("no_repeat_ngram", ctypes.c_int), ("max_source_tokens", ctypes.c_int),
                 ("split_sentences", ctypes.c_int), ("replace_unk", ctypes.c_int), ("explain", ctypes.c_uint),
-                ("ig_steps", ctypes.c_int), ("batch_size", ctypes.c_int)]
+                ("ig_steps", ctypes.c_int), ("batch_size", ctypes.c_int),
+                ("occlusion_words", ctypes.c_int)]
 
 
 def _candidates():
@@ -312,10 +313,11 @@ class Model:
 
     def translate(self, sentences, beam=5, n_best=1, max_length=256, max_length_factor=3.0, length_penalty=0.6,
                   no_repeat_ngram=0, max_source_tokens=1024, split_sentences=True, replace_unk=False, explain=None,
-                  ig_steps=0, batch_size=32, targets=None):
+                  ig_steps=0, batch_size=32, targets=None, occlusion_unit="piece"):
         """Translates a list of sentences (or one str: then one Translation is returned). The options are the
         command line's (--beam, --n-best, ..., --explain=METHODS as a comma string or a list of names);
-        targets: forced decoding of these translations (--forced)."""
+        targets: forced decoding of these translations (--forced); occlusion_unit: "piece" or "word"
+        (--occlusion-unit)."""
         single = isinstance(sentences, (str, bytes))
         if single:
             sentences = [sentences]
@@ -341,6 +343,9 @@ class Model:
         options.split_sentences = bool(split_sentences)
         options.replace_unk = bool(replace_unk)
         options.explain = _methods(explain)
+        if occlusion_unit not in ("piece", "word"):
+            raise ArgumentError(1, "occlusion_unit: expected 'piece' or 'word', got %r" % (occlusion_unit,))
+        options.occlusion_words = occlusion_unit == "word"
         count = len(sentences)
         source_array = (ctypes.c_char_p * count)(*sentences)
         target_array = (ctypes.c_char_p * count)(*targets) if targets is not None else None
