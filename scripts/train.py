@@ -196,6 +196,12 @@ def parse_args():
     g.add_argument("--export", help="write the final v1 model file here")
     g.add_argument("--dtype", default="f16", choices=["f16", "f32", "list"], help="exported tensors (default f16)")
     g.add_argument("--resume", action="store_true", help="continue from --out-dir/last.pt")
+    g.add_argument("--init-from", metavar="CHECKPOINT",
+                   help="fine-tune: start from the weights of a train.py epoch checkpoint (OUT_DIR/epochN.pt of "
+                        "an earlier run; its architecture replaces the model options, its vocabularies must be this "
+                        "run's) with a fresh optimizer, LR schedule and epoch count, as OpenNMT's -train_from with "
+                        "-reset_optim all; for example on in-domain data with a smaller --lr. With --resume, a "
+                        "fine-tuning run that has a last.pt continues from it")
     g.add_argument("--dropout", type=float, default=0.3, help="default 0.3")
     g.add_argument("--label-smoothing", type=float, default=0.1, help="default 0.1")
     g.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
@@ -305,7 +311,21 @@ def main():
     }
     if args.score != "additive":
         del config["attention"]["dim"]
+    start = None
+    if args.init_from:
+        start = torch.load(args.init_from, map_location="cpu")
+        if not isinstance(start, dict) or not {"config", "model", "src_vocab", "tgt_vocab"} <= set(start):
+            sys.exit(f"train.py: --init-from {args.init_from}: not a checkpoint of train.py (epochN.pt or last.pt "
+                     "with config, model and vocabularies)")
+        for side, name in ((src_side, "src_vocab"), (tgt_side, "tgt_vocab")):
+            if list(start[name]) != list(side.vocab):
+                sys.exit(f"train.py: --init-from {args.init_from}: its {name[:3]} vocabulary ({len(start[name])} "
+                         f"entries) is not this run's ({len(side.vocab)}): give the same --spm-src/--spm-tgt")
+        config = start["config"]
     model = RNNSearch(config, len(src_side.vocab), len(tgt_side.vocab), dropout=args.dropout)
+    if start is not None and not (args.resume and os.path.exists(os.path.join(args.out_dir, "last.pt"))):
+        model.load_state_dict(start["model"])
+        say(f"initialized from {args.init_from} (fine-tuning: fresh optimizer and schedule)")
     params = sum(t.numel() for t in model.parameters())
     say(f"parameters: {params} ({params / 1e6:.2f}M)")
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)

@@ -368,6 +368,41 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(v1.tokenizer, {})
         self.assertEqual(v1.doc["meta"], {"corpus": "x", "name": "n"})
 
+    def test_train_init_from(self):
+        """train.py --init-from starts from an earlier run's epoch checkpoint (its architecture, its weights):
+        with --lr 0 the new run's weights stay exactly the old ones; other SentencePiece models are refused."""
+        de = ["Ein Hund läuft im Park.", "Zwei Kinder spielen.", "Eine Frau liest ein Buch.", "Der Mann fährt."]
+        en = ["A dog runs in the park.", "Two children play.", "A woman reads a book.", "The man drives."]
+        for name, lines in (("train.de", de * 4), ("train.en", en * 4), ("dev.de", de), ("dev.en", en)):
+            with open(self.path(name), "w", encoding="utf-8") as f:
+                f.write("".join(line + "\n" for line in lines))
+        spm = os.path.join(ROOT, "models", "spm")
+        common = [sys.executable, os.path.join(ROOT, "scripts", "train.py"), "--train-src", self.path("train.de"),
+                  "--train-tgt", self.path("train.en"), "--dev-src", self.path("dev.de"), "--dev-tgt",
+                  self.path("dev.en"), "--spm-tgt", os.path.join(spm, "deu-eng.en.model"), "--epochs", "1",
+                  "--batch-size", "8"]
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+
+        def train(*args):
+            return subprocess.run(common + list(args), capture_output=True, timeout=300, env=env)
+        de_spm = ["--spm-src", os.path.join(spm, "deu-eng.de.model")]
+        first = train(*de_spm, "--out-dir", self.path("a"), "--emb", "8", "--enc-hidden", "6", "--dec-hidden", "10",
+                      "--attn-dim", "4")
+        self.assertEqual(first.returncode, 0, first.stderr.decode())
+        second = train(*de_spm, "--out-dir", self.path("b"), "--init-from", self.path("a/epoch1.pt"), "--lr", "0",
+                       "--emb", "32")
+        self.assertEqual(second.returncode, 0, second.stderr.decode())
+        self.assertIn("initialized from", second.stderr.decode())
+        a = torch.load(self.path("a/epoch1.pt"), map_location="cpu")
+        b = torch.load(self.path("b/epoch1.pt"), map_location="cpu")
+        self.assertEqual(b["config"], a["config"])  # the checkpoint's architecture, not --emb 32
+        for name, tensor in a["model"].items():
+            self.assertTrue(torch.equal(b["model"][name], tensor), name)
+        other = train("--spm-src", os.path.join(spm, "fra-eng.fr.model"), "--out-dir", self.path("c"),
+                      "--init-from", self.path("a/epoch1.pt"))
+        self.assertNotEqual(other.returncode, 0)
+        self.assertIn("src vocabulary", other.stderr.decode())
+
     def test_vocab_readers(self):
         cases = {"list.pkl": ["a", "b"], "index2word.pkl": {1: "b", 0: "a"}, "word2index.pkl": {"b": 1, "a": 0}}
         for name, obj in cases.items():
