@@ -171,6 +171,23 @@ class SegmentationTestCase(unittest.TestCase):
                     self.assertEqual(self.segment_c(path, [" ".join(pieces).encode()], "--decode"),
                                      [sp.decode_pieces(pieces)])
 
+    def test_split_digits_model(self):
+        """A segmentation trained with spm_train.py --split-digits (every digit a piece) segments the same in C."""
+        if not data_present():
+            self.skipTest("no corpus data (../shared/data or RNNSEARCH_DATA)")
+        import data
+        import spm_train
+        french = [fr for _, fr in data.pairs("tatoeba-rev", "train")[:20000]]
+        with tempfile.TemporaryDirectory() as tmp:
+            model = spm_train.train(french, os.path.join(tmp, "digits"), 1000, split_digits=True)
+            sp = spm.SentencePieceProcessor(model_file=model)
+            self.assertEqual(sp.encode("Il a 25 ans.", out_type=str)[2:5], ["\u2581", "2", "5"])
+            lines = [line for line in french if any(c.isdigit() for c in line)][:1000]
+            lines += ["le train part à 7 h 30", "１２３ 4.5 1,000,000 ٣٤ 2010年", "0000000000000000000001"]
+            raw = [line.encode("utf-8") for line in lines] + hostile_lines()[:200]
+            texts = [python_text(r) for r in raw]
+            self.assertEqual(self.segment_c(model, raw, "--ids"), [" ".join(map(str, i)) for i in sp.encode(texts)])
+
     def test_decode(self):
         """C decoding equals decode_pieces: on segmented text (the round trip) and on random piece sequences."""
         rng = random.Random(5)
