@@ -315,8 +315,8 @@ def main():
     if args.init_from:
         start = torch.load(args.init_from, map_location="cpu")
         if not isinstance(start, dict) or not {"config", "model", "src_vocab", "tgt_vocab"} <= set(start):
-            sys.exit(f"train.py: --init-from {args.init_from}: not a checkpoint of train.py (epochN.pt or last.pt "
-                     "with config, model and vocabularies)")
+            sys.exit(f"train.py: --init-from {args.init_from}: not an epoch checkpoint of train.py (OUT_DIR/epochN.pt, "
+                     "which holds config, model and vocabularies; last.pt does not)")
         for side, name in ((src_side, "src_vocab"), (tgt_side, "tgt_vocab")):
             if list(start[name]) != list(side.vocab):
                 sys.exit(f"train.py: --init-from {args.init_from}: its {name[:3]} vocabulary ({len(start[name])} "
