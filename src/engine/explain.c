@@ -66,7 +66,7 @@ static void layout(void *owner, rs_workspace *ws)
     RS_TAKE(ws, x->occluded, (size_t)x->length, 1);
     RS_TAKE(ws, x->unit_of, (size_t)x->length, 1);
     RS_TAKE(ws, x->unit_size, (size_t)x->variants, 1);
-    RS_TAKE(ws, x->unit_variant, (size_t)x->variants, 1);
+    RS_TAKE(ws, x->unit_decoded, (size_t)x->variants, 1);
     RS_TAKE(ws, x->logp, (size_t)x->variants, (size_t)x->steps);
     RS_TAKE(ws, x->todo, (size_t)x->variants, 1);
     RS_TAKE(ws, x->pair_x, x->methods ? (size_t)x->length : 0, 1);
@@ -195,16 +195,13 @@ static int occlusion_of(rs_explainer *x, const rs_translation *tr, const rs_hypo
     int n = 0;
     todo[n++] = 0;
     for (int u = 0; u < units; u++)
-        x->unit_variant[u] = 0;
+        x->unit_decoded[u] = 0;
     for (int j = first; j < end; j++)
         if (ids[j] != m->source_ids.unk)
-            x->unit_variant[x->unit_of[j]] = 1;
+            x->unit_decoded[x->unit_of[j]] = 1;
     for (int u = 0; u < units; u++)
-        if (x->unit_variant[u])
+        if (x->unit_decoded[u])
             todo[n++] = u + 1;
-    /* each unit's variant: todo holds u + 1 at the unit's decoded row, 0 for a unit not decoded */
-    for (int u = 0; u < units; u++)
-        x->unit_variant[u] = x->unit_variant[u] ? u + 1 : 0;
     if (decode_variants(x, tr, h, n, err) < 0)
         return -1;
 
@@ -215,9 +212,9 @@ static int occlusion_of(rs_explainer *x, const rs_translation *tr, const rs_hypo
         float *row = e->occlusion + t * length;
         memset(row, 0, length * sizeof *row);
         for (int j = first; j < end; j++) {
-            int u = x->unit_of[j], v = x->unit_variant[u];
-            if (v)
-                row[j] = (float)(((double)base[t] - (double)x->logp[(size_t)v * steps + t]) / x->unit_size[u]);
+            int u = x->unit_of[j];
+            if (x->unit_decoded[u])
+                row[j] = (float)(((double)base[t] - (double)x->logp[(size_t)(u + 1) * steps + t]) / x->unit_size[u]);
         }
         if (x->methods) {
             e->rho[t] = NAN; /* the methods' rho replace it (method_rho) */

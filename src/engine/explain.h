@@ -70,7 +70,7 @@ typedef struct rs_explainer {
     bool occlude_words;  /* occlusion units are words (a subword model's pieces together), not tokens */
     int *unit_of;        /* [length]: each position's occlusion unit (-1 at added bos/eos) */
     int *unit_size;      /* [variants]: tokens per unit */
-    int *unit_variant;   /* [variants]: each unit's variant (its row of logp), 0 when it is not decoded */
+    int *unit_decoded;   /* [variants]: 1 when unit u was decoded occluded (its log p is row u + 1 of logp) */
     float *logp;         /* [variants, steps]: log p(y_t) of the original (variant 0) and each occluded source */
     int *todo;           /* [variants]: the variants that are decoded */
     rs_workspace workspace;
