@@ -6,6 +6,8 @@ CORPUS (source -> target):
   multi30k      de -> en  Multi30k captions: train, val (dev), test_2016_flickr (test)
   tatoeba-deu   de -> en  Tatoeba German-English
   deu-eng       de -> en  multi30k + tatoeba-deu together (train and dev only; test each part on its own)
+  deu-eng-tune  de -> en  for fine-tuning a deu-eng model on the captions: multi30k train + every 5th pair of
+                          tatoeba-deu train (so as not to forget it); dev as deu-eng (train and dev only)
   tatoeba       fr -> en  Tatoeba French-English
   tatoeba-rev   en -> fr  the same pairs and splits, reversed
   persian       en -> fa  Tatoeba English-Persian
@@ -22,8 +24,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data"))
-CORPORA = ["multi30k", "tatoeba-deu", "deu-eng", "tatoeba", "tatoeba-rev", "persian"]
-LANGS = {"multi30k": ("de", "en"), "tatoeba-deu": ("de", "en"), "deu-eng": ("de", "en"),
+CORPORA = ["multi30k", "tatoeba-deu", "deu-eng", "deu-eng-tune", "tatoeba", "tatoeba-rev", "persian"]
+LANGS = {"multi30k": ("de", "en"), "tatoeba-deu": ("de", "en"), "deu-eng": ("de", "en"), "deu-eng-tune": ("de", "en"),
          "tatoeba": ("fr", "en"), "tatoeba-rev": ("en", "fr"), "persian": ("en", "fa")}
 # (file under the data root, column of the source side, column of the target side)
 TATOEBA_FILES = {"tatoeba-deu": ("tatoeba-deu/eng-deu.txt", 1, 0), "tatoeba": ("tatoeba/eng-fra.txt", 1, 0),
@@ -89,12 +91,14 @@ def pairs(corpus, part):
         src = read_lines(os.path.join(data_root(), "multi30k", name + ".de"))
         tgt = read_lines(os.path.join(data_root(), "multi30k", name + ".en"))
         return list(zip(src, tgt))
-    if corpus == "deu-eng":
+    if corpus in ("deu-eng", "deu-eng-tune"):
         if part == "test":
-            raise ValueError("deu-eng has no joint test set: use multi30k and tatoeba-deu")
+            raise ValueError(f"{corpus} has no joint test set: use multi30k and tatoeba-deu")
         multi = pairs("multi30k", part)
         held_out = {s for s, _ in pairs("multi30k", "test")} | {s for s, _ in pairs("multi30k", "dev")}
         tato = [p for p in pairs("tatoeba-deu", part) if part != "train" or p[0] not in held_out]
+        if corpus == "deu-eng-tune" and part == "train":
+            tato = tato[::5]
         return multi + tato
     if corpus == "tatoeba-rev":
         return [(t, s) for s, t in pairs("tatoeba", part)]
