@@ -54,7 +54,9 @@ tokens are the given English tokens and whose attention has their rows plus eos.
 """
 import argparse
 import json
+import math
 import os
+import struct
 import subprocess
 import sys
 
@@ -467,6 +469,35 @@ def grow_diag_final(t2s, s2t):
     return links
 
 
+def float32(x):
+    """x rounded to the nearest float32, as C stores it."""
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def apply_prior(rows, first, count, method, tension):
+    """rnnsearch --align-prior (src/cli/align.h rs_links_prior), bit for bit: each row's word columns [first,
+    first + count) become P(w | row) = softmax_w(score - tension * |(r + 1/2) / rows - (w + 1/2) / count|),
+    score being log(max(x, 1e-9)) for attention and saliency and x itself for the other methods (differences of
+    log p); the same operations in the same order in double, each result rounded to float32. Returns new rows."""
+    out = []
+    for r, row in enumerate(rows):
+        at = (r + 0.5) / len(rows)
+
+        def logit(w):
+            x = row[first + w]
+            score = (math.log(x) if x > 1e-9 else math.log(1e-9)) if method in ("attention", "saliency") else x
+            return score - tension * abs(at - (w + 0.5) / count)
+        best = max((logit(w) for w in range(count)), default=0.0)
+        total = 0.0
+        for w in range(count):
+            total += math.exp(logit(w) - best)
+        new = list(row)
+        for w in range(count):
+            new[first + w] = float32(math.exp(logit(w) - best) / total)
+        out.append(new)
+    return out
+
+
 def symmetrised(matrix, first, count):
     t2s, s2t = directional_links(matrix, first, count)
     return {"target-argmax": t2s, "source-argmax": s2t, "intersection": t2s & s2t, "union": t2s | s2t,
@@ -513,7 +544,7 @@ def word_owners(obj, sides, lines):
 
 
 def evaluate_reverse(model_path, reverse_path, pairs, binary, methods, ig_steps=None, unmapped=None,
-                     occlusion_unit="piece"):
+                     occlusion_unit="piece", tension=None):
     """Rows "METHOD (reverse model)": the target-argmax column is this model's argmax alone, source-argmax the
     reverse model's (English -> French, forced on the French) alone, and the symmetrisations rnnsearch's own
     `--symmetrize RULE --reverse-model` links, word to word (a subword model's words, README "Words and
@@ -521,7 +552,8 @@ def evaluate_reverse(model_path, reverse_path, pairs, binary, methods, ig_steps=
     precision, recall)}}; the indices of pairs that cannot be mapped to the gold words go into the set
     `unmapped` when one is given (they count as unaligned)."""
     sides, reverse_sides = load_sides(model_path), load_sides(reverse_path)
-    extra = (["--ig-steps", str(ig_steps)] if ig_steps else []) + ["--occlusion-unit", occlusion_unit]
+    extra = (["--ig-steps", str(ig_steps)] if ig_steps else []) + ["--occlusion-unit", occlusion_unit] + \
+        (["--align-prior", repr(tension)] if tension is not None else [])
     results = {}
     for m in methods:
         runs, objs, reverse_objs = {}, [], []
@@ -549,26 +581,35 @@ def evaluate_reverse(model_path, reverse_path, pairs, binary, methods, ig_steps=
                     unmapped.add(k)
                 score.add(word_links(runs[sym][k], tgt_map, src_map) if ok else set(), sure, possible)
             row[sym] = (score.aer(), score.precision(), score.recall())
-        results[f"{m} (reverse model)"] = row
+        results[f"{method_row(m, tension)} (reverse model)"] = row
     return results
 
 
-def method_links(rows, first, src_map, tgt_map, n_source_words, pieces):
+def method_links(rows, first, src_map, tgt_map, n_source_words, pieces, method=None, tension=None):
     """{symmetrisation: (english word, french word) links} of one method's [target token rows (eos row dropped)
     x source positions] matrix. A word-level model's tokens are its words, as rnnsearch has them: the rules
     run on tokens, whose links then go to their gold words. A subword model's matrix is made word level first
     (README "Words and pieces": mean over a target word's pieces of the sums over a source word's pieces), the
-    words being the gold words, so the rules run on words, as rnnsearch's --align-method/--symmetrize do."""
+    words being the gold words, so the rules run on words, as rnnsearch's --align-method/--symmetrize do.
+    With a tension, the rows go through apply_prior first (--align-prior)."""
     if not pieces:
+        if tension is not None:
+            rows = apply_prior(rows, first, len(src_map), method, tension)
         return {sym: word_links(links, tgt_map, src_map)
                 for sym, links in symmetrised(rows, first, len(src_map)).items()}
     grouped = word_rows(rows, first, src_map, tgt_map, n_source_words)
-    sym_links = symmetrised([row for _, row in grouped], first, n_source_words)
+    word_matrix = [row for _, row in grouped]
+    if tension is not None:
+        word_matrix = apply_prior(word_matrix, first, n_source_words, method, tension)
+    sym_links = symmetrised(word_matrix, first, n_source_words)
     return {sym: {(grouped[t][0], w) for t, w in links} for sym, links in sym_links.items()}
 
 
-def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None, unmapped=None, occlusion_unit="piece"):
-    """AER of every method x symmetrisation, from `rnnsearch --forced --explain=METHODS`; returns
+def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None, unmapped=None, occlusion_unit="piece",
+                     tension=None):
+    """AER of every method x symmetrisation, from `rnnsearch --forced --explain=METHODS` (with a tension: the
+    matrices read through --align-prior's apply_prior; rows named "METHOD prior T", and a baseline row of the
+    prior alone, every score equal); returns
     {method: {symmetrisation: (aer, precision, recall)}}; the indices of pairs that cannot be mapped to the
     gold words go into the set `unmapped` when one is given (they count as unaligned)."""
     src_side, tgt_side, add_bos, add_eos = load_sides(model_path)
@@ -576,7 +617,9 @@ def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None, unmapped
         (["--ig-steps", str(ig_steps)] if ig_steps else [])
     hyps = []
     outputs = forced_rnnsearch(binary, model_path, [(f, e) for f, e, _, _ in pairs], extra, hyps)
-    scores = {m: {s: Score() for s in SYMMETRISATIONS} for m in methods}
+    # with a prior, a baseline row: the prior alone, every score equal (what the diagonal gives without the model)
+    rows = list(methods) + (["diagonal"] if tension is not None else [])
+    scores = {m: {s: Score() for s in SYMMETRISATIONS} for m in rows}
     for k, (f, e, sure, possible) in enumerate(pairs):
         source, tokens, _ = outputs[k]
         first, count = source_span(source, add_bos, add_eos)
@@ -584,14 +627,21 @@ def evaluate_methods(model_path, pairs, binary, methods, ig_steps=None, unmapped
         tgt_map = token_owners(tgt_side, tokens, e)
         if (src_map is None or tgt_map is None) and unmapped is not None:
             unmapped.add(k)
-        for m in methods:
-            matrix = hyps[k].get(m)
+        for m in rows:
+            matrix = hyps[k].get(m) if m != "diagonal" else [[0.0] * len(source) for _ in range(len(tokens) + 1)]
             ok = src_map is not None and tgt_map is not None and matrix and len(matrix) == len(tokens) + 1
             links = method_links(matrix[:-1], first, src_map, tgt_map, len(f.split()),
-                                 src_side.pieces or tgt_side.pieces) if ok else {}
+                                 src_side.pieces or tgt_side.pieces, m, tension) if ok else {}
             for sym in SYMMETRISATIONS:
                 scores[m][sym].add(links.get(sym, set()), sure, possible)
-    return {m: {s: (x.aer(), x.precision(), x.recall()) for s, x in row.items()} for m, row in scores.items()}
+    return {method_row(m, tension): {s: (x.aer(), x.precision(), x.recall()) for s, x in row.items()}
+            for m, row in scores.items()}
+
+
+def method_row(method, tension):
+    if method == "diagonal":
+        return f"prior {tension:g} alone (no model)"
+    return method if tension is None else f"{method} prior {tension:g}"
 
 
 def print_methods_table(results, out=sys.stdout):
@@ -674,9 +724,14 @@ def main(argv=None):
                         help="with --methods: an English -> French model for rows symmetrised with it (rnnsearch "
                              "--reverse-model; default models/eng-fra.json when it exists)")
     parser.add_argument("--no-reverse", action="store_true", help="with --methods: no reverse-model rows")
+    parser.add_argument("--align-prior", type=float, metavar="T",
+                        help="with --methods: read each matrix through rnnsearch --align-prior T (fast_align's "
+                             "diagonal prior, 4 its default tension; default: none)")
     args = parser.parse_args(argv)
     if not 0.0 < args.threshold <= 1.0:
         parser.error("--threshold must be in (0, 1]")
+    if args.align_prior is not None and not 0.0 <= args.align_prior <= 1000.0:
+        parser.error("--align-prior must be in [0, 1000]")
 
     folder = args.data or os.path.join(data.data_root(), "alignment", "hansards-enfr")
     if args.methods:
@@ -684,11 +739,11 @@ def main(argv=None):
         try:
             pairs = read_set(folder, args.limit)
             results = evaluate_methods(args.model, pairs, args.binary, args.methods.split(","), args.ig_steps,
-                                       unmapped, args.occlusion_unit)
+                                       unmapped, args.occlusion_unit, args.align_prior)
             reverse = args.reverse_model or (DEFAULT_REVERSE if os.path.exists(DEFAULT_REVERSE) else None)
             if reverse and not args.no_reverse:
                 results.update(evaluate_reverse(args.model, reverse, pairs, args.binary, args.methods.split(","),
-                                                args.ig_steps, unmapped, args.occlusion_unit))
+                                                args.ig_steps, unmapped, args.occlusion_unit, args.align_prior))
         except (OSError, ValueError, KeyError) as e:
             sys.exit(f"aer.py: {e}")
         if unmapped:

@@ -349,6 +349,15 @@ class EndToEndTest(unittest.TestCase):
                 count = len(source) - 1  # no bos, one eos
                 want = aer.symmetrised(hyps[k]["occlusion"][:-1], 0, count)[sym]
                 self.assertEqual(aer.pharaoh_token_links(tool[k]["alignment"]), want, f"{sym} pair {k}")
+            # --align-prior: the tool's links are the table's (apply_prior, then the same rules)
+            tool = []
+            aer.forced_rnnsearch(BINARY, self.model, [(f, e) for f, e, _, _ in pairs],
+                                 ["--align-method", "occlusion", "--symmetrize", sym, "--align-prior", "4"], tool)
+            for k, (source, tokens, _) in enumerate(outputs):
+                count = len(source) - 1
+                rows = aer.apply_prior(hyps[k]["occlusion"][:-1], 0, count, "occlusion", 4.0)
+                self.assertEqual(aer.pharaoh_token_links(tool[k]["alignment"]), aer.symmetrised(rows, 0, count)[sym],
+                                 f"{sym} --align-prior 4 pair {k}")
         results = aer.evaluate_reverse(self.model, self.reverse, pairs, BINARY, ["attention", "occlusion"])
         self.assertEqual(set(results), {"attention (reverse model)", "occlusion (reverse model)"})
         for row in results.values():
@@ -361,6 +370,10 @@ class EndToEndTest(unittest.TestCase):
             self.assertGreaterEqual(row["union"][2], max(row["target-argmax"][2], row["source-argmax"][2]))
         table = self.run_aer("--methods", "attention", "--reverse-model", self.reverse)
         self.assertIn("attention (reverse model)", table)
+        table = self.run_aer("--methods", "occlusion", "--reverse-model", self.reverse, "--align-prior", "4")
+        self.assertIn("| occlusion prior 4 |", table)
+        self.assertIn("| occlusion prior 4 (reverse model) |", table)
+        self.assertIn("| prior 4 alone (no model) |", table)
 
 
 def build_subword_reverse(path):

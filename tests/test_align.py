@@ -1,5 +1,6 @@
-"""Alignments from any method (--align-method, --align-threshold, --symmetrize, --reverse-model; src/cli/align.h):
-the link rules and symmetrizations of the C code against scripts/aer.py's Python on hand-made and random
+"""Alignments from any method (--align-method, --align-threshold, --align-prior, --symmetrize, --reverse-model;
+src/cli/align.h): the link rules, the prior and the symmetrizations of the C code against scripts/aer.py's
+Python on hand-made and random
 matrices (tests/bin/test_align --links), the tool's links against the same rules applied to its own JSONL
 matrices, with a reverse-direction fixture model (word level and subword), and the errors."""
 import json
@@ -41,8 +42,13 @@ def row_links(matrix, first, count, nulls, threshold=None):
     return links
 
 
-def expected_rules(matrix, first, count, nulls, threshold=None):
-    """The five link sets the tool prints, by scripts/aer.py's rules (its grow_diag_final)."""
+METHODS = ("attention", "occlusion", "saliency", "grad_input", "ig")  # rs_method's order
+
+
+def expected_rules(matrix, first, count, nulls, threshold=None, method="occlusion", tension=None):
+    """The five link sets the tool prints, by scripts/aer.py's rules (its apply_prior and grow_diag_final)."""
+    if tension is not None:
+        matrix, nulls = aer.apply_prior(matrix, first, count, method, tension), False
     forward = row_links(matrix, first, count, nulls, threshold)
     if threshold is not None:
         backward = set(forward)
@@ -62,10 +68,12 @@ class RulesTest(unittest.TestCase):
 
     def run_tool(self, cases):
         text = ""
-        for matrix, first, count, nulls, threshold in cases:
+        for matrix, first, count, nulls, threshold, *prior in cases:
+            method, tension = prior or ("occlusion", None)
             width = len(matrix[0]) if matrix else first + count
             text += f"{len(matrix)} {width} {first} {count} {int(nulls)} {int(threshold is not None)} " \
-                    f"{threshold if threshold is not None else 0}\n"
+                    f"{threshold if threshold is not None else 0} {METHODS.index(method)} " \
+                    f"{tension if tension is not None else -1}\n"
             text += "".join(" ".join(repr(x) for x in row) + "\n" for row in matrix)
         done = subprocess.run(wrapper() + [TOOL, "--links"], input=text.encode(), capture_output=True,
                               timeout=timeout())
@@ -103,6 +111,26 @@ class RulesTest(unittest.TestCase):
             threshold = rng.choice([None, None, None, 0.5])
             cases.append((matrix, first, count, rng.random() < 0.5, threshold))
         self.check(cases)
+
+    def test_prior(self):
+        """--align-prior: the C softmax with its diagonal prior equals aer.apply_prior bit for bit (the links
+        would differ on the near-ties otherwise), for scores read as log weights and as log-p differences."""
+        rng = random.Random(12)
+        cases = []
+        for _ in range(300):
+            rows, count = rng.randint(1, 9), rng.randint(1, 9)
+            first, last = rng.randint(0, 1), rng.randint(0, 1)
+            method = rng.choice(METHODS)
+            low = 0 if method in ("attention", "saliency") else -40
+            matrix = [[rng.randint(low, 80) / 16 for _ in range(first + count + last)] for _ in range(rows)]
+            threshold = rng.choice([None, None, None, 0.3])
+            cases.append((matrix, first, count, rng.random() < 0.5, threshold, method,
+                          rng.choice([0.0, 0.5, 4.0, 4.0, 11.0])))
+        # the prior alone: equal rows link along the diagonal
+        cases.append(([[0.0] * 4 for _ in range(4)], 0, 4, False, None, "occlusion", 4.0))
+        self.check(cases)
+        flat = self.run_tool([cases[-1]])[0]
+        self.assertEqual(flat[2], "0-0 1-1 2-2 3-3")
 
 
 def jsonl(args, stdin):
@@ -143,13 +171,16 @@ def directional(obj, method, pieces, nulls, threshold):
     return words[:targets], first, count
 
 
-def expected_links(forward, backward, method, symmetrize, pieces, threshold=None):
-    """What --align-method METHOD --symmetrize RULE --reverse-model should print, from the two models' own
-    JSONL matrices (forward: source -> target; backward: the reverse model forced on target -> source)."""
-    nulls = method == "attention"
+def expected_links(forward, backward, method, symmetrize, pieces, threshold=None, tension=None):
+    """What --align-method METHOD --symmetrize RULE --reverse-model [--align-prior T] should print, from the two
+    models' own JSONL matrices (forward: source -> target; backward: the reverse model forced on target ->
+    source)."""
+    nulls = method == "attention" and tension is None
     fm, ff, fc = directional(forward, method, pieces, nulls, threshold)
-    f_links = row_links(fm, ff, fc, nulls, threshold)
     bm, bf, bc = directional(backward, method, pieces, nulls, threshold)
+    if tension is not None:
+        fm, bm = aer.apply_prior(fm, ff, fc, method, tension), aer.apply_prior(bm, bf, bc, method, tension)
+    f_links = row_links(fm, ff, fc, nulls, threshold)
     b_links = {(t, s) for s, t in row_links(bm, bf, bc, nulls, threshold)}
     return {"intersection": f_links & b_links, "union": f_links | b_links,
             "grow-diag-final": aer.grow_diag_final(f_links, b_links)}[symmetrize]
@@ -179,13 +210,14 @@ class ReverseModelTest(unittest.TestCase):
         tinymodel.write(cls.mismatched_tokenizer, tinymodel.build(src_words=words_tgt, tgt_words=words_src,
                                                                   tokenizer={"lowercase": True}))
 
-    def compare(self, model, reverse, pairs, method, pieces):
+    def compare(self, model, reverse, pairs, method, pieces, tension=None):
         explain = [] if method == "attention" else ["--explain=" + method]
+        prior = ["--align-prior", repr(tension)] if tension is not None else []
         forward = jsonl(["-m", model, "--forced", "--format", "jsonl", "-a", "--no-split-sentences"] + explain,
                         "".join(f"{s}\t{t}\n" for s, t in pairs))
         for symmetrize in ("intersection", "union", "grow-diag-final"):
             got = jsonl(["-m", model, "--forced", "--format", "jsonl", "--no-split-sentences", "--align-method",
-                         method, "--symmetrize", symmetrize, "--reverse-model", reverse],
+                         method, "--symmetrize", symmetrize, "--reverse-model", reverse] + prior,
                         "".join(f"{s}\t{t}\n" for s, t in pairs))
             for k, obj in enumerate(forward):
                 hyp = obj["hypotheses"][0]
@@ -193,7 +225,7 @@ class ReverseModelTest(unittest.TestCase):
                                  pairs[k][0] if pieces else " ".join(obj["source"][:-1]))
                 backward = jsonl(["-m", reverse, "--forced", "--format", "jsonl", "-a", "--no-split-sentences"]
                                  + explain, "\t".join(backward_pair) + "\n")[0]
-                want = expected_links(obj, backward, method, symmetrize, pieces)
+                want = expected_links(obj, backward, method, symmetrize, pieces, tension=tension)
                 self.assertEqual(parse_links(got[k]["hypotheses"][0]["alignment"]), want,
                                  f"{method} {symmetrize} line {k}")
 
@@ -202,6 +234,8 @@ class ReverseModelTest(unittest.TestCase):
                  ("hund ein ein", "dog"), ("sieht hund katze ein", "sees sees dog a")]
         for method in ("attention", "occlusion", "saliency", "grad_input"):
             self.compare(self.forward, self.reverse, pairs, method, False)
+        for method in ("attention", "occlusion"):
+            self.compare(self.forward, self.reverse, pairs, method, False, tension=4.0)
 
     def test_subword(self):
         with open(fixture("subword.in"), encoding="utf-8") as f:
@@ -209,6 +243,7 @@ class ReverseModelTest(unittest.TestCase):
         pairs = [(s, t) for s, t in zip(sources, ["The dog runs.", "Two children play.", "Tom lives in Berlin."])]
         for method in ("attention", "grad_input"):
             self.compare(self.subword, self.subword_reverse, pairs, method, True)
+        self.compare(self.subword, self.subword_reverse, pairs, "attention", True, tension=2.5)
 
     def test_default_unchanged(self):
         """--align-method attention alone is plain --alignments."""
@@ -232,6 +267,11 @@ class ReverseModelTest(unittest.TestCase):
             self.assertEqual(parse_links(got["hypotheses"][0]["alignment"]),
                              expected_rules(matrix, first, count, False)[2 + k], symmetrize)
             self.assertNotIn("occlusion", got["hypotheses"][0])  # computed for the links, not shown
+            got = jsonl(["-m", self.forward, "--forced", "--format", "jsonl", "--align-method", "occlusion",
+                         "--symmetrize", symmetrize, "--align-prior", "4"], pair)[0]
+            self.assertEqual(parse_links(got["hypotheses"][0]["alignment"]),
+                             expected_rules(matrix, first, count, False, None, "occlusion", 4.0)[2 + k],
+                             f"{symmetrize} --align-prior 4")
 
     def error(self, args, stdin, *fragments):
         done = run(args, stdin)
@@ -247,6 +287,8 @@ class ReverseModelTest(unittest.TestCase):
         pair = "ein hund\ta dog\n"
         self.error(["-m", self.forward, "--align-method", "attn"], "ein\n", "--align-method: unknown method 'attn'")
         self.error(["-m", self.forward, "--symmetrize", "grow-diag"], "ein\n", "--symmetrize: unknown rule")
+        for bad in ("-1", "abc", "", "inf", "1001"):
+            self.error(["-m", self.forward, "--align-prior", bad], "ein\n", "--align-prior: expected a tension")
         self.error(["-m", self.forward, "--align-threshold", "x"], "ein\n", "--align-threshold: expected a number")
         self.error(["-m", self.forward, "--reverse-model", self.reverse], "ein\n", "needs --symmetrize")
         self.error(["-m", self.forward, "--symmetrize", "union", "--reverse-model", self.forward], "ein\n",

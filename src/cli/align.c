@@ -1,5 +1,6 @@
 #include "align.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,42 @@ void rs_links_columns(const float *m, int rows, int width, int first, int count,
             if (m[(size_t)r * (size_t)width + (size_t)(first + c)] > m[(size_t)best * (size_t)width + (size_t)(first + c)])
                 best = r;
         grid[(size_t)best * (size_t)count + (size_t)c] = 1;
+    }
+}
+
+/* A word's score as a log-probability: the attention's weights and saliency's norms are magnitudes, the other
+ * methods' values are already differences of log p. */
+static double prior_score(float x, rs_method method)
+{
+    if (method == RS_METHOD_ATTENTION || method == RS_METHOD_SALIENCY)
+        return (double)x > 1e-9 ? log((double)x) : log(1e-9);
+    return (double)x;
+}
+
+/* The logit of word w in a row at relative position `at`. */
+static double prior_logit(const float *row, int w, int count, double at, rs_method method, double tension)
+{
+    return prior_score(row[w], method) - tension * fabs(at - ((double)w + 0.5) / (double)count);
+}
+
+void rs_links_prior(float *m, int rows, int width, int first, int count, rs_method method, double tension)
+{
+    for (int r = 0; r < rows; r++) {
+        float *row = m + (size_t)r * (size_t)width + (size_t)first;
+        double at = ((double)r + 0.5) / (double)rows;
+        /* the passes recompute the same logits rather than keep a buffer: the max, the sum, the quotients (each
+         * word's own value is read before it is replaced) */
+        double best = -INFINITY;
+        for (int w = 0; w < count; w++) {
+            double x = prior_logit(row, w, count, at, method, tension);
+            if (x > best)
+                best = x;
+        }
+        double sum = 0.0;
+        for (int w = 0; w < count; w++)
+            sum += exp(prior_logit(row, w, count, at, method, tension) - best);
+        for (int w = 0; w < count; w++)
+            row[w] = (float)(exp(prior_logit(row, w, count, at, method, tension) - best) / sum);
     }
 }
 
@@ -388,9 +425,12 @@ static int reverse_links(rs_aligner *a, const rs_translation *tr, const rs_hypot
                                                              : first + target_words + (c - first - target_tokens);
     rs_word_matrix(matrix, rows, width, w->reverse_row_word, source_words + 1, w->reverse_col_word, cols,
                    w->reverse_words);
+    if (a->rule.use_prior)
+        rs_links_prior(w->reverse_words, source_words, cols, first, target_words, a->rule.method,
+                       a->rule.prior_tension);
     unsigned char *grid = w->links; /* [source words, target words] first, transposed below */
     rs_links_rows(w->reverse_words, source_words, cols, first, target_words, &a->rule,
-                  a->rule.method == RS_METHOD_ATTENTION, grid);
+                  a->rule.method == RS_METHOD_ATTENTION && !a->rule.use_prior, grid);
     for (int t = 0; t < target_words; t++)
         for (int s = 0; s < source_words; s++)
             w->backward[(size_t)t * (size_t)source_words + (size_t)s] =
@@ -429,7 +469,10 @@ static int align_one(rs_aligner *a, const rs_translation *tr, const rs_hypothesi
     if (target_words <= 0 || source_words <= 0)
         return 0;
     rs_word_matrix(matrix, steps, length, w->target_word, target_all, w->source_word, source_all, w->words);
-    bool nulls = a->rule.method == RS_METHOD_ATTENTION;
+    if (a->rule.use_prior)
+        rs_links_prior(w->words, target_words, source_all, first, source_words, a->rule.method,
+                       a->rule.prior_tension);
+    bool nulls = a->rule.method == RS_METHOD_ATTENTION && !a->rule.use_prior;
     rs_links_rows(w->words, target_words, source_all, first, source_words, &a->rule, nulls, w->forward);
     if (a->rule.symmetrize == RS_SYMMETRIZE_NONE)
         return rs_links_format(out, w->forward, target_words, source_words, err);

@@ -1,5 +1,6 @@
 /* Hard word alignments (Pharaoh links) from any attribution method's matrix, symmetrized (README.md
- * "Alignments from any method": --align-method, --align-threshold, --symmetrize, --reverse-model).
+ * "Alignments from any method": --align-method, --align-threshold, --align-prior, --symmetrize,
+ * --reverse-model).
  *
  * Links are word to word: a method's [target step, source position] matrix becomes a word matrix as README
  * "Words and pieces" defines it for attention (mean over a target word's pieces of the sum over a source word's
@@ -14,7 +15,13 @@
  *
  * The symmetrizations are the usual ones of statistical alignment: intersection, union, and Koehn's
  * grow-diag-final, in exactly the order of scripts/aer.py's grow_diag_final (tests/test_align.py compares
- * them on hand-made and random matrices). */
+ * them on hand-made and random matrices).
+ *
+ * --align-prior reads a method's word matrix the way fast_align models alignment: each target word's row
+ * becomes a distribution over the source words, its scores as log-probabilities plus a log-linear diagonal
+ * prior. The row argmax then trades score against distance from the diagonal, and the column argmax compares
+ * rows on one scale (a probability) rather than on raw scores whose range differs from row to row: on the
+ * Hansards set both help occlusion far more than either alone (README "Alignments from any method"). */
 #ifndef RS_ALIGN_H
 #define RS_ALIGN_H
 
@@ -46,7 +53,12 @@ typedef struct rs_align_rule {
     bool use_threshold; /* every word scoring >= threshold instead of the argmax */
     double threshold;
     rs_symmetrize symmetrize;
+    bool use_prior;        /* --align-prior: rows become P(source word | target word), rs_links_prior */
+    double prior_tension;
 } rs_align_rule;
+
+/* The largest --align-prior tension: far beyond any useful one (fast_align's default is 4). */
+#define RS_MAX_ALIGN_PRIOR 1000.0
 
 /* One direction's links from a [rows, width] word matrix whose word columns are [first, first + count):
  * grid[r * count + c] = 1 when row r links to word column c. Argmax: the first largest of the row, over all
@@ -59,6 +71,14 @@ void rs_links_rows(const float *matrix, int rows, int width, int first, int coun
  * rule gives rs_links_rows's links, the rule being symmetric). */
 void rs_links_columns(const float *matrix, int rows, int width, int first, int count, const rs_align_rule *rule,
                       unsigned char *grid);
+
+/* --align-prior: replaces the word columns [first, first + count) of rows 0 .. rows - 1 by
+ *   P(w | r) = softmax over w of  score(m[r, w]) - tension * |(r + 1/2) / rows - (w + 1/2) / count|
+ * where score is log(max(x, 1e-9)) for the attention and saliency (weights and gradient norms, >= 0) and x itself
+ * for occlusion, grad_input and ig (log-probability differences, in nats). Computed in double in a fixed order
+ * (scripts/aer.py's apply_prior matches it bit for bit) and stored as float; the other columns are unchanged
+ * and take no part (with the prior the argmax is over the words alone). */
+void rs_links_prior(float *matrix, int rows, int width, int first, int count, rs_method method, double tension);
 
 /* out = the symmetrization of two [rows, cols] grids (out may not alias them). */
 int rs_links_symmetrize(const unsigned char *forward, const unsigned char *backward, int rows, int cols,

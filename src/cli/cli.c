@@ -44,6 +44,7 @@ enum {
     OPT_WORD_SCORES,
     OPT_ALIGN_METHOD,
     OPT_ALIGN_THRESHOLD,
+    OPT_ALIGN_PRIOR,
     OPT_SYMMETRIZE,
     OPT_REVERSE_MODEL,
 };
@@ -81,6 +82,7 @@ static const struct option LONG_OPTIONS[] = {
     {"word-scores", no_argument, NULL, OPT_WORD_SCORES},
     {"align-method", required_argument, NULL, OPT_ALIGN_METHOD},
     {"align-threshold", required_argument, NULL, OPT_ALIGN_THRESHOLD},
+    {"align-prior", required_argument, NULL, OPT_ALIGN_PRIOR},
     {"symmetrize", required_argument, NULL, OPT_SYMMETRIZE},
     {"reverse-model", required_argument, NULL, OPT_REVERSE_MODEL},
     {"threads", required_argument, NULL, 't'},
@@ -184,8 +186,8 @@ static int parse_attribution_option(rs_cli *cli, int c, const char *arg, rs_erro
     }
 }
 
-/* --align-method, --align-threshold, --symmetrize and --reverse-model (align.h): each asks for --alignments by
- * that rule. */
+/* --align-method, --align-threshold, --align-prior, --symmetrize and --reverse-model (align.h): each asks for
+ * --alignments by that rule. */
 static int parse_align_option(rs_cli *cli, int c, const char *arg, rs_error *err)
 {
     rs_session_options *s = &cli->session;
@@ -208,6 +210,17 @@ static int parse_align_option(rs_cli *cli, int c, const char *arg, rs_error *err
             return rs_fail(err, "--align-threshold: expected a number, got '%s'", arg);
         s->align_threshold_given = true;
         s->align_threshold = value;
+        return 0;
+    }
+    case OPT_ALIGN_PRIOR: {
+        char *end = NULL;
+        errno = 0;
+        double value = strtod(arg, &end);
+        if (*arg == '\0' || *end != '\0' || errno == ERANGE || !isfinite(value) || value < 0 ||
+            value > RS_MAX_ALIGN_PRIOR)
+            return rs_fail(err, "--align-prior: expected a tension from 0 to %g, got '%s'", RS_MAX_ALIGN_PRIOR, arg);
+        s->align_prior_given = true;
+        s->align_prior = value;
         return 0;
     }
     case OPT_SYMMETRIZE: {
@@ -234,7 +247,7 @@ static int check_align_rule(rs_cli *cli, rs_error *err)
         return 0;
     if (cli->check_file)
         return rs_fail(err, "--check compares 1-best text lines: it cannot be combined with --align-method, "
-                            "--align-threshold, --symmetrize or --reverse-model");
+                            "--align-threshold, --align-prior, --symmetrize or --reverse-model");
     if (s->reverse_model && s->symmetrize == RS_SYMMETRIZE_NONE)
         return rs_fail(err, "--reverse-model gives the second direction of a symmetrization: it needs "
                             "--symmetrize intersection, union or grow-diag-final");
@@ -381,6 +394,7 @@ static int parse_output_option(rs_cli *cli, int c, const char *arg, rs_error *er
         return parse_attribution_option(cli, c, arg, err);
     case OPT_ALIGN_METHOD:
     case OPT_ALIGN_THRESHOLD:
+    case OPT_ALIGN_PRIOR:
     case OPT_SYMMETRIZE:
     case OPT_REVERSE_MODEL:
         return parse_align_option(cli, c, arg, err);
@@ -580,6 +594,10 @@ void rs_cli_help(FILE *out)
           "      --align-method M      --alignments from method M's matrix: attention (default), occlusion,\n"
           "                            saliency, grad_input or ig (word to word; see the README)\n"
           "      --align-threshold X   link every source word scoring >= X instead of the argmax\n"
+          "      --align-prior T       read each target word's row as P(source word | target word) =\n"
+          "                            softmax(log-score - T x diagonal distance), fast_align's prior\n"
+          "                            (T = 4 is its default tension); the links and --symmetrize's\n"
+          "                            columns then use P (see the README)\n"
           "      --symmetrize RULE     none (default), intersection, union or grow-diag-final of the target\n"
           "                            words' links and the source words' (the column argmax of the same\n"
           "                            matrix, or the reverse model's links)\n"

@@ -71,12 +71,14 @@ typedef struct rs_session_options {
     const char *html;       /* --html: NULL or the report's file name (html_report.h) */
     int ig_steps;           /* --ig-steps */
     bool occlude_words;     /* --occlusion-unit word */
-    /* --align-method, --align-threshold, --symmetrize, --reverse-model (align.h): any of them sets align_rule
-     * (and output.alignments); without it --alignments keeps its attention argmax */
+    /* --align-method, --align-threshold, --align-prior, --symmetrize, --reverse-model (align.h): any of them
+     * sets align_rule (and output.alignments); without it --alignments keeps its attention argmax */
     bool align_rule;
     int align_method;          /* rs_method */
     bool align_threshold_given;
     double align_threshold;
+    bool align_prior_given;
+    double align_prior;        /* the diagonal prior's tension */
     int symmetrize;            /* rs_symmetrize */
     const char *reverse_model; /* NULL, a file or a model name */
     char **files;           /* input files ("-" is standard input); none: standard input */

@@ -67,7 +67,8 @@ int rs_session_init(rs_session *s, const rs_session_options *options, const rs_m
     if (options->align_rule && out) {
         s->aligning = true;
         rs_align_rule rule = {(rs_method)options->align_method, options->align_threshold_given,
-                              options->align_threshold, (rs_symmetrize)options->symmetrize};
+                              options->align_threshold, (rs_symmetrize)options->symmetrize,
+                              options->align_prior_given, options->align_prior};
         if (rs_aligner_init(&s->aligner, model, &rule, options->reverse_model, &options->decoding.search,
                             options->decoding.max_source_tokens, options->ig_steps, options->occlude_words,
                             err) < 0)

@@ -1,8 +1,10 @@
 /* Alignment links and their symmetrizations (align.h) on hand-made matrices. With --links the binary is also
  * tests/test_align.py's tool: it reads cases from standard input, each a line `rows width first count null
- * use_threshold threshold` and `rows` lines of `width` numbers, and prints per case five lines, the links of
+ * use_threshold threshold method tension` (method: rs_method's number; tension < 0: no --align-prior) and `rows`
+ * lines of `width` numbers, and prints per case five lines (after the prior, when there is one), the links of
  * the rows, of the columns, and of intersection, union and grow-diag-final, as Pharaoh "c-r" pairs; the test
  * compares them with scripts/aer.py's Python. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,7 +46,7 @@ static int all_rules(const float *m, int rows, int width, int first, int count, 
 
 static void check(const float *m, int rows, int width, int first, int count, bool nulls, const char *expected)
 {
-    rs_align_rule rule = {RS_METHOD_ATTENTION, false, 0.0, RS_SYMMETRIZE_NONE};
+    rs_align_rule rule = {RS_METHOD_ATTENTION, false, 0.0, RS_SYMMETRIZE_NONE, false, 0.0};
     rs_strbuf out;
     rs_strbuf_init(&out);
     rs_error err;
@@ -84,7 +86,7 @@ static void test_threshold(void **state)
 {
     (void)state;
     const float a[] = {0.6f, 0.3f, 0.1f, 0.4f, 0.4f, 0.2f};
-    rs_align_rule rule = {RS_METHOD_OCCLUSION, true, 0.3, RS_SYMMETRIZE_NONE};
+    rs_align_rule rule = {RS_METHOD_OCCLUSION, true, 0.3, RS_SYMMETRIZE_NONE, false, 0.0};
     rs_strbuf out;
     rs_strbuf_init(&out);
     rs_error err;
@@ -108,6 +110,24 @@ static void test_word_matrix(void **state)
     assert_true(out[2] == 1.0f && out[3] == 0.0f);
 }
 
+static void test_prior(void **state)
+{
+    (void)state;
+    /* two equal occlusion rows: the prior alone decides, each row's own diagonal word taking 1 / (1 + e^-2) at
+     * tension 4 (the other word is half the sentence away); bos and eos columns stay as they were */
+    float m[] = {7.0f, 0.5f, 0.5f, 7.0f, /* */ 7.0f, 0.5f, 0.5f, 7.0f};
+    rs_links_prior(m, 2, 4, 1, 2, RS_METHOD_OCCLUSION, 4.0);
+    float diagonal = (float)(1.0 / (1.0 + exp(-2.0)));
+    assert_true(m[0] == 7.0f && m[3] == 7.0f && m[4] == 7.0f && m[7] == 7.0f);
+    assert_true(m[1] == diagonal && m[6] == diagonal);
+    assert_true(fabsf(m[1] + m[2] - 1.0f) < 1e-6f);
+    /* attention weights are read as log probabilities: at tension 0 the row is the weights renormalized over
+     * the words, and a zero weight gets 1e-9 of the mass before normalization */
+    float a[] = {0.2f, 0.6f, 0.0f};
+    rs_links_prior(a, 1, 3, 0, 3, RS_METHOD_ATTENTION, 0.0);
+    assert_true(fabsf(a[0] - 0.25f) < 1e-6f && fabsf(a[1] - 0.75f) < 1e-6f && a[2] > 0.0f && a[2] < 2e-9f);
+}
+
 static void test_symmetrize_names(void **state)
 {
     (void)state;
@@ -122,13 +142,15 @@ static void test_symmetrize_names(void **state)
 /* --links: the tool mode (see the top). */
 static int links_tool(void)
 {
-    int rows, width, first, count, nulls, use_threshold;
-    double threshold;
+    int rows, width, first, count, nulls, use_threshold, method;
+    double threshold, tension;
     rs_strbuf out;
     rs_strbuf_init(&out);
     rs_error err;
-    while (scanf("%d %d %d %d %d %d %lf", &rows, &width, &first, &count, &nulls, &use_threshold, &threshold) == 7) {
-        if (rows < 0 || width <= 0 || first < 0 || count < 0 || first + count > width)
+    while (scanf("%d %d %d %d %d %d %lf %d %lf", &rows, &width, &first, &count, &nulls, &use_threshold, &threshold,
+                 &method, &tension) == 9) {
+        if (rows < 0 || width <= 0 || first < 0 || count < 0 || first + count > width || method < 0 ||
+            method >= RS_METHOD_COUNT)
             return 2;
         float *m = malloc(((size_t)rows * (size_t)width + 1) * sizeof *m);
         if (!m)
@@ -138,7 +160,12 @@ static int links_tool(void)
                 free(m);
                 return 2;
             }
-        rs_align_rule rule = {RS_METHOD_OCCLUSION, use_threshold != 0, threshold, RS_SYMMETRIZE_NONE};
+        rs_align_rule rule = {(rs_method)method, use_threshold != 0, threshold, RS_SYMMETRIZE_NONE, tension >= 0,
+                              tension};
+        if (rule.use_prior) {
+            rs_links_prior(m, rows, width, first, count, rule.method, tension);
+            nulls = 0;
+        }
         rs_strbuf_clear(&out);
         int rc = all_rules(m, rows, width, first, count, &rule, nulls != 0, &out, &err);
         free(m);
@@ -158,6 +185,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_threshold),
         cmocka_unit_test(test_word_matrix),
+        cmocka_unit_test(test_prior),
         cmocka_unit_test(test_symmetrize_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
