@@ -446,6 +446,10 @@ def finish(args, model, state, config, src_side, tgt_side, tok_config, dev, dev_
                 "selected": how, f"dev_{args.select}_score": round(chosen_bleu, 3),
                 "training_minutes": round(state["train_minutes"], 1),
                 "history": state["history"], "trained_with": "scripts/train.py " + " ".join(sys.argv[1:])}
+        if args.init_from:  # a fine-tuned model: say what it started from (its minutes and history are not here)
+            base = torch.load(args.init_from, map_location="cpu").get("meta") or {}
+            meta["initialized_from"] = {"checkpoint": args.init_from, "data": base.get("corpus") or
+                                        (base.get("args") or {}).get("train_src")}
         model.eval()
         save_v1(args.export, model, src_side.vocab, tgt_side.vocab, meta=meta, tokenizer=tok_config,
                 add_bos=False, add_eos=True, dtype=args.dtype)

@@ -390,9 +390,12 @@ class ExportTest(unittest.TestCase):
                       "--attn-dim", "4")
         self.assertEqual(first.returncode, 0, first.stderr.decode())
         second = train(*de_spm, "--out-dir", self.path("b"), "--init-from", self.path("a/epoch1.pt"), "--lr", "0",
-                       "--emb", "32")
+                       "--emb", "32", "--export", self.path("b.json"))
         self.assertEqual(second.returncode, 0, second.stderr.decode())
         self.assertIn("initialized from", second.stderr.decode())
+        with open(self.path("b.json"), encoding="utf-8") as f:  # the model says what it was fine-tuned from
+            self.assertEqual(json.load(f)["meta"]["initialized_from"],
+                             {"checkpoint": self.path("a/epoch1.pt"), "data": self.path("train.de")})
         a = torch.load(self.path("a/epoch1.pt"), map_location="cpu")
         b = torch.load(self.path("b/epoch1.pt"), map_location="cpu")
         self.assertEqual(b["config"], a["config"])  # the checkpoint's architecture, not --emb 32
