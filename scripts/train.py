@@ -31,7 +31,7 @@ import data  # noqa: E402
 import spm_train  # noqa: E402
 import subword  # noqa: E402
 import tokenizer as tok  # noqa: E402
-from model import RNNSearch, save_v1  # noqa: E402
+from model import RNNSearch, V1Model, save_v1  # noqa: E402
 
 SPECIALS = ["<unk>", "<s>", "</s>", "<pad>"]
 UNK, BOS, EOS, PAD = range(4)
@@ -158,6 +158,23 @@ def average_states(paths):
     return {k: sum(s[k] for s in states) / len(states) for k in states[0]}
 
 
+def load_start(path):
+    """--init-from: {config, model, src_vocab, tgt_vocab, meta} from an epoch checkpoint or a v1 model file."""
+    if path.endswith(".json"):
+        try:
+            v1 = V1Model(path)
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
+            sys.exit(f"train.py: --init-from {path}: not a loadable v1 model file ({type(e).__name__}: {e})")
+        return {"config": v1.config, "model": v1.model.state_dict(), "src_vocab": v1.src_vocab,
+                "tgt_vocab": v1.tgt_vocab, "meta": v1.doc.get("meta") or {}}
+    start = torch.load(path, map_location="cpu")
+    if not isinstance(start, dict) or not {"config", "model", "src_vocab", "tgt_vocab"} <= set(start):
+        sys.exit(f"train.py: --init-from {path}: not an epoch checkpoint of train.py (OUT_DIR/epochN.pt, which "
+                 "holds config, model and vocabularies; last.pt does not) nor a v1 model file (.json)")
+    start.setdefault("meta", {})
+    return start
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     g = p.add_argument_group("data")
@@ -197,11 +214,12 @@ def parse_args():
     g.add_argument("--dtype", default="f16", choices=["f16", "f32", "list"], help="exported tensors (default f16)")
     g.add_argument("--resume", action="store_true", help="continue from --out-dir/last.pt")
     g.add_argument("--init-from", metavar="CHECKPOINT",
-                   help="fine-tune: start from the weights of a train.py epoch checkpoint (OUT_DIR/epochN.pt of "
-                        "an earlier run; its architecture replaces the model options, its vocabularies must be this "
-                        "run's) with a fresh optimizer, LR schedule and epoch count, as OpenNMT's -train_from with "
-                        "-reset_optim all; for example on in-domain data with a smaller --lr. With --resume, a "
-                        "fine-tuning run that has a last.pt continues from it")
+                   help="fine-tune or continue: start from the weights of a train.py epoch checkpoint (OUT_DIR/"
+                        "epochN.pt of an earlier run) or of a v1 model file (.json, e.g. a bundled model; f16 files "
+                        "start from their rounded weights); its architecture replaces the model options, its "
+                        "vocabularies must be this run's. A fresh optimizer, LR schedule and epoch count, as "
+                        "OpenNMT's -train_from with -reset_optim all; for example on in-domain data with a smaller "
+                        "--lr. With --resume, a run that has a last.pt continues from it")
     g.add_argument("--dropout", type=float, default=0.3, help="default 0.3")
     g.add_argument("--label-smoothing", type=float, default=0.1, help="default 0.1")
     g.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
@@ -313,10 +331,7 @@ def main():
         del config["attention"]["dim"]
     start = None
     if args.init_from:
-        start = torch.load(args.init_from, map_location="cpu")
-        if not isinstance(start, dict) or not {"config", "model", "src_vocab", "tgt_vocab"} <= set(start):
-            sys.exit(f"train.py: --init-from {args.init_from}: not an epoch checkpoint of train.py (OUT_DIR/epochN.pt, "
-                     "which holds config, model and vocabularies; last.pt does not)")
+        start = load_start(args.init_from)
         for side, name in ((src_side, "src_vocab"), (tgt_side, "tgt_vocab")):
             if list(start[name]) != list(side.vocab):
                 sys.exit(f"train.py: --init-from {args.init_from}: its {name[:3]} vocabulary ({len(start[name])} "
@@ -447,9 +462,9 @@ def finish(args, model, state, config, src_side, tgt_side, tok_config, dev, dev_
                 "training_minutes": round(state["train_minutes"], 1),
                 "history": state["history"], "trained_with": "scripts/train.py " + " ".join(sys.argv[1:])}
         if args.init_from:  # a fine-tuned model: say what it started from (its minutes and history are not here)
-            base = torch.load(args.init_from, map_location="cpu").get("meta") or {}
-            meta["initialized_from"] = {"checkpoint": args.init_from, "data": base.get("corpus") or
-                                        (base.get("args") or {}).get("train_src")}
+            base = load_start(args.init_from)["meta"]
+            meta["initialized_from"] = {"checkpoint": args.init_from, "data": base.get("corpus") or base.get("data")
+                                        or (base.get("args") or {}).get("train_src")}
         model.eval()
         save_v1(args.export, model, src_side.vocab, tgt_side.vocab, meta=meta, tokenizer=tok_config,
                 add_bos=False, add_eos=True, dtype=args.dtype)

@@ -386,8 +386,8 @@ class ExportTest(unittest.TestCase):
         def train(*args):
             return subprocess.run(common + list(args), capture_output=True, timeout=300, env=env)
         de_spm = ["--spm-src", os.path.join(spm, "deu-eng.de.model")]
-        first = train(*de_spm, "--out-dir", self.path("a"), "--emb", "8", "--enc-hidden", "6", "--dec-hidden", "10",
-                      "--attn-dim", "4")
+        tiny = ["--emb", "8", "--enc-hidden", "6", "--dec-hidden", "10", "--attn-dim", "4"]
+        first = train(*de_spm, "--out-dir", self.path("a"), *tiny)
         self.assertEqual(first.returncode, 0, first.stderr.decode())
         second = train(*de_spm, "--out-dir", self.path("b"), "--init-from", self.path("a/epoch1.pt"), "--lr", "0",
                        "--emb", "32", "--export", self.path("b.json"))
@@ -405,6 +405,26 @@ class ExportTest(unittest.TestCase):
                       "--init-from", self.path("a/epoch1.pt"))
         self.assertNotEqual(other.returncode, 0)
         self.assertIn("src vocabulary", other.stderr.decode())
+        # A v1 model file is a starting point too (how training goes on from a bundled model): exported as f32,
+        # its weights come back exactly; its meta's data is named.
+        exported = train(*de_spm, "--out-dir", self.path("a"), *tiny, "--resume", "--finish", "--dtype", "f32",
+                         "--export", self.path("a.json"))
+        self.assertEqual(exported.returncode, 0, exported.stderr.decode())
+        from_file = train(*de_spm, "--out-dir", self.path("d"), "--init-from", self.path("a.json"), "--lr", "0",
+                          "--export", self.path("d.json"))
+        self.assertEqual(from_file.returncode, 0, from_file.stderr.decode())
+        d = torch.load(self.path("d/epoch1.pt"), map_location="cpu")
+        self.assertEqual(d["config"], a["config"])
+        for name, tensor in a["model"].items():
+            self.assertTrue(torch.equal(d["model"][name], tensor), name)
+        with open(self.path("d.json"), encoding="utf-8") as f:
+            self.assertEqual(json.load(f)["meta"]["initialized_from"],
+                             {"checkpoint": self.path("a.json"), "data": self.path("train.de")})
+        with open(self.path("broken.json"), "w", encoding="utf-8") as f:
+            f.write('{"format": "rnnsearch-model", "version": 1}')
+        broken = train(*de_spm, "--out-dir", self.path("e"), "--init-from", self.path("broken.json"))
+        self.assertNotEqual(broken.returncode, 0)
+        self.assertIn("not a loadable v1 model file", broken.stderr.decode())
 
     def test_vocab_readers(self):
         cases = {"list.pkl": ["a", "b"], "index2word.pkl": {1: "b", 0: "a"}, "word2index.pkl": {"b": 1, "a": 0}}
