@@ -465,6 +465,8 @@ def finish(args, model, state, config, src_side, tgt_side, tok_config, dev, dev_
             base = load_start(args.init_from)["meta"]
             meta["initialized_from"] = {"checkpoint": args.init_from, "data": base.get("corpus") or base.get("data")
                                         or (base.get("args") or {}).get("train_src")}
+            if args.init_from.endswith(".json"):  # a model file's meta has its own history: keep the lineage
+                meta["initialized_from"]["meta"] = base
         model.eval()
         save_v1(args.export, model, src_side.vocab, tgt_side.vocab, meta=meta, tokenizer=tok_config,
                 add_bos=False, add_eos=True, dtype=args.dtype)

@@ -417,9 +417,11 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(d["config"], a["config"])
         for name, tensor in a["model"].items():
             self.assertTrue(torch.equal(d["model"][name], tensor), name)
-        with open(self.path("d.json"), encoding="utf-8") as f:
+        with open(self.path("a.json"), encoding="utf-8") as f:
+            a_meta = json.load(f)["meta"]
+        with open(self.path("d.json"), encoding="utf-8") as f:  # with the starting model's meta: the lineage
             self.assertEqual(json.load(f)["meta"]["initialized_from"],
-                             {"checkpoint": self.path("a.json"), "data": self.path("train.de")})
+                             {"checkpoint": self.path("a.json"), "data": self.path("train.de"), "meta": a_meta})
         with open(self.path("broken.json"), "w", encoding="utf-8") as f:
             f.write('{"format": "rnnsearch-model", "version": 1}')
         broken = train(*de_spm, "--out-dir", self.path("e"), "--init-from", self.path("broken.json"))
