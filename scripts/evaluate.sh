@@ -4,6 +4,7 @@
 # contain <unk>, printed as a table:
 #
 #   models/deu-eng.json   multi30k test_2016_flickr and the tatoeba-deu test split (German -> English)
+#   models/deu-eng-word.json  the same two (the word-level German -> English model)
 #   models/fra-eng.json   tatoeba test split           (French -> English)
 #   models/eng-fra.json   tatoeba test split, reversed (English -> French)
 #   models/eng-pes.json   persian test split           (English -> Persian)
@@ -39,6 +40,8 @@ fi
 EVALUATIONS="
 deu-eng.json multi30k multi30k/test_2016_flickr
 deu-eng.json tatoeba-deu tatoeba-deu/test
+deu-eng-word.json multi30k multi30k/test_2016_flickr
+deu-eng-word.json tatoeba-deu tatoeba-deu/test
 fra-eng.json tatoeba tatoeba/test
 eng-fra.json tatoeba-rev tatoeba-rev/test
 eng-pes.json persian persian/test
@@ -130,13 +133,13 @@ while read -r model corpus testset; do
         seconds+=("$secs")
         unk=$(awk -v n="$lines" '/<unk>/ { k++ } END { printf "%.2f", 100 * k / n }' "$hyp")
     done
-    ROWS+=("$(printf '%-8s %-26s %6s %8s %8s %8s %8s %6s %9s %9s' "$name" "$testset" "$lines" \
+    ROWS+=("$(printf '%-12s %-26s %6s %8s %8s %8s %8s %6s %9s %9s' "$name" "$testset" "$lines" \
         "${scores[0]}" "${scores[1]}" "${scores[2]}" "${scores[3]}" "$unk" "${seconds[0]}" "${seconds[1]}")")
 done <<<"$EVALUATIONS"
 
 echo "BLEU: sacreBLEU defaults (13a, exp smoothing), cased and lowercased (lc); rnnsearch ${THREAD_ARGS[*]:-(default threads)}"
 echo "unk%: output lines of the beam run that contain <unk>"
-printf '%-8s %-26s %6s %8s %8s %8s %8s %6s %9s %9s\n' model "test set" lines greedy "greedy-lc" "beam $BEAM" \
+printf '%-12s %-26s %6s %8s %8s %8s %8s %6s %9s %9s\n' model "test set" lines greedy "greedy-lc" "beam $BEAM" \
     "beam-lc" "unk%" "s greedy" "s beam"
 for row in "${ROWS[@]+"${ROWS[@]}"}"; do
     echo "$row"

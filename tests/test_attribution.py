@@ -238,7 +238,7 @@ class InterfaceTest(unittest.TestCase):
 class MainFeaturesTest(unittest.TestCase):
     """The methods with what main added alongside: subword models' word views, sentence splitting, --html."""
     SUBWORD = os.path.join(ROOT, "models", "eng-pes.json")
-    WORDS = os.path.join(ROOT, "models", "deu-eng.json")
+    WORDS = os.path.join(ROOT, "models", "deu-eng-word.json")
     METHODS = "--explain=attention,occlusion,saliency,grad_input,ig"
 
     def test_subword_word_view_and_pieces(self):

@@ -122,13 +122,13 @@ class BindingTest(unittest.TestCase):
             self.skipTest("models/deu-eng.json missing")
         lines = lines_of(os.path.join(ROOT, "data", "sample.de")) + ["", "Ein Hund läuft. Eine Katze schläft."]
         model = rnnsearch.Model(BUNDLED, threads=2)
-        self.assertFalse(model.is_subword)
+        self.assertTrue(model.is_subword)  # the default is the subword, cased model
         self.assertEqual((model.source_language, model.target_language), ("de", "en"))
         got = model.translate(lines, beam=4, n_best=2)
         expected = cli_jsonl(BUNDLED, ["-b", "4", "-n", "2"], lines)
         self.assertEqual(len(got), len(lines))
         for e, t in zip(expected, got):
-            self.assert_same(e, t)
+            self.assert_same(e, t, subword=True)
         # one sentence in, one Translation out; batching does not change results
         single = model.translate(lines[0], beam=4, n_best=2, batch_size=1)
         self.assertEqual(single.text, got[0].text)
