@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Converts PyTorch checkpoints into rnnsearch v1 model files (spec section 1).
 
-  export.py --from rnnsearch CHECKPOINT -o MODEL.json
+  export.py --from rnnsearch CHECKPOINT [CHECKPOINT...] -o MODEL.json
       a checkpoint of scripts/train.py: {"config", "model", "src_vocab", "tgt_vocab", "tokenizer", "meta",
-      "add_bos", "add_eos"}
+      "add_bos", "add_eos"}; several (one architecture, the same vocabularies, e.g. epochs of one run or of a
+      run and its fine-tuning) are averaged weight by weight, as OpenNMT's average_models.py does; the meta
+      then names them under "averaged" (the first checkpoint's meta is the rest)
   export.py --from tutorial --encoder ENCODER.pt --decoder DECODER.pt --src-vocab V --tgt-vocab V -o MODEL.json
       the PyTorch tutorial "Translation with a Sequence to Sequence Network and Attention" (EncoderRNN,
       AttnDecoderRNN with BahdanauAttention): state_dicts of the encoder and the decoder
@@ -45,6 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 
+import data  # noqa: E402
 from model import RNNSearch, save_v1  # noqa: E402
 
 NEVER = -1e4  # bias of an appended output row: exp(NEVER - max) is 0 in float32
@@ -167,8 +170,13 @@ def from_rnnsearch(ckpt):
     for key in ("config", "model", "src_vocab", "tgt_vocab"):
         if key not in ckpt:
             raise ExportError(f"checkpoint: no {key!r}")
+    meta = dict(ckpt.get("meta") or {})
+    if meta.get("corpus") in data.LANGS:  # a bundled corpus says the languages (rnnsearch --list-models shows them)
+        src_lang, tgt_lang = data.LANGS[meta["corpus"]]
+        meta.setdefault("source_language", src_lang)
+        meta.setdefault("target_language", tgt_lang)
     save = {"add_bos": bool(ckpt.get("add_bos", False)), "add_eos": bool(ckpt.get("add_eos", True)),
-            "tokenizer": ckpt.get("tokenizer") or {}, "meta": ckpt.get("meta") or {}}
+            "tokenizer": ckpt.get("tokenizer") or {}, "meta": meta}
     specials = ckpt.get("specials") or ckpt.get("special_tokens")
     if specials:
         save["specials"] = specials
@@ -281,12 +289,33 @@ def write(path, config, tensors, src_vocab, tgt_vocab, save, dtype="f32", specia
             add_bos=save["add_bos"], add_eos=save["add_eos"], dtype=dtype, specials=specials)
 
 
+def average_rnnsearch(paths):
+    """The first checkpoint with its weights replaced by the mean of every checkpoint's."""
+    first = torch.load(paths[0], map_location="cpu")
+    from_rnnsearch(first)
+    states = [first["model"]]
+    for path in paths[1:]:
+        other = torch.load(path, map_location="cpu")
+        from_rnnsearch(other)
+        for key in ("config", "src_vocab", "tgt_vocab"):
+            if other[key] != first[key]:
+                raise ExportError(f"{path}: its {key} differs from {paths[0]}'s: only checkpoints of one "
+                                  "architecture and vocabularies can be averaged")
+        if set(other["model"]) != set(first["model"]):
+            raise ExportError(f"{path}: its tensors differ from {paths[0]}'s")
+        states.append(other["model"])
+    first["model"] = {k: sum(state[k].float() for state in states) / len(states) for k in first["model"]}
+    first["meta"] = dict(first.get("meta") or {}, averaged=list(paths))
+    return first
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="export.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--from", dest="kind", required=True, choices=("rnnsearch", "tutorial", "bentrevett"),
                    help="the checkpoint's kind: scripts/train.py, the PyTorch tutorial, or bentrevett's notebook 3")
-    p.add_argument("checkpoint", nargs="?", help="rnnsearch / bentrevett checkpoint")
+    p.add_argument("checkpoint", nargs="*",
+                   help="rnnsearch / bentrevett checkpoint (rnnsearch: several are averaged)")
     p.add_argument("--encoder", help="tutorial: the EncoderRNN state_dict")
     p.add_argument("--decoder", help="tutorial: the AttnDecoderRNN state_dict")
     p.add_argument("--src-vocab", help="tutorial / bentrevett: source vocabulary file, one token per line")
@@ -312,7 +341,10 @@ def main(argv=None):
         if args.kind == "rnnsearch":
             if not args.checkpoint:
                 p.error("--from rnnsearch needs CHECKPOINT")
-            ckpt = torch.load(args.checkpoint, map_location="cpu")
+            if len(args.checkpoint) > 1:
+                ckpt = average_rnnsearch(args.checkpoint)
+            else:
+                ckpt = torch.load(args.checkpoint[0], map_location="cpu")
             parts = from_rnnsearch(ckpt)
         else:
             if not (args.src_vocab and args.tgt_vocab):
@@ -324,9 +356,9 @@ def main(argv=None):
                 parts = from_tutorial(read_state_dict(args.encoder), read_state_dict(args.decoder), src_vocab,
                                       tgt_vocab, specials, args.sos_id, args.eos_id)
             else:
-                if not args.checkpoint:
-                    p.error("--from bentrevett needs CHECKPOINT")
-                parts = from_bentrevett(read_state_dict(args.checkpoint), src_vocab, tgt_vocab)
+                if len(args.checkpoint) != 1:
+                    p.error("--from bentrevett needs one CHECKPOINT")
+                parts = from_bentrevett(read_state_dict(args.checkpoint[0]), src_vocab, tgt_vocab)
         config, tensors, src_vocab, tgt_vocab, save = parts
         save["meta"] = dict(save.get("meta") or {})
         if args.kind != "rnnsearch":

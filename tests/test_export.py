@@ -367,6 +367,28 @@ class ExportTest(unittest.TestCase):
         v1 = V1Model(self.path("t.json"))
         self.assertEqual(v1.tokenizer, {})
         self.assertEqual(v1.doc["meta"], {"corpus": "x", "name": "n"})
+        # a checkpoint of a bundled corpus: its languages go into the meta
+        torch.save({"config": config, "model": model.state_dict(), "src_vocab": src_vocab, "tgt_vocab": tgt_vocab,
+                    "meta": {"corpus": "tatoeba"}}, self.path("fr.pt"))
+        run_export(["--from", "rnnsearch", self.path("fr.pt"), "-o", self.path("fr.json")])
+        meta = V1Model(self.path("fr.json")).doc["meta"]
+        self.assertEqual((meta["source_language"], meta["target_language"]), ("fr", "en"))
+        # several checkpoints: averaged weight by weight (checkpoint averaging), named in the meta
+        second = randomize(RNNSearch(config, len(src_vocab), len(tgt_vocab)), 6)
+        torch.save({"config": config, "model": second.state_dict(), "src_vocab": src_vocab, "tgt_vocab": tgt_vocab},
+                   self.path("second.pt"))
+        run_export(["--from", "rnnsearch", self.path("final.pt"), self.path("second.pt"), "-o", self.path("a.json")])
+        v1 = V1Model(self.path("a.json"))
+        self.assertEqual(v1.doc["meta"], {"corpus": "x", "averaged": [self.path("final.pt"), self.path("second.pt")]})
+        for name, tensor in model.state_dict().items():
+            mean = (tensor + second.state_dict()[name]) / 2
+            self.assertTrue(torch.allclose(v1.model.state_dict()[name], mean, rtol=0, atol=1e-6), name)
+        torch.save({"config": config, "model": second.state_dict(), "src_vocab": src_vocab,
+                    "tgt_vocab": tgt_vocab[:-1] + ["bird"]}, self.path("other.pt"))
+        with self.assertRaises(SystemExit) as caught:
+            run_export(["--from", "rnnsearch", self.path("final.pt"), self.path("other.pt"), "-o", self.path("b.json")])
+        self.assertIn("tgt_vocab differs", str(caught.exception.code))
+        self.assertFalse(os.path.exists(self.path("b.json")))
 
     def test_train_init_from(self):
         """train.py --init-from starts from an earlier run's epoch checkpoint (its architecture, its weights):
