@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import data  # noqa: E402
-from model import RNNSearch, save_v1  # noqa: E402
+from model import RNNSearch, average_state_dicts, save_v1  # noqa: E402
 
 NEVER = -1e4  # bias of an appended output row: exp(NEVER - max) is 0 in float32
 
@@ -304,7 +304,7 @@ def average_rnnsearch(paths):
         if set(other["model"]) != set(first["model"]):
             raise ExportError(f"{path}: its tensors differ from {paths[0]}'s")
         states.append(other["model"])
-    first["model"] = {k: sum(state[k].float() for state in states) / len(states) for k in first["model"]}
+    first["model"] = average_state_dicts(states)
     first["meta"] = dict(first.get("meta") or {}, averaged=list(paths))
     return first
 

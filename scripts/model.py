@@ -146,6 +146,11 @@ class RNNSearch(nn.Module):
 
 # ---- v1 model files ----
 
+def average_state_dicts(states):
+    """Checkpoint averaging: the mean of state dicts with the same tensors, weight by weight."""
+    return {k: sum(state[k].float() for state in states) / len(states) for k in states[0]}
+
+
 def encode_tensor(tensor, dtype):
     array = tensor.detach().cpu().float().numpy()
     if dtype == "list":

@@ -31,7 +31,7 @@ import data  # noqa: E402
 import spm_train  # noqa: E402
 import subword  # noqa: E402
 import tokenizer as tok  # noqa: E402
-from model import RNNSearch, V1Model, save_v1  # noqa: E402
+from model import RNNSearch, V1Model, average_state_dicts, save_v1  # noqa: E402
 
 SPECIALS = ["<unk>", "<s>", "</s>", "<pad>"]
 UNK, BOS, EOS, PAD = range(4)
@@ -154,8 +154,7 @@ def evaluate(model, pairs, refs, tgt_side, batch_size, criterion):
 
 
 def average_states(paths):
-    states = [torch.load(p, map_location="cpu")["model"] for p in paths]
-    return {k: sum(s[k] for s in states) / len(states) for k in states[0]}
+    return average_state_dicts([torch.load(p, map_location="cpu")["model"] for p in paths])
 
 
 def load_start(path):
@@ -428,11 +427,11 @@ def main():
         save_last()
 
     finish(args, model, state, config, src_side, tgt_side, tok_config, dev, dev_refs, plain_ce, params, checkpoint,
-           say)
+           say, start["meta"] if start is not None else None)
 
 
 def finish(args, model, state, config, src_side, tgt_side, tok_config, dev, dev_refs, plain_ce, params, checkpoint,
-           say):
+           say, init_meta):
     best = state["best_epoch"]
     if best == 0:
         sys.exit("train.py: no finished epoch to export yet")
@@ -462,7 +461,7 @@ def finish(args, model, state, config, src_side, tgt_side, tok_config, dev, dev_
                 "training_minutes": round(state["train_minutes"], 1),
                 "history": state["history"], "trained_with": "scripts/train.py " + " ".join(sys.argv[1:])}
         if args.init_from:  # a fine-tuned model: say what it started from (its minutes and history are not here)
-            base = load_start(args.init_from)["meta"]
+            base = init_meta
             meta["initialized_from"] = {"checkpoint": args.init_from, "data": base.get("corpus") or base.get("data")
                                         or (base.get("args") or {}).get("train_src")}
             if args.init_from.endswith(".json"):  # a model file's meta has its own history: keep the lineage
