@@ -12,7 +12,8 @@ first and kept in --out-dir). --word-level trains the older word-level kind with
 Checkpoints go to --out-dir every --checkpoint-minutes and after every epoch; --resume continues from the last
 one, also in the middle of an epoch, so a run longer than one sitting is several runs with --resume. The dev
 BLEU logged and used for selection is scripts/bleu.py's (sacreBLEU defaults, cased) on detokenized greedy
-output. One PyTorch thread (--threads 1) with OPENBLAS_NUM_THREADS=1 per job is fastest per core here.
+output. One PyTorch thread (--threads 1) with OPENBLAS_NUM_THREADS=1 per job is fastest per core here; train.py
+sets OPENBLAS_NUM_THREADS=1 itself unless the environment sets it.
 """
 import argparse
 import collections
@@ -22,8 +23,12 @@ import random
 import sys
 import time
 
-import torch
-import torch.nn as nn
+# OpenBLAS (under Debian's PyTorch) otherwise starts a thread per core on top of --threads: measured here, a
+# second job on the same 2 cores then fell from 60 to 39 batches/min. An explicit setting still wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bleu  # noqa: E402
