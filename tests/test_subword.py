@@ -35,6 +35,8 @@ MODELS = {
     "deu-eng.en": [("deu-eng", ("train", "dev"), 1), ("multi30k", ("test",), 1), ("tatoeba-deu", ("test",), 1)],
     "fra-eng.fr": [("tatoeba", ("train", "dev", "test"), 0)],
     "fra-eng.en": [("tatoeba", ("train", "dev", "test"), 1)],
+    # One segmentation for both sides (and both directions, fra-eng and eng-fra), digits split.
+    "fra-eng.shared": [("tatoeba", ("train", "dev", "test"), 0), ("tatoeba", ("train", "dev", "test"), 1)],
     "eng-pes.en": [("persian", ("train", "dev", "test"), 0)],
     "eng-pes.fa": [("persian", ("train", "dev", "test"), 1)],
 }
