@@ -1,6 +1,8 @@
 """Train a SentencePiece segmentation model (BPE, cased) on one side of a training split or on a text file.
 
   /usr/bin/python3 scripts/spm_train.py --corpus deu-eng --side src --vocab-size 8000 --out models/spm/deu-eng.de
+  /usr/bin/python3 scripts/spm_train.py --corpus tatoeba --side both --vocab-size 7000 --split-digits \
+      --out models/spm/fra-eng.shared
   /usr/bin/python3 scripts/spm_train.py --input my.txt --vocab-size 8000 --out my      (writes my.model, my.vocab)
 
 Settings shared by every bundled model (README "Subword models"): BPE, no lowercasing, SentencePiece's default
@@ -40,7 +42,9 @@ def train(lines, prefix, vocab_size, model_type="bpe", character_coverage=1.0, s
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", choices=data.CORPORA, help="train on this corpus's training split (scripts/data.py)")
-    p.add_argument("--side", choices=["src", "tgt"], default="src", help="which side of --corpus (default src)")
+    p.add_argument("--side", choices=["src", "tgt", "both"], default="src",
+                   help="which side of --corpus; both: one model for source and target, as models/spm/fra-eng.shared "
+                        "(default src)")
     p.add_argument("--input", help="or train on this text file, one sentence per line")
     p.add_argument("--vocab-size", type=int, default=8000, help="pieces, specials included (default 8000)")
     p.add_argument("--model-type", choices=["bpe", "unigram"], default="bpe",
@@ -56,7 +60,11 @@ def main():
     if bool(args.corpus) == bool(args.input):
         p.error("give exactly one of --corpus and --input")
     if args.corpus:
-        lines = [pair[0 if args.side == "src" else 1] for pair in data.pairs(args.corpus, "train")]
+        pairs = data.pairs(args.corpus, "train")
+        if args.side == "both":  # all source lines, then all target lines: the order models/spm/fra-eng.shared had
+            lines = [pair[0] for pair in pairs] + [pair[1] for pair in pairs]
+        else:
+            lines = [pair[0 if args.side == "src" else 1] for pair in pairs]
     else:
         lines = data.read_lines(args.input)
     print(f"spm_train: {len(lines)} lines -> {args.out}.model", file=sys.stderr)
