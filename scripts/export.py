@@ -166,10 +166,14 @@ def _with_unk(vocab, unk, side, extra):
     return vocab + [unk]
 
 
-def from_rnnsearch(ckpt):
+def require_rnnsearch_keys(ckpt, name="checkpoint"):
     for key in ("config", "model", "src_vocab", "tgt_vocab"):
         if key not in ckpt:
-            raise ExportError(f"checkpoint: no {key!r}")
+            raise ExportError(f"{name}: no {key!r}")
+
+
+def from_rnnsearch(ckpt):
+    require_rnnsearch_keys(ckpt)
     meta = dict(ckpt.get("meta") or {})
     if meta.get("corpus") in data.LANGS:  # a bundled corpus says the languages (rnnsearch --list-models shows them)
         src_lang, tgt_lang = data.LANGS[meta["corpus"]]
@@ -292,11 +296,11 @@ def write(path, config, tensors, src_vocab, tgt_vocab, save, dtype="f32", specia
 def average_rnnsearch(paths):
     """The first checkpoint with its weights replaced by the mean of every checkpoint's."""
     first = torch.load(paths[0], map_location="cpu")
-    from_rnnsearch(first)
+    require_rnnsearch_keys(first, paths[0])
     states = [first["model"]]
     for path in paths[1:]:
         other = torch.load(path, map_location="cpu")
-        from_rnnsearch(other)
+        require_rnnsearch_keys(other, path)
         for key in ("config", "src_vocab", "tgt_vocab"):
             if other[key] != first[key]:
                 raise ExportError(f"{path}: its {key} differs from {paths[0]}'s: only checkpoints of one "
