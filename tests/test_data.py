@@ -39,6 +39,17 @@ class SplitTestCase(unittest.TestCase):
         for part in ("train", "dev", "test"):
             self.assertEqual(data.pairs("tatoeba-rev", part), [(t, s) for s, t in data.pairs("tatoeba", part)])
 
+    def test_unseen_part(self):
+        """test-unseen: the test lines whose French sentence is outside the older split's training part (bucket of
+        the French sentence >= 4, scripts/data.py at commit faf524b), in test order; the same lines reversed."""
+        test, unseen = data.pairs("tatoeba", "test"), data.pairs("tatoeba", "test-unseen")
+        self.assertEqual(unseen, [p for p in test if data.bucket(p[0]) < 4])
+        self.assertEqual((len(test), len(unseen)), (2871, 1996))
+        self.assertEqual(data.pairs("tatoeba-rev", "test-unseen"), [(t, s) for s, t in unseen])
+        for corpus in ("multi30k", "tatoeba-deu", "persian"):
+            with self.assertRaises(ValueError):
+                data.pairs(corpus, "test-unseen")
+
     def test_german_training_keeps_multi30k_dev_and_test_out(self):
         held_out = {s for s, _ in data.pairs("multi30k", "test")} | {s for s, _ in data.pairs("multi30k", "dev")}
         multi = len(data.pairs("multi30k", "train"))  # Multi30k's own train set repeats 1 of its val captions
