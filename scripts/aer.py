@@ -38,11 +38,12 @@ the argmax per source token (the same matrix read by column), their intersection
 A word-level model's tokens are its words, as rnnsearch has them: the rules run on tokens, whose links then go
 to their gold words. A subword model's matrices are made word level first (gold words, as above), and the rules
 run on words, as rnnsearch's --align-method/--symmetrize do.
-With --reverse-model FILE (default models/eng-fra.json when it exists; --no-reverse: never), each method gets a
-second row whose source direction is the English -> French model's argmax, forced on the French, and whose
-symmetrisations are rnnsearch's own (--align-method M --symmetrize RULE --reverse-model FILE); rnnsearch's
-links are between its words (a subword model's pieces grouped as its JSONL "source_word_of_piece" and
-"target_word_of_piece" state), each of which goes to the gold word holding its first piece.
+With --reverse-model FILE (default models/eng-fra.json when it exists and its vocabularies are the model's with the
+sides swapped; --no-reverse: never), each method gets a second row whose source direction is the English -> French
+model's argmax, forced on the French, and whose symmetrisations are rnnsearch's own (--align-method M --symmetrize
+RULE --reverse-model FILE); rnnsearch's links are between its words (a subword model's pieces grouped as its JSONL
+"source_word_of_piece" and "target_word_of_piece" state), each of which goes to the gold word holding its first
+piece.
 
 Engines: --engine torch (the default) runs scripts/model.py's V1Model with teacher forcing through
 model.step (eval mode, no gradients); --engine rnnsearch runs `BINARY -m MODEL --forced --format jsonl -a`
@@ -69,7 +70,7 @@ import subword  # noqa: E402
 import tokenizer as tok  # noqa: E402
 
 METHODS = ("argmax", "argmax-words", "threshold")
-# the English -> French model of the reverse-model rows, once trained (the open-vocabulary issue)
+# the English -> French model of the reverse-model rows (used by default when its vocabularies fit --model's)
 DEFAULT_REVERSE = os.path.join(ROOT, "models", "eng-fra.json")
 # lilt/alignment-scripts README, results on this same Hansards test set (AER %).
 ANCHORS = [("fast_align", 15.9, 16.4, 10.5), ("Mgiza (GIZA++)", 9.8, 8.0, 5.9)]
@@ -509,6 +510,18 @@ def pharaoh_token_links(text):
     return {(int(t), int(s)) for s, t in (p.split("-") for p in text.split())}
 
 
+def reverse_fits(model_path, reverse_path):
+    """Whether reverse_path's vocabularies are model_path's with the sides swapped, as rnnsearch --reverse-model
+    requires (the default reverse model is used only then: the word-level fra-eng-word has vocabularies of its
+    own)."""
+    with open(model_path, encoding="utf-8") as f:
+        model = json.load(f)
+    with open(reverse_path, encoding="utf-8") as f:
+        reverse = json.load(f)
+    return (model["source"]["vocab"] == reverse["target"]["vocab"] and
+            model["target"]["vocab"] == reverse["source"]["vocab"])
+
+
 def load_sides(model_path):
     """(source Side, target Side, add_bos, add_eos) of a model file."""
     with open(model_path, encoding="utf-8") as f:
@@ -722,7 +735,8 @@ def main(argv=None):
                              "with word; default piece)")
     parser.add_argument("--reverse-model", metavar="FILE",
                         help="with --methods: an English -> French model for rows symmetrised with it (rnnsearch "
-                             "--reverse-model; default models/eng-fra.json when it exists)")
+                             "--reverse-model; default models/eng-fra.json when it exists and its vocabularies are "
+                             "--model's with the sides swapped)")
     parser.add_argument("--no-reverse", action="store_true", help="with --methods: no reverse-model rows")
     parser.add_argument("--align-prior", type=float, metavar="T",
                         help="with --methods: read each matrix through rnnsearch --align-prior T (fast_align's "
@@ -740,7 +754,8 @@ def main(argv=None):
             pairs = read_set(folder, args.limit)
             results = evaluate_methods(args.model, pairs, args.binary, args.methods.split(","), args.ig_steps,
                                        unmapped, args.occlusion_unit, args.align_prior)
-            reverse = args.reverse_model or (DEFAULT_REVERSE if os.path.exists(DEFAULT_REVERSE) else None)
+            reverse = args.reverse_model or (DEFAULT_REVERSE if os.path.exists(DEFAULT_REVERSE) and
+                                             reverse_fits(args.model, DEFAULT_REVERSE) else None)
             if reverse and not args.no_reverse:
                 results.update(evaluate_reverse(args.model, reverse, pairs, args.binary, args.methods.split(","),
                                                 args.ig_steps, unmapped, args.occlusion_unit, args.align_prior))

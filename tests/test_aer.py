@@ -332,6 +332,12 @@ class EndToEndTest(unittest.TestCase):
                 for x, y in zip(got, want):
                     self.assertAlmostEqual(x, y, delta=1e-4)
 
+    def test_default_reverse_model_must_fit(self):
+        """The default reverse model is used only when its vocabularies are the model's with the sides swapped."""
+        self.assertTrue(aer.reverse_fits(self.model, self.reverse))
+        self.assertTrue(aer.reverse_fits(self.reverse, self.model))
+        self.assertFalse(aer.reverse_fits(self.model, self.model))
+
     def test_methods_and_reverse_model(self):
         """--methods with a reverse model: the tool's own symmetrisation of a method without a reverse model is
         aer.py's Python (column argmax of the same matrix), and the reverse-model rows are scored."""
