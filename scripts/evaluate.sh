@@ -5,7 +5,9 @@
 #
 #   models/deu-eng.json   multi30k test_2016_flickr and the tatoeba-deu test split (German -> English)
 #   models/deu-eng-word.json  the same two (the word-level German -> English model)
-#   models/fra-eng.json   tatoeba test split           (French -> English)
+#   models/fra-eng.json   tatoeba test split           (French -> English), and its test-unseen lines
+#   models/fra-eng-word.json  the same two (the word-level French -> English model, trained on an older
+#                         split: test-unseen are the test lines it never saw, scripts/data.py)
 #   models/eng-fra.json   tatoeba test split, reversed (English -> French)
 #   models/eng-pes.json   persian test split           (English -> Persian)
 # (each when the model and the data exist)
@@ -43,6 +45,9 @@ deu-eng.json tatoeba-deu tatoeba-deu/test
 deu-eng-word.json multi30k multi30k/test_2016_flickr
 deu-eng-word.json tatoeba-deu tatoeba-deu/test
 fra-eng.json tatoeba tatoeba/test
+fra-eng.json tatoeba:test-unseen tatoeba/test-unseen
+fra-eng-word.json tatoeba tatoeba/test
+fra-eng-word.json tatoeba:test-unseen tatoeba/test-unseen
 eng-fra.json tatoeba-rev tatoeba-rev/test
 eng-pes.json persian persian/test
 "
@@ -90,15 +95,17 @@ translate() {
 while read -r model corpus testset; do
     [ -n "$model" ] || continue
     name=${model%.json}
-    run=$name.${corpus}
+    part=test  # CORPUS:PART names another part than test (scripts/data.py's test-unseen)
+    case $corpus in *:*) part=${corpus#*:} corpus=${corpus%%:*} ;; esac
+    run=$name.$corpus.$part
     if [ ! -f "$MODELS/$model" ]; then
         NOTES+=("skipped $name: $MODELS/$model not found")
         continue
     fi
     src=$WORK/$run.src
     ref=$WORK/$run.ref
-    if ! "$PYTHON" scripts/data.py "$corpus" test src >"$src" 2>"$WORK/$run.data.err" ||
-        ! "$PYTHON" scripts/data.py "$corpus" test tgt >"$ref" 2>>"$WORK/$run.data.err"; then
+    if ! "$PYTHON" scripts/data.py "$corpus" "$part" src >"$src" 2>"$WORK/$run.data.err" ||
+        ! "$PYTHON" scripts/data.py "$corpus" "$part" tgt >"$ref" 2>>"$WORK/$run.data.err"; then
         NOTES+=("skipped $name: no $testset data ($(tail -n1 "$WORK/$run.data.err"))")
         continue
     fi

@@ -105,6 +105,8 @@ class CompletenessTest(unittest.TestCase):
     SENTENCES = {
         "deu-eng": ["Zwei Hunde spielen im Schnee."],
         "fra-eng": ["Il fait froid aujourd'hui."],
+        "fra-eng-word": ["Il fait froid aujourd'hui."],
+        "eng-fra": ["It is cold today."],
         "eng-pes": ["Where is the book?"],
     }
 
@@ -193,7 +195,7 @@ class InterfaceTest(unittest.TestCase):
         import tempfile
         import xml.etree.ElementTree as ET
         # the case of the issue: "0: <unk> <unk> <unk> <unk> <unk>." was clipped in a 302 px wide SVG
-        model = os.path.join(ROOT, "models", "fra-eng.json")
+        model = os.path.join(ROOT, "models", "fra-eng-word.json")
         if not os.path.exists(model):
             model = self.MODEL
         with tempfile.TemporaryDirectory() as directory:

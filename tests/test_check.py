@@ -149,7 +149,7 @@ class CheckFileTest(unittest.TestCase):
     def test_regression_files_describe_themselves(self):
         """tests/regression/*.tsv start with their header and pass with no decoding option given (the README's
         example command)."""
-        for name in ("deu-eng", "fra-eng"):
+        for name in ("deu-eng", "fra-eng", "eng-fra", "fra-eng-word"):
             tsv = os.path.join(ROOT, "tests", "regression", name + ".tsv")
             with self.subTest(name=name):
                 with open(tsv, encoding="utf-8") as f:
