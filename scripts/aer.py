@@ -78,6 +78,12 @@ ANCHORS = [("fast_align", 15.9, 16.4, 10.5), ("Mgiza (GIZA++)", 9.8, 8.0, 5.9)]
 
 # ---- gold data ----
 
+def fail(message):
+    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
+    sys.stderr.write(message + "\n")
+    sys.exit(2)
+
+
 def parse_gold(line, where="gold"):
     """(sure, possible) sets of 0-based (english, french) word pairs; possible includes sure."""
     sure, possible = set(), set()
@@ -760,7 +766,7 @@ def main(argv=None):
                 results.update(evaluate_reverse(args.model, reverse, pairs, args.binary, args.methods.split(","),
                                                 args.ig_steps, unmapped, args.occlusion_unit, args.align_prior))
         except (OSError, ValueError, KeyError) as e:
-            sys.exit(f"aer.py: {e}")
+            fail(f"aer.py: {e}")
         if unmapped:
             sys.stderr.write(f"aer.py: warning: {len(unmapped)} of {len(pairs)} pairs could not be mapped to the gold "
                              f"words (their tokens' characters differ from the words'); they count as unaligned\n")
@@ -771,7 +777,7 @@ def main(argv=None):
         report = evaluate(args.model, pairs, args.engine, args.binary, args.threshold, args.threads,
                           args.batch_size)
     except (OSError, ValueError, KeyError) as e:
-        sys.exit(f"aer.py: {e}")
+        fail(f"aer.py: {e}")
     if args.pharaoh:
         write_pharaoh(args.pharaoh, report["links"][args.pharaoh_method])
     del report["links"]

@@ -38,12 +38,18 @@ PARTS = {"test": (0, 2), "dev": (2, 4), "train": (4, 100)}
 UNSEEN_PART = "test-unseen"
 
 
+def fail(message):
+    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
+    sys.stderr.write(message + "\n")
+    sys.exit(2)
+
+
 def data_root():
     """$RNNSEARCH_DATA if set, else ../shared/data beside the project, else data/corpora (what get-data.sh fetches)."""
     for root in (os.environ.get("RNNSEARCH_DATA"), DEFAULT_ROOT, os.path.join(HERE, "..", "data", "corpora")):
         if root and os.path.isdir(root):
             return root
-    sys.exit("data.py: no data folder: run scripts/get-data.sh or set RNNSEARCH_DATA")
+    fail("data.py: no data folder: run scripts/get-data.sh or set RNNSEARCH_DATA")
 
 
 def read_lines(path):

@@ -53,6 +53,12 @@ from model import RNNSearch, average_state_dicts, save_v1  # noqa: E402
 NEVER = -1e4  # bias of an appended output row: exp(NEVER - max) is 0 in float32
 
 
+def fail(message):
+    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
+    sys.stderr.write(message + "\n")
+    sys.exit(2)
+
+
 class ExportError(Exception):
     pass
 
@@ -372,7 +378,7 @@ def main(argv=None):
             save["tokenizer"] = tokenizer
         write(args.output, config, tensors, src_vocab, tgt_vocab, save, args.dtype, specials)
     except (ExportError, OSError, KeyError, ValueError, pickle.UnpicklingError) as e:
-        sys.exit(f"export.py: {e}")
+        fail(f"export.py: {e}")
     print(f"export.py: wrote {args.output} ({os.path.getsize(args.output) / 1e6:.2f} MB)", file=sys.stderr)
     return 0
 

@@ -45,6 +45,12 @@ import numpy as np  # noqa: E402
 UNKNOWN = "qqqzzzunk"  # a word no bundled vocabulary holds: the encoder sees the source unk
 
 
+def fail(message):
+    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
+    sys.stderr.write(message + "\n")
+    sys.exit(2)
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-m", "--model", default=os.path.join(ROOT, "models", "deu-eng.json"), help="model file")
@@ -99,7 +105,7 @@ def run_jsonl(args, model, options, lines, what="forced decoding", chunk=None):
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
             results = list(pool.map(one, parts))
     except RuntimeError as e:
-        sys.exit(f"faithfulness.py: {e}")
+        fail(f"faithfulness.py: {e}")
     return [obj for objs in results for obj in objs]
 
 
@@ -181,7 +187,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.replot:
         if not args.plot:
-            sys.exit("faithfulness.py: --replot needs --plot FILE")
+            fail("faithfulness.py: --replot needs --plot FILE")
         replot(args.replot, args.plot)
         return
     methods = args.methods.split(",")

@@ -41,6 +41,12 @@ import warnings
 HEADER = ["id", "hypothesis", "target_index", "target_token", "source_index", "source_token", "weight"]
 
 
+def fail(message):
+    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
+    sys.stderr.write(message + "\n")
+    sys.exit(2)
+
+
 def is_rtl_char(c):
     cp = ord(c)
     return (0x0590 <= cp <= 0x08FF or 0xFB1D <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFE
@@ -326,7 +332,7 @@ def main(argv=None):
         for m in matrices:
             m.tokens("source"), m.tokens("target")
     except (OSError, ValueError) as e:
-        sys.exit(f"plot_alignment.py: {e}")
+        fail(f"plot_alignment.py: {e}")
 
     import matplotlib
     matplotlib.use("Agg")
@@ -356,7 +362,7 @@ def main(argv=None):
                 plt.close(fig)
             print(path)
     except (OSError, ValueError) as e:
-        sys.exit(f"plot_alignment.py: {e}")
+        fail(f"plot_alignment.py: {e}")
 
 
 if __name__ == "__main__":

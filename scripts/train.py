@@ -48,6 +48,12 @@ WORD_TOKENIZERS = {
 }
 
 
+def fail(message):
+    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
+    sys.stderr.write(message + "\n")
+    sys.exit(2)
+
+
 class Side:
     """How one side's text becomes ids and ids become text: SentencePiece pieces, or word-level tokens."""
 
@@ -168,13 +174,13 @@ def load_start(path):
         try:
             v1 = V1Model(path)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
-            sys.exit(f"train.py: --init-from {path}: not a loadable v1 model file ({type(e).__name__}: {e})")
+            fail(f"train.py: --init-from {path}: not a loadable v1 model file ({type(e).__name__}: {e})")
         return {"config": v1.config, "model": v1.model.state_dict(), "src_vocab": v1.src_vocab,
                 "tgt_vocab": v1.tgt_vocab, "meta": v1.doc.get("meta") or {}}
     start = torch.load(path, map_location="cpu")
     if not isinstance(start, dict) or not {"config", "model", "src_vocab", "tgt_vocab"} <= set(start):
-        sys.exit(f"train.py: --init-from {path}: not an epoch checkpoint of train.py (OUT_DIR/epochN.pt, which "
-                 "holds config, model and vocabularies; last.pt does not) nor a v1 model file (.json)")
+        fail(f"train.py: --init-from {path}: not an epoch checkpoint of train.py (OUT_DIR/epochN.pt, which "
+             "holds config, model and vocabularies; last.pt does not) nor a v1 model file (.json)")
     start.setdefault("meta", {})
     return start
 
@@ -264,7 +270,7 @@ def load_text(args):
     def zipped(src, tgt):
         s, t = read(src), read(tgt)
         if len(s) != len(t):
-            sys.exit(f"train.py: {src} has {len(s)} lines but {tgt} has {len(t)}")
+            fail(f"train.py: {src} has {len(s)} lines but {tgt} has {len(t)}")
         return list(zip(s, t))
     return zipped(args.train_src, args.train_tgt), zipped(args.dev_src, args.dev_tgt)
 
@@ -338,8 +344,8 @@ def main():
         start = load_start(args.init_from)
         for side, name in ((src_side, "src_vocab"), (tgt_side, "tgt_vocab")):
             if list(start[name]) != list(side.vocab):
-                sys.exit(f"train.py: --init-from {args.init_from}: its {name[:3]} vocabulary ({len(start[name])} "
-                         f"entries) is not this run's ({len(side.vocab)}): give the same --spm-src/--spm-tgt")
+                fail(f"train.py: --init-from {args.init_from}: its {name[:3]} vocabulary ({len(start[name])} "
+                     f"entries) is not this run's ({len(side.vocab)}): give the same --spm-src/--spm-tgt")
         config = start["config"]
     model = RNNSearch(config, len(src_side.vocab), len(tgt_side.vocab), dropout=args.dropout)
     if start is not None and not (args.resume and os.path.exists(os.path.join(args.out_dir, "last.pt"))):
@@ -439,7 +445,7 @@ def finish(args, model, state, config, src_side, tgt_side, tok_config, dev, dev_
            say, init_meta):
     best = state["best_epoch"]
     if best == 0:
-        sys.exit("train.py: no finished epoch to export yet")
+        fail("train.py: no finished epoch to export yet")
     say(f"best epoch {best}: dev {args.select} score {state['best_bleu']:.3f}")
     chosen = torch.load(os.path.join(args.out_dir, f"epoch{best}.pt"), map_location="cpu")["model"]
     chosen_bleu, how = state["best_bleu"], f"epoch {best}"

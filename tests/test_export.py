@@ -385,9 +385,10 @@ class ExportTest(unittest.TestCase):
             self.assertTrue(torch.allclose(v1.model.state_dict()[name], mean, rtol=0, atol=1e-6), name)
         torch.save({"config": config, "model": second.state_dict(), "src_vocab": src_vocab,
                     "tgt_vocab": tgt_vocab[:-1] + ["bird"]}, self.path("other.pt"))
-        with self.assertRaises(SystemExit) as caught:
-            run_export(["--from", "rnnsearch", self.path("final.pt"), self.path("other.pt"), "-o", self.path("b.json")])
-        self.assertIn("tgt_vocab differs", str(caught.exception.code))
+        with self.assertRaises(SystemExit) as caught, contextlib.redirect_stderr(io.StringIO()) as stderr:
+            export.main(["--from", "rnnsearch", self.path("final.pt"), self.path("other.pt"), "-o", self.path("b.json")])
+        self.assertEqual(caught.exception.code, 2)
+        self.assertIn("tgt_vocab differs", stderr.getvalue())
         self.assertFalse(os.path.exists(self.path("b.json")))
 
     def test_train_init_from(self):
@@ -465,10 +466,12 @@ class ExportTest(unittest.TestCase):
             torch.save({"encoder.embedding.weight": torch.zeros(3, 2)}, f)
         with open(self.path("v.txt"), "w") as f:
             f.write("a\nb\nc\n")
-        with self.assertRaises(SystemExit) as caught:
-            run_export(["--from", "bentrevett", self.path("bad.pt"), "--src-vocab", self.path("v.txt"),
+        with self.assertRaises(SystemExit) as caught, contextlib.redirect_stderr(io.StringIO()) as stderr:
+            export.main(["--from", "bentrevett", self.path("bad.pt"), "--src-vocab", self.path("v.txt"),
                          "--tgt-vocab", self.path("v.txt"), "-o", self.path("x.json")])
-        self.assertIn("export.py: ", str(caught.exception.code))
+        self.assertEqual(caught.exception.code, 2)
+        self.assertTrue(stderr.getvalue().startswith("export.py: "), stderr.getvalue())
+        self.assertEqual(stderr.getvalue().count("\n"), 1, stderr.getvalue())
 
 
 if __name__ == "__main__":
