@@ -66,6 +66,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import data  # noqa: E402
+from errors import fail  # noqa: E402
 import subword  # noqa: E402
 import tokenizer as tok  # noqa: E402
 
@@ -77,12 +78,6 @@ ANCHORS = [("fast_align", 15.9, 16.4, 10.5), ("Mgiza (GIZA++)", 9.8, 8.0, 5.9)]
 
 
 # ---- gold data ----
-
-def fail(message):
-    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
-    sys.stderr.write(message + "\n")
-    sys.exit(2)
-
 
 def parse_gold(line, where="gold"):
     """(sure, possible) sets of 0-based (english, french) word pairs; possible includes sure."""

@@ -23,6 +23,8 @@ import hashlib
 import os
 import sys
 
+from errors import fail
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data"))
 CORPORA = ["multi30k", "tatoeba-deu", "deu-eng", "deu-eng-tune", "tatoeba", "tatoeba-rev", "persian"]
@@ -36,12 +38,6 @@ PARTS = {"test": (0, 2), "dev": (2, 4), "train": (4, 100)}
 # never saw. It was trained on the split of its time (commit faf524b: bucket of the French sentence alone, >= 4
 # trained), so 875 of today's 2,871 test lines were in its training part; these 1,996 are the fair comparison.
 UNSEEN_PART = "test-unseen"
-
-
-def fail(message):
-    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
-    sys.stderr.write(message + "\n")
-    sys.exit(2)
 
 
 def data_root():

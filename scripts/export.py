@@ -48,15 +48,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import data  # noqa: E402
+from errors import fail  # noqa: E402
 from model import RNNSearch, average_state_dicts, save_v1  # noqa: E402
 
 NEVER = -1e4  # bias of an appended output row: exp(NEVER - max) is 0 in float32
-
-
-def fail(message):
-    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
-    sys.stderr.write(message + "\n")
-    sys.exit(2)
 
 
 class ExportError(Exception):

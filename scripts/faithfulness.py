@@ -42,13 +42,9 @@ sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
 
+from errors import fail  # noqa: E402
+
 UNKNOWN = "qqqzzzunk"  # a word no bundled vocabulary holds: the encoder sees the source unk
-
-
-def fail(message):
-    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
-    sys.stderr.write(message + "\n")
-    sys.exit(2)
 
 
 def parse_args(argv):

@@ -38,13 +38,9 @@ import sys
 import unicodedata
 import warnings
 
+from errors import fail
+
 HEADER = ["id", "hypothesis", "target_index", "target_token", "source_index", "source_token", "weight"]
-
-
-def fail(message):
-    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
-    sys.stderr.write(message + "\n")
-    sys.exit(2)
 
 
 def is_rtl_char(c):

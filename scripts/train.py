@@ -33,6 +33,7 @@ import torch.nn as nn  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bleu  # noqa: E402
 import data  # noqa: E402
+from errors import fail  # noqa: E402
 import spm_train  # noqa: E402
 import subword  # noqa: E402
 import tokenizer as tok  # noqa: E402
@@ -46,12 +47,6 @@ WORD_TOKENIZERS = {
                 "target": {"capitalize": True}},
     "persian": {"lowercase": True, "split_punctuation": True},
 }
-
-
-def fail(message):
-    """A one-line error on stderr and exit status 2, as rnnsearch does for bad input."""
-    sys.stderr.write(message + "\n")
-    sys.exit(2)
 
 
 class Side:
