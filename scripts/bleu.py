@@ -18,6 +18,8 @@ import math
 import re
 import sys
 
+from errors import fail
+
 MAX_ORDER = 4
 
 # mteval-v13a's language-dependent rules, applied in this order to the line padded with a space on each side.
@@ -183,11 +185,6 @@ def read_segments(path):
         return [line.rstrip() for line in f]
 
 
-def fail(message):
-    sys.stderr.write(f"bleu.py: {message}\n")
-    sys.exit(2)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("ref", metavar="REF_FILE", help="references, one per line")
@@ -203,22 +200,22 @@ def main(argv=None):
         try:
             segments[role] = read_segments(path)
         except OSError as e:
-            fail(f"cannot read {where}: {e.strerror}")
+            fail(f"bleu.py: cannot read {where}: {e.strerror}")
         except UnicodeDecodeError as e:
-            fail(f"invalid UTF-8 in {where} at byte {e.start}")
+            fail(f"bleu.py: invalid UTF-8 in {where} at byte {e.start}")
     refs, hyps = segments["ref"], segments["hyp"]
     hyp_where = "standard input" if args.hyp == "-" else args.hyp
     if len(refs) != len(hyps):
-        fail(f"{args.ref} has {len(refs)} lines but {hyp_where} has {len(hyps)}")
+        fail(f"bleu.py: {args.ref} has {len(refs)} lines but {hyp_where} has {len(hyps)}")
     if not hyps:
-        fail(f"{args.ref} and {hyp_where} are empty")
+        fail(f"bleu.py: {args.ref} and {hyp_where} are empty")
     for number, ref in enumerate(refs, 1):
         if ref == "":
-            fail(f"empty reference (sacreBLEU refuses these too), {args.ref} line {number}")
+            fail(f"bleu.py: empty reference (sacreBLEU refuses these too), {args.ref} line {number}")
     try:
         bleu = corpus_bleu(hyps, refs, lowercase=args.lowercase)
     except BleuError as e:
-        fail(f"{e}, {args.ref}")
+        fail(f"bleu.py: {e}, {args.ref}")
     print(f"{bleu.score:.2f}" if args.score_only else format_bleu(bleu))
 
 
