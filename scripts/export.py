@@ -176,10 +176,14 @@ def require_rnnsearch_keys(ckpt, name="checkpoint"):
 def from_rnnsearch(ckpt):
     require_rnnsearch_keys(ckpt)
     meta = dict(ckpt.get("meta") or {})
-    if meta.get("corpus") in data.LANGS:  # a bundled corpus says the languages (rnnsearch --list-models shows them)
-        src_lang, tgt_lang = data.LANGS[meta["corpus"]]
-        meta.setdefault("source_language", src_lang)
-        meta.setdefault("target_language", tgt_lang)
+    # The languages (rnnsearch --list-models shows them): train.py's --src-lang/--tgt-lang, else the bundled
+    # corpus's; a run on one's own files without them has none.
+    langs = data.LANGS.get(meta.get("corpus"), ("", ""))
+    train_args = meta.get("args") if isinstance(meta.get("args"), dict) else {}
+    for key, given, default in (("source_language", train_args.get("src_lang"), langs[0]),
+                                ("target_language", train_args.get("tgt_lang"), langs[1])):
+        if given or default:
+            meta.setdefault(key, given or default)
     save = {"add_bos": bool(ckpt.get("add_bos", False)), "add_eos": bool(ckpt.get("add_eos", True)),
             "tokenizer": ckpt.get("tokenizer") or {}, "meta": meta}
     specials = ckpt.get("specials") or ckpt.get("special_tokens")

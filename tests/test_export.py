@@ -373,6 +373,12 @@ class ExportTest(unittest.TestCase):
         run_export(["--from", "rnnsearch", self.path("fr.pt"), "-o", self.path("fr.json")])
         meta = V1Model(self.path("fr.json")).doc["meta"]
         self.assertEqual((meta["source_language"], meta["target_language"]), ("fr", "en"))
+        # a checkpoint of one's own files: train.py's --src-lang/--tgt-lang say them
+        torch.save({"config": config, "model": model.state_dict(), "src_vocab": src_vocab, "tgt_vocab": tgt_vocab,
+                    "meta": {"corpus": None, "args": {"src_lang": "de", "tgt_lang": "en"}}}, self.path("own.pt"))
+        run_export(["--from", "rnnsearch", self.path("own.pt"), "-o", self.path("own.json")])
+        meta = V1Model(self.path("own.json")).doc["meta"]
+        self.assertEqual((meta["source_language"], meta["target_language"]), ("de", "en"))
         # several checkpoints: averaged weight by weight (checkpoint averaging), named in the meta
         second = randomize(RNNSearch(config, len(src_vocab), len(tgt_vocab)), 6)
         torch.save({"config": config, "model": second.state_dict(), "src_vocab": src_vocab, "tgt_vocab": tgt_vocab},
