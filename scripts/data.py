@@ -8,6 +8,8 @@ CORPUS (source -> target):
   deu-eng       de -> en  multi30k + tatoeba-deu together (train and dev only; test each part on its own)
   deu-eng-tune  de -> en  for fine-tuning a deu-eng model on the captions: multi30k train + every 5th pair of
                           tatoeba-deu train (so as not to forget it); dev as deu-eng (train and dev only)
+  deu-eng-captions de -> en  a second, caption-heavier fine-tuning set: multi30k train + every 10th pair of
+                          tatoeba-deu train from the 3rd on (3rd, 13th, ...: none of deu-eng-tune's); dev as deu-eng
   tatoeba       fr -> en  Tatoeba French-English
   tatoeba-rev   en -> fr  the same pairs and splits, reversed
   persian       en -> fa  Tatoeba English-Persian
@@ -27,8 +29,10 @@ from errors import fail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data"))
-CORPORA = ["multi30k", "tatoeba-deu", "deu-eng", "deu-eng-tune", "tatoeba", "tatoeba-rev", "persian"]
+CORPORA = ["multi30k", "tatoeba-deu", "deu-eng", "deu-eng-tune", "deu-eng-captions", "tatoeba", "tatoeba-rev",
+           "persian"]
 LANGS = {"multi30k": ("de", "en"), "tatoeba-deu": ("de", "en"), "deu-eng": ("de", "en"), "deu-eng-tune": ("de", "en"),
+         "deu-eng-captions": ("de", "en"),
          "tatoeba": ("fr", "en"), "tatoeba-rev": ("en", "fr"), "persian": ("en", "fa")}
 # (file under the data root, column of the source side, column of the target side)
 TATOEBA_FILES = {"tatoeba-deu": ("tatoeba-deu/eng-deu.txt", 1, 0), "tatoeba": ("tatoeba/eng-fra.txt", 1, 0),
@@ -103,7 +107,7 @@ def pairs(corpus, part):
         src = read_lines(os.path.join(data_root(), "multi30k", name + ".de"))
         tgt = read_lines(os.path.join(data_root(), "multi30k", name + ".en"))
         return list(zip(src, tgt))
-    if corpus in ("deu-eng", "deu-eng-tune"):
+    if corpus in ("deu-eng", "deu-eng-tune", "deu-eng-captions"):
         if part == "test":
             raise ValueError(f"{corpus} has no joint test set: use multi30k and tatoeba-deu")
         multi = pairs("multi30k", part)
@@ -111,6 +115,8 @@ def pairs(corpus, part):
         tato = [p for p in pairs("tatoeba-deu", part) if part != "train" or p[0] not in held_out]
         if corpus == "deu-eng-tune" and part == "train":
             tato = tato[::5]
+        if corpus == "deu-eng-captions" and part == "train":
+            tato = tato[2::10]
         return multi + tato
     if corpus == "tatoeba-rev":
         return [(t, s) for s, t in pairs("tatoeba", part)]

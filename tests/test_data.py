@@ -1,6 +1,7 @@
 """scripts/data.py's splits, on the real corpora (skipped without them): Tatoeba is split by sentence (no
 source or target sentence in two parts), the German corpora keep Multi30k's dev and test sentences out of
-training, and deu-eng-tune is Multi30k's training set plus every fifth pair of deu-eng's Tatoeba part."""
+training, deu-eng-tune is Multi30k's training set plus every fifth pair of deu-eng's Tatoeba part, and
+deu-eng-captions the same with every tenth pair from the third."""
 import os
 import sys
 import unittest
@@ -53,7 +54,7 @@ class SplitTestCase(unittest.TestCase):
     def test_german_training_keeps_multi30k_dev_and_test_out(self):
         held_out = {s for s, _ in data.pairs("multi30k", "test")} | {s for s, _ in data.pairs("multi30k", "dev")}
         multi = len(data.pairs("multi30k", "train"))  # Multi30k's own train set repeats 1 of its val captions
-        for corpus in ("deu-eng", "deu-eng-tune"):
+        for corpus in ("deu-eng", "deu-eng-tune", "deu-eng-captions"):
             self.assertFalse(held_out & {s for s, _ in data.pairs(corpus, "train")[multi:]}, corpus)
             with self.assertRaises(ValueError):
                 data.pairs(corpus, "test")
@@ -65,6 +66,15 @@ class SplitTestCase(unittest.TestCase):
         self.assertEqual(joint[:len(multi)], multi)
         self.assertEqual(tune, multi + joint[len(multi)::5])
         self.assertEqual(data.pairs("deu-eng-tune", "dev"), data.pairs("deu-eng", "dev"))
+
+    def test_deu_eng_captions(self):
+        multi = data.pairs("multi30k", "train")
+        tato = data.pairs("deu-eng", "train")[len(multi):]
+        captions = data.pairs("deu-eng-captions", "train")
+        self.assertEqual(captions, multi + tato[2::10])
+        # none of its Tatoeba pairs is one deu-eng-tune already repeats
+        self.assertFalse(set(tato[2::10]) & set(tato[::5]))
+        self.assertEqual(data.pairs("deu-eng-captions", "dev"), data.pairs("deu-eng", "dev"))
 
 
 if __name__ == "__main__":
