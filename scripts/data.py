@@ -38,10 +38,18 @@ LANGS = {"multi30k": ("de", "en"), "tatoeba-deu": ("de", "en"), "deu-eng": ("de"
 TATOEBA_FILES = {"tatoeba-deu": ("tatoeba-deu/eng-deu.txt", 1, 0), "tatoeba": ("tatoeba/eng-fra.txt", 1, 0),
                  "persian": ("persian/pes.txt", 0, 1)}
 PARTS = {"test": (0, 2), "dev": (2, 4), "train": (4, 100)}
+# the fine-tuning corpora: deu-eng with these of its Tatoeba training pairs only (disjoint slices)
+TUNE_SLICES = {"deu-eng-tune": slice(0, None, 5), "deu-eng-captions": slice(2, None, 10)}
 # tatoeba (and tatoeba-rev) only: the test lines whose French sentence the word-level models/fra-eng-word.json
 # never saw. It was trained on the split of its time (commit faf524b: bucket of the French sentence alone, >= 4
 # trained), so 875 of today's 2,871 test lines were in its training part; these 1,996 are the fair comparison.
 UNSEEN_PART = "test-unseen"
+
+
+def languages(corpus, src_lang="", tgt_lang=""):
+    """The (source, target) language codes: those given, else the bundled corpus's, else empty."""
+    default_src, default_tgt = LANGS.get(corpus, ("", ""))
+    return src_lang or default_src, tgt_lang or default_tgt
 
 
 def data_root():
@@ -107,16 +115,14 @@ def pairs(corpus, part):
         src = read_lines(os.path.join(data_root(), "multi30k", name + ".de"))
         tgt = read_lines(os.path.join(data_root(), "multi30k", name + ".en"))
         return list(zip(src, tgt))
-    if corpus in ("deu-eng", "deu-eng-tune", "deu-eng-captions"):
+    if corpus == "deu-eng" or corpus in TUNE_SLICES:
         if part == "test":
             raise ValueError(f"{corpus} has no joint test set: use multi30k and tatoeba-deu")
         multi = pairs("multi30k", part)
         held_out = {s for s, _ in pairs("multi30k", "test")} | {s for s, _ in pairs("multi30k", "dev")}
         tato = [p for p in pairs("tatoeba-deu", part) if part != "train" or p[0] not in held_out]
-        if corpus == "deu-eng-tune" and part == "train":
-            tato = tato[::5]
-        if corpus == "deu-eng-captions" and part == "train":
-            tato = tato[2::10]
+        if corpus in TUNE_SLICES and part == "train":
+            tato = tato[TUNE_SLICES[corpus]]
         return multi + tato
     if corpus == "tatoeba-rev":
         return [(t, s) for s, t in pairs("tatoeba", part)]

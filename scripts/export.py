@@ -176,14 +176,13 @@ def require_rnnsearch_keys(ckpt, name="checkpoint"):
 def from_rnnsearch(ckpt):
     require_rnnsearch_keys(ckpt)
     meta = dict(ckpt.get("meta") or {})
-    # The languages (rnnsearch --list-models shows them): train.py's --src-lang/--tgt-lang, else the bundled
-    # corpus's; a run on one's own files without them has none.
-    langs = data.LANGS.get(meta.get("corpus"), ("", ""))
+    # The languages (rnnsearch --list-models shows them) as train.py names them: its --src-lang/--tgt-lang,
+    # else the bundled corpus's; a run on one's own files without them has none.
     train_args = meta.get("args") if isinstance(meta.get("args"), dict) else {}
-    for key, given, default in (("source_language", train_args.get("src_lang"), langs[0]),
-                                ("target_language", train_args.get("tgt_lang"), langs[1])):
-        if given or default:
-            meta.setdefault(key, given or default)
+    langs = data.languages(meta.get("corpus"), train_args.get("src_lang"), train_args.get("tgt_lang"))
+    for key, lang in zip(("source_language", "target_language"), langs):
+        if lang:
+            meta.setdefault(key, lang)
     save = {"add_bos": bool(ckpt.get("add_bos", False)), "add_eos": bool(ckpt.get("add_eos", True)),
             "tokenizer": ckpt.get("tokenizer") or {}, "meta": meta}
     specials = ckpt.get("specials") or ckpt.get("special_tokens")

@@ -458,8 +458,7 @@ def finish(args, model, state, config, src_side, tgt_side, tok_config, dev, dev_
     checkpoint(os.path.join(args.out_dir, "final.pt"), chosen)
     say(f"final model: {how}, dev {args.select} score {chosen_bleu:.3f}")
     if args.export:
-        langs = data.LANGS.get(args.corpus, ("", ""))
-        src_lang, tgt_lang = args.src_lang or langs[0], args.tgt_lang or langs[1]
+        src_lang, tgt_lang = data.languages(args.corpus, args.src_lang, args.tgt_lang)
         meta = {"name": f"{src_lang}-{tgt_lang} {args.corpus or 'own data'}", "source_language": src_lang,
                 "target_language": tgt_lang, "data": args.corpus or args.train_src, "parameters": params,
                 "segmentation": "word-level" if args.word_level else "sentencepiece-bpe",
