@@ -187,7 +187,7 @@ ASAN_PY_TESTS ?= test_align test_attribution test_check test_cli test_determinis
 # allocations itself; test_library: the plain build/librnnsearch.so.1, against the command line whose paths the
 # ASan suites run). Under ASan they would repeat `make test`'s work on the same binaries: they run in make test
 # (and make check-full) only.
-NATIVE_PY_TESTS ?= test_aer test_bleu test_data test_export test_faithfulness test_faults test_library test_plot \
+NATIVE_PY_TESTS ?= test_aer test_backtranslate test_bleu test_data test_export test_faithfulness test_faults test_library test_plot \
 	test_reference test_regression test_suites test_tokenizer
 # The Python suites run under valgrind: those that start rnnsearch on small models, many times (the others spawn
 # it on bigger models or rarely; they run in `make test` and `make check-asan`).
