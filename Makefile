@@ -108,7 +108,7 @@ build/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-build/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+build/engine/kernels.o build/engine/kernels_wide.o: RS_CFLAGS += $(KERNEL_FLAGS)
 $(patsubst %,build/engine/kernels_%.o,$(KERNEL_ISAS)): build/engine/kernels_%.o: $(KERNEL_SRC)
 	@mkdir -p $(@D)
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -200,11 +200,11 @@ build/asan/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
-build/asan/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+build/asan/engine/kernels.o build/asan/engine/kernels_wide.o: RS_CFLAGS += $(KERNEL_FLAGS)
 # The portable table at -O0: at -O1 GCC unrolls its 16-lane array loops (kernels.c's UNROLL) and ASan then takes
 # about 7 CPU minutes on this one file, the longest step of `make check` (at -O0, 9 s). It runs only where no
 # x86 table can (RNNSEARCH_ISA=portable, test_kernels' comparisons), so its speed does not matter.
-build/asan/engine/kernels.o: SAN_FLAGS += -O0
+build/asan/engine/kernels.o build/asan/engine/kernels_wide.o: SAN_FLAGS += -O0
 $(patsubst %,build/asan/engine/kernels_%.o,$(KERNEL_ISAS)): build/asan/engine/kernels_%.o: $(KERNEL_SRC)
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(SAN_FLAGS) -MMD -MP \
@@ -259,7 +259,7 @@ build/fuzz/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-build/fuzz/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
+build/fuzz/engine/kernels.o build/fuzz/engine/kernels_wide.o: RS_CFLAGS += $(KERNEL_FLAGS)
 $(patsubst %,build/fuzz/engine/kernels_%.o,$(KERNEL_ISAS)): build/fuzz/engine/kernels_%.o: $(KERNEL_SRC)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(FUZZ_FLAGS) \
@@ -320,8 +320,8 @@ build/coverage/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(COV_FLAGS) -c -o $@ $<
 
-build/coverage/engine/kernels.o: RS_CFLAGS += $(KERNEL_FLAGS)
-build/coverage/engine/kernels_%.o: $(KERNEL_SRC)
+build/coverage/engine/kernels.o build/coverage/engine/kernels_wide.o: RS_CFLAGS += $(KERNEL_FLAGS)
+$(patsubst %,build/coverage/engine/kernels_%.o,$(KERNEL_ISAS)): build/coverage/engine/kernels_%.o: $(KERNEL_SRC)
 	@mkdir -p $(@D)
 	$(CC) $(RS_CPPFLAGS) $(CPPFLAGS) $(RS_CFLAGS) $(KERNEL_FLAGS) $(KERNEL_ISA_FLAGS_$*) $(COV_FLAGS) -c -o $@ $<
 

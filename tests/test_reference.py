@@ -43,7 +43,11 @@ class FixturesTest(unittest.TestCase):
                     reference.main(["-m", os.path.join(FIXTURES, fixture["model"]), "--format", "jsonl", "-a"]
                                    + run["args"] + [os.path.join(FIXTURES, fixture["input"])], out=out)
                     expected = read_lines(os.path.join(FIXTURES, run["expected"]))
-                    self.assertEqual(compare(expected, out.getvalue().split("\n")[:-1], 1e-6, 1e-7), [])
+                    # Same tokens; scores within 3e-5 and attention within 2e-6, not bit for bit: the reference's
+                    # float32 products go through the BLAS under PyTorch, whose kernels (and so summation orders)
+                    # differ by CPU. OpenBLAS's AVX-512 kernels move scores by up to 7e-6 and attention by up to
+                    # 7e-7 from the AVX2 machine that wrote the fixtures.
+                    self.assertEqual(compare(expected, out.getvalue().split("\n")[:-1], 3e-5, 2e-6), [])
 
     def test_naive_implementation_agrees(self):
         """Decoding each fixture input again with tests/naive.py (float64, literal algorithm) gives the same

@@ -7,6 +7,7 @@
 #include <string.h>
 
 extern const rs_kernels rs_kernels_portable;
+extern const rs_kernels rs_kernels_portable_wide; /* kernels_wide.c: for tests, never chosen */
 #ifdef RS_X86_KERNELS /* the Makefile builds kernels_avx2.o and kernels_avx512.o */
 extern const rs_kernels rs_kernels_avx2;
 extern const rs_kernels rs_kernels_avx512;
@@ -16,6 +17,8 @@ const rs_kernels *rs_kernels_for(const char *isa)
 {
     if (strcmp(isa, "portable") == 0)
         return &rs_kernels_portable;
+    if (strcmp(isa, "portable-wide") == 0)
+        return &rs_kernels_portable_wide;
 #ifdef RS_X86_KERNELS
     __builtin_cpu_init();
     bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");

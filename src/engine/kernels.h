@@ -64,7 +64,8 @@ typedef struct rs_kernels {
  * variable RNNSEARCH_ISA (portable, avx2, avx512) asks for a lesser one, for testing that they agree. */
 const rs_kernels *rs_kernels_active(void);
 
-/* The table of instruction set `isa`, or NULL when this CPU or this build lacks it. */
+/* The table of instruction set `isa`, or NULL when this CPU or this build lacks it. "portable-wide" is the
+ * portable table with AVX-512's tile shapes (kernels_wide.c), for tests only. */
 const rs_kernels *rs_kernels_for(const char *isa);
 
 #endif

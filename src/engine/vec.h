@@ -231,9 +231,15 @@ V_INLINE vi16 vi_madd(vi16 acc, int32_t pair, vw32 w)
 }
 V_INLINE void vi_store_i16(int16_t *p, vi16 a) { V_EACH p[l] = (int16_t)a.i[l]; }
 #undef V_EACH
+#ifdef RS_PORTABLE_WIDE_TILES /* kernels_wide.c */
+#define RS_KERNEL_ISA "portable-wide"
+#define RS_KERNEL_TABLE rs_kernels_portable_wide
+#define V_TILE_ACCUMULATORS 24
+#else
 #define RS_KERNEL_ISA "portable"
 #define RS_KERNEL_TABLE rs_kernels_portable
 #define V_TILE_ACCUMULATORS 4
+#endif
 
 #endif
 

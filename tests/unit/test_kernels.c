@@ -1,6 +1,6 @@
 /* The kernels of kernels.h keep one order per output: a dense product equals a plain C chain of fmaf over k
  * ascending (then the bias) bit for bit, for every row count, stride, stored type (f32, f16) and table this
- * machine runs (portable, AVX2, AVX-512); every table gives the same bits for every kernel (int8 and the
+ * machine runs (portable, AVX2, AVX-512, and the portable vectors in AVX-512's tile shapes); every table gives the same bits for every kernel (int8 and the
  * element-wise functions included); threads change nothing; rs_matmul is one FMA chain per output. */
 #include <math.h>
 #include <setjmp.h>
@@ -36,8 +36,9 @@ static bool same_bits(float a, float b)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-static const char *const ISAS[] = {"portable", "avx2", "avx512"};
-enum { ISA_COUNT = 3, MAX_ROWS = 70, MAX_IN = 130, MAX_OUT = 37 };
+/* portable-wide: the portable vectors in AVX-512's tile shapes, so every machine checks those tiling paths */
+static const char *const ISAS[] = {"portable", "portable-wide", "avx2", "avx512"};
+enum { ISA_COUNT = 4, MAX_ROWS = 70, MAX_IN = 130, MAX_OUT = 37 };
 
 /* Runs the layer's product with the table `k` on one thread. */
 static void dense_with(const rs_kernels *k, float *out, size_t ld_out, const float *in, size_t ld_in, int n,
