@@ -188,7 +188,7 @@ ASAN_PY_TESTS ?= test_align test_attribution test_check test_cli test_determinis
 # ASan suites run). Under ASan they would repeat `make test`'s work on the same binaries: they run in make test
 # (and make check-full) only.
 NATIVE_PY_TESTS ?= test_aer test_backtranslate test_bleu test_data test_export test_faithfulness test_faults test_library test_plot \
-	test_reference test_regression test_suites test_tokenizer
+	test_reference test_regression test_rerank test_suites test_tokenizer
 # The Python suites run under valgrind: those that start rnnsearch on small models, many times (the others spawn
 # it on bigger models or rarely; they run in `make test` and `make check-asan`).
 VALGRIND_PY_TESTS ?= test_hostile test_io test_parity
