@@ -34,27 +34,32 @@ class RerankTestCase(unittest.TestCase):
         self.assertEqual(self.rerank("-b", "5", "-w", "0"), plain.stdout.decode().split("\n")[:-1])
 
     def test_choice_is_the_argmax_of_the_combined_score(self):
-        weight = 1.0  # large enough that some lines change
         nbest = run([RNNSEARCH, "-m", FORWARD, "-b", "5", "-n", "5"], INPUT).stdout.decode().split("\n")[:-1]
         candidates = {}
         for line in nbest:
             i, text, score, normalized = line.split(" ||| ")
             candidates.setdefault(int(i), []).append((text, float(score), float(normalized)))
-        expected, changed = [], 0
+        reverse = {}
         for i, source in enumerate(LINES):
-            best, best_value = "", -math.inf
-            for text, score, normalized in candidates.get(i, []):
-                if not text.strip():
-                    continue
-                forced = run([RNNSEARCH, "-m", REVERSE, "--forced"], f"{text}\t{source.replace(chr(9), ' ')}\n")
-                reverse = float(forced.stdout.decode().rsplit(" ||| ", 1)[1])
-                value = (score + weight * reverse) * normalized / score
-                if value > best_value:
-                    best, best_value = text, value
-            expected.append(best)
-            changed += bool(candidates.get(i)) and best != candidates[i][0][0]
-        self.assertGreater(changed, 0, "the weight changed no line: the test checks nothing")
-        self.assertEqual(self.rerank("-b", "5", "-w", str(weight)), expected)
+            for text, _, _ in candidates.get(i, []):
+                if text.strip():
+                    forced = run([RNNSEARCH, "-m", REVERSE, "--forced"], f"{text}\t{source.replace(chr(9), ' ')}\n")
+                    reverse[i, text] = float(forced.stdout.decode().rsplit(" ||| ", 1)[1])
+        changing = 0
+        for weight in (0.3, 1.0, 3.0, 10.0):  # the larger weights change some line whatever the bundled model
+            expected, changed = [], 0
+            for i in range(len(LINES)):
+                best, best_value = "", -math.inf
+                for text, score, normalized in candidates.get(i, []):
+                    if (i, text) in reverse:
+                        value = (score + weight * reverse[i, text]) * normalized / score
+                        if value > best_value:
+                            best, best_value = text, value
+                expected.append(best)
+                changed += bool(candidates.get(i)) and best != candidates[i][0][0]
+            changing += changed > 0
+            self.assertEqual(self.rerank("-b", "5", "-w", str(weight)), expected, f"weight {weight}")
+        self.assertGreater(changing, 0, "no weight changed a line: the test checks nothing")
 
     def test_n_best_lists_every_hypothesis_ranked(self):
         out = self.rerank("-b", "3", "--n-best")
