@@ -130,15 +130,14 @@ def main(argv=None):
     out = sys.stdout
     for i in range(len(sources)):
         # best first; ties keep rnnsearch's order
-        order = [k for _, k in sorted(ranked.get(i, []), key=lambda entry: (-entry[0], entry[1]))]
+        order = sorted(ranked.get(i, []), key=lambda entry: (-entry[0], entry[1]))
         if args.n_best:
-            for k in order:
-                _, text, score, normalized = nbest[k]
+            for rank, k in order:
+                _, text, score, _ = nbest[k]
                 r = "none" if reverse[k] is None else f"{reverse[k]:.6f}"
-                rank = rank_value(score, normalized, reverse[k], args.weight)
                 out.write(f"{i} ||| {text} ||| {score:.6f} ||| {r} ||| {rank:.6f}\n")
         else:
-            out.write((nbest[order[0]][1] if order else "") + "\n")
+            out.write((nbest[order[0][1]][1] if order else "") + "\n")
     return 0
 
 

@@ -293,7 +293,7 @@ static void cover(const rs_dense_args *a, int panel_begin, int panel_end, tile_f
             int P = panel_end - panel < group ? panel_end - panel : group;
             for (int row = chunk; row < chunk + chunk_rows; row += TILE_ROWS) {
                 int R = chunk + chunk_rows - row < TILE_ROWS ? chunk + chunk_rows - row : TILE_ROWS;
-                tile(a, row, R, panel, P); /* a tile of fewer rows takes the group's panels one at a time */
+                tile(a, row, R, panel, P); /* a tile of fewer rows covers all of the group's panels too */
             }
         }
     }
